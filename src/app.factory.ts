@@ -1,0 +1,50 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule, type AppModuleOptions } from './app.module';
+import { ApiExceptionFilter } from './common/errors/api-exception.filter';
+import { requestBodyLimitBytes } from './common/http.limits';
+import type { AppConfigValues } from './config/config.schema';
+import { requestIdOf } from './http/request-id';
+import { RequestLogController } from './logging/request-log.controller';
+import { createRootLogger } from './logging/root-logger';
+import { setupOpenApi } from './openapi/openapi.setup';
+
+function registerRequestHooks(fastify: FastifyInstance): void {
+  // Only JSON is accepted; Fastify's default text/plain parser would let a string body past the contract.
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('Request-Id', request.id);
+  });
+}
+
+/** Builds the whole application for `config`; main.ts and the integration tests share it. */
+export async function createApp(
+  config: AppConfigValues,
+  options: AppModuleOptions = {},
+): Promise<NestFastifyApplication> {
+  const rootLogger = createRootLogger(config.logLevel, options.logStream);
+  const adapter = new FastifyAdapter({
+    loggerInstance: rootLogger,
+    logController: new RequestLogController(),
+    bodyLimit: requestBodyLimitBytes,
+    genReqId: requestIdOf,
+    requestIdHeader: false,
+    forceCloseConnections: 'idle',
+  });
+  registerRequestHooks(adapter.getInstance());
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.register(config, rootLogger, options),
+    adapter,
+    {
+      bufferLogs: true,
+      // Only JSON is accepted: Nest's own url-encoded parser stays off, Fastify parses JSON.
+      bodyParser: false,
+    },
+  );
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new ApiExceptionFilter());
+  setupOpenApi(app);
+  return app;
+}

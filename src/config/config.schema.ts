@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+// A value every development machine and docker-compose file can share; production must set its own.
+export const developmentAdminToken = 'dev-admin-token-change-me-in-production';
+export const adminTokenProductionLengthMin = 32;
+
+const appRoles = ['all', 'api', 'worker', 'relay'] as const;
+export type AppRole = (typeof appRoles)[number];
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const integerFromEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL with protocol ${protocols.join(' or ')}`,
+    );
+
+const environmentSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: integerFromEnv(0, 65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    APP_ROLE: z.enum(appRoles).default('all'),
+    LOG_LEVEL: z.enum(logLevels).default('info'),
+    ADMIN_TOKEN: z.string().optional(),
+    DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/payments'),
+    DATABASE_POOL_SIZE: integerFromEnv(1, 200).default(10),
+    REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    CACHE_REDIS_URL: url(['redis:', 'rediss:']).optional(),
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'letters, digits, - and _ only')
+      .default('payments'),
+    RABBITMQ_URL: url(['amqp:', 'amqps:']).default('amqp://guest:guest@127.0.0.1:5672'),
+    EVENTS_EXCHANGE: z.string().min(1).default('payments.events'),
+    HEALTH_CHECK_TIMEOUT_MS: integerFromEnv(50, 30_000).default(1000),
+    SHUTDOWN_TIMEOUT_MS: integerFromEnv(100, 120_000).default(10_000),
+  })
+  .transform((env, context) => {
+    const production = env.NODE_ENV === 'production';
+    const adminToken = env.ADMIN_TOKEN ?? (production ? undefined : developmentAdminToken);
+    if (adminToken === undefined || (production && adminToken.length < adminTokenProductionLengthMin)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['ADMIN_TOKEN'],
+        message: `must be set to at least ${adminTokenProductionLengthMin} characters in production`,
+      });
+      return z.NEVER;
+    }
+    return {
+      nodeEnv: env.NODE_ENV,
+      production,
+      port: env.PORT,
+      host: env.HOST,
+      role: env.APP_ROLE,
+      logLevel: env.LOG_LEVEL,
+      adminToken,
+      database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+      redis: { url: env.REDIS_URL, cacheUrl: env.CACHE_REDIS_URL ?? env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
+      rabbitmq: { url: env.RABBITMQ_URL, eventsExchange: env.EVENTS_EXCHANGE },
+      healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    };
+  });
+
+export type AppConfigValues = z.output<typeof environmentSchema>;
+
+export class ConfigError extends Error {}
+
+/** Reads the whole configuration from environment variables; an empty string counts as unset. */
+export function parseConfig(environment: Record<string, string | undefined>): AppConfigValues {
+  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== ''));
+  const result = environmentSchema.safeParse(present);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const variable = issue?.path.join('.') ?? 'environment';
+  throw new ConfigError(`Invalid configuration: ${variable}: ${issue?.message ?? 'invalid'}`);
+}

@@ -1,0 +1,13 @@
+import { parseConfig } from '../config/config.schema';
+import { migrateDatabase } from './migrate';
+
+async function main(): Promise<void> {
+  const config = parseConfig(process.env);
+  await migrateDatabase(config.database.url);
+  process.stdout.write(`migrations applied to ${new URL(config.database.url).pathname.slice(1)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/app.factory';
+import type { AppModuleOptions } from '../../src/app.module';
+import { type AppConfigValues, parseConfig } from '../../src/config/config.schema';
+import { LogCapture } from './log-capture';
+import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './test-database';
+
+export const testAdminToken = 'test-admin-token-0123456789abcdef0123456789';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfigValues;
+  logs: LogCapture;
+  databaseName: string;
+  inject: NestFastifyApplication['inject'];
+  close(): Promise<void>;
+}
+
+/**
+ * The whole application on the real PostgreSQL, Redis and RabbitMQ, with a database and queue prefix of its own.
+ * `environment` overrides configuration variables, as a deployment would set them.
+ */
+export async function startTestApp(
+  environment: Record<string, string> = {},
+  options: AppModuleOptions = {},
+): Promise<TestApp> {
+  const databaseName = uniqueDatabaseName();
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    ADMIN_TOKEN: testAdminToken,
+    DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
+    QUEUE_PREFIX: `test-${randomBytes(4).toString('hex')}`,
+    ...environment,
+  });
+  const logs = new LogCapture();
+  const app = await createApp(config, { logStream: logs, ...options });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return {
+    app,
+    config,
+    logs,
+    databaseName,
+    inject: ((...args: Parameters<NestFastifyApplication['inject']>) =>
+      app.inject(...args)) as NestFastifyApplication['inject'],
+    async close() {
+      await app.close();
+      await dropDatabase(databaseName);
+    },
+  };
+}
