@@ -1,0 +1,226 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import {
+  CardVaultError,
+  cardFingerprint,
+  decryptCardSecret,
+  encryptCardSecret,
+  parseVaultKey,
+} from './card-vault.crypto';
+
+const key = Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex');
+const otherKey = Buffer.from('1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100', 'hex');
+const card = { number: '4242424242424242', cvc: '123' };
+const headerLengthBytes = 1 + 12 + 16;
+
+describe('encryptCardSecret and decryptCardSecret', () => {
+  it('round-trips a card with and without a CVC', () => {
+    expect(decryptCardSecret(encryptCardSecret(card, key), key)).toEqual(card);
+    const withoutCvc = { number: '378282246310005', cvc: null };
+    expect(decryptCardSecret(encryptCardSecret(withoutCvc, key), key)).toEqual(withoutCvc);
+    const fourDigitCvc = { number: '4000000000000000006', cvc: '1234' };
+    expect(decryptCardSecret(encryptCardSecret(fourDigitCvc, key), key)).toEqual(fourDigitCvc);
+  });
+
+  it('uses the documented layout: version 1, 12-byte IV, 16-byte tag, then the ciphertext', () => {
+    const sealed = encryptCardSecret(card, key);
+    expect(sealed[0]).toBe(1);
+    expect(sealed.length).toBeGreaterThan(headerLengthBytes);
+    // GCM is a stream mode: the ciphertext is as long as the plaintext.
+    expect(sealed.length - headerLengthBytes).toBe(JSON.stringify(card).length);
+  });
+
+  it('never contains the number or the CVC in the clear', () => {
+    const sealed = encryptCardSecret(card, key);
+    expect(sealed.includes(Buffer.from(card.number))).toBe(false);
+    expect(sealed.toString('latin1')).not.toContain('4242');
+    expect(sealed.toString('base64')).not.toContain(Buffer.from(card.number).toString('base64'));
+  });
+
+  it('gives a different sealed value, and IV, every time', () => {
+    const seen = new Set<string>();
+    const ivs = new Set<string>();
+    for (let index = 0; index < 200; index += 1) {
+      const sealed = encryptCardSecret(card, key);
+      seen.add(sealed.toString('hex'));
+      ivs.add(sealed.subarray(1, 13).toString('hex'));
+    }
+    expect(seen.size).toBe(200);
+    expect(ivs.size).toBe(200);
+  });
+
+  it('fails when any single byte is altered', () => {
+    const sealed = encryptCardSecret(card, key);
+    for (let index = 0; index < sealed.length; index += 1) {
+      for (const flip of [0x01, 0x80, 0xff]) {
+        const tampered = Buffer.from(sealed);
+        tampered[index] = (tampered[index] ?? 0) ^ flip;
+        expect(() => decryptCardSecret(tampered, key)).toThrow(CardVaultError);
+      }
+    }
+  });
+
+  it('fails when bytes are cut off or added', () => {
+    const sealed = encryptCardSecret(card, key);
+    for (let length = 0; length < sealed.length; length += 1) {
+      expect(() => decryptCardSecret(sealed.subarray(0, length), key)).toThrow(CardVaultError);
+    }
+    expect(() => decryptCardSecret(Buffer.concat([sealed, Buffer.from([0])]), key)).toThrow(CardVaultError);
+  });
+
+  it('fails under another key', () => {
+    const sealed = encryptCardSecret(card, key);
+    expect(() => decryptCardSecret(sealed, otherKey)).toThrow(/failed authentication/);
+    expect(() => decryptCardSecret(sealed, randomBytes(32))).toThrow(CardVaultError);
+  });
+
+  it('fails when the IV or the tag of another entry is swapped in', () => {
+    const first = encryptCardSecret(card, key);
+    const second = encryptCardSecret(card, key);
+    const mixedIv = Buffer.concat([first.subarray(0, 1), second.subarray(1, 13), first.subarray(13)]);
+    const mixedTag = Buffer.concat([first.subarray(0, 13), second.subarray(13, 29), first.subarray(29)]);
+    expect(() => decryptCardSecret(mixedIv, key)).toThrow(CardVaultError);
+    expect(() => decryptCardSecret(mixedTag, key)).toThrow(CardVaultError);
+  });
+
+  it('refuses an unknown format version', () => {
+    const sealed = encryptCardSecret(card, key);
+    sealed[0] = 2;
+    expect(() => decryptCardSecret(sealed, key)).toThrow(/unknown format version/);
+  });
+
+  it('keeps card data out of error messages', () => {
+    const sealed = encryptCardSecret(card, key);
+    try {
+      decryptCardSecret(sealed, otherKey);
+      throw new Error('expected a failure');
+    } catch (error) {
+      expect(String(error)).not.toContain('4242');
+      expect(String(error)).not.toContain('123');
+    }
+    expect(() => encryptCardSecret({ number: '4242 4242 4242 4242', cvc: '123' }, key)).toThrow(
+      /^card number must be 12 to 19 digits$/,
+    );
+  });
+
+  it.each([
+    ['a short key', Buffer.alloc(16)],
+    ['a long key', Buffer.alloc(33)],
+    ['an empty key', Buffer.alloc(0)],
+    ['a string key', '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'],
+  ])('refuses %s', (_case, badKey) => {
+    expect(() => encryptCardSecret(card, badKey as Buffer)).toThrow(/32 bytes/);
+    expect(() => decryptCardSecret(encryptCardSecret(card, key), badKey as Buffer)).toThrow(/32 bytes/);
+    expect(() => cardFingerprint(card.number, badKey as Buffer)).toThrow(/32 bytes/);
+  });
+
+  it.each([
+    ['a number with spaces', { number: '4242 4242 4242 4242', cvc: '123' }],
+    ['a short number', { number: '42424242', cvc: '123' }],
+    ['a numeric number', { number: 4242424242424242, cvc: '123' }],
+    ['a two-digit CVC', { number: '4242424242424242', cvc: '12' }],
+    ['a five-digit CVC', { number: '4242424242424242', cvc: '12345' }],
+    ['a letter CVC', { number: '4242424242424242', cvc: 'abc' }],
+    ['a missing CVC', { number: '4242424242424242' }],
+    ['no object', null],
+  ])('refuses to seal %s', (_case, value) => {
+    expect(() => encryptCardSecret(value as never, key)).toThrow(CardVaultError);
+  });
+
+  it('refuses a sealed value that is not a Buffer', () => {
+    const sealed = encryptCardSecret(card, key);
+    expect(() => decryptCardSecret(sealed.toString('base64') as unknown as Buffer, key)).toThrow(CardVaultError);
+  });
+});
+
+describe('cardFingerprint', () => {
+  it('is 32 lower-case hex characters', () => {
+    expect(cardFingerprint(card.number, key)).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('is the same for the same card and key', () => {
+    expect(cardFingerprint('4242424242424242', key)).toBe(cardFingerprint('4242424242424242', Buffer.from(key)));
+  });
+
+  it('differs between cards', () => {
+    const fingerprints = new Set(
+      ['4242424242424242', '5555555555554444', '4000000000000002', '4000000000009995', '4000000000000119'].map(
+        (number) => cardFingerprint(number, key),
+      ),
+    );
+    expect(fingerprints.size).toBe(5);
+  });
+
+  it('depends on the key', () => {
+    expect(cardFingerprint(card.number, key)).not.toBe(cardFingerprint(card.number, otherKey));
+  });
+
+  it('is not a plain hash of the number', () => {
+    const fingerprint = cardFingerprint(card.number, key);
+    expect(createHash('sha256').update(card.number).digest('hex')).not.toContain(fingerprint);
+    // Nor an HMAC under the raw vault key: the fingerprint key is derived from it.
+    expect(createHmac('sha256', key).update(card.number).digest('hex')).not.toContain(fingerprint);
+  });
+
+  it.each(['4242 4242 4242 4242', '', '42', 'abcdabcdabcdabcd'])('refuses %j', (number) => {
+    expect(() => cardFingerprint(number, key)).toThrow(CardVaultError);
+  });
+});
+
+describe('parseVaultKey', () => {
+  const hex = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
+  const base64 = key.toString('base64');
+
+  it('reads 64 hex characters, in either case', () => {
+    expect(parseVaultKey(hex).equals(key)).toBe(true);
+    expect(parseVaultKey(hex.toUpperCase()).equals(key)).toBe(true);
+  });
+
+  it('reads base64 of 32 bytes, with or without the padding', () => {
+    expect(base64).toHaveLength(44);
+    expect(parseVaultKey(base64).equals(key)).toBe(true);
+    expect(parseVaultKey(base64.replace(/=$/, '')).equals(key)).toBe(true);
+  });
+
+  it('reads any random key printed either way', () => {
+    for (let index = 0; index < 100; index += 1) {
+      const random = randomBytes(32);
+      expect(parseVaultKey(random.toString('hex')).equals(random)).toBe(true);
+      expect(parseVaultKey(random.toString('base64')).equals(random)).toBe(true);
+    }
+  });
+
+  it('ignores surrounding white space such as the newline of a key file', () => {
+    expect(parseVaultKey(`${hex}\n`).equals(key)).toBe(true);
+    expect(parseVaultKey(`  ${base64}\r\n`).equals(key)).toBe(true);
+  });
+
+  it.each([
+    ['an empty value', ''],
+    ['63 hex characters', hex.slice(0, 63)],
+    ['65 hex characters', `${hex}0`],
+    ['a non-hex character', `${hex.slice(0, 63)}g`],
+    ['hex with a 0x prefix', `0x${hex}`],
+    ['hex with spaces inside', hex.replace(/(..)/g, '$1 ').trim()],
+    ['base64 of 31 bytes', randomBytes(31).toString('base64')],
+    ['base64 of 33 bytes', randomBytes(33).toString('base64')],
+    ['base64url', Buffer.from(Array.from({ length: 32 }, () => 0xfb)).toString('base64url')],
+    ['base64 with two padding characters', `${base64.slice(0, 43)}==`],
+    ['base64 with a line break inside', `${base64.slice(0, 20)}\n${base64.slice(20)}`],
+    ['a passphrase', 'correct horse battery staple'],
+    ['a 32-character passphrase', 'a'.repeat(32)],
+  ])('refuses %s', (_case, value) => {
+    expect(() => parseVaultKey(value)).toThrow(CardVaultError);
+  });
+
+  it('refuses base64 whose unused trailing bits are set, although Node would decode it to the same key', () => {
+    // The last character carries 4 bits of the key and 2 unused bits: '8' is 111100, '9' is 111101.
+    expect(base64).toBe('AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=');
+    const nonCanonical = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9=';
+    expect(Buffer.from(nonCanonical, 'base64').equals(key)).toBe(true);
+    expect(() => parseVaultKey(nonCanonical)).toThrow(CardVaultError);
+  });
+
+  it.each([undefined, null, 42, key])('refuses the non-string %p', (value) => {
+    expect(() => parseVaultKey(value as unknown as string)).toThrow(CardVaultError);
+  });
+});
