@@ -10,6 +10,7 @@ import { requestIdOf } from './http/request-id';
 import { RequestLogController } from './logging/request-log.controller';
 import { createRootLogger } from './logging/root-logger';
 import { setupOpenApi } from './openapi/openapi.setup';
+import { protectDashboard } from './queueing/dashboard-auth';
 
 function registerRequestHooks(fastify: FastifyInstance): void {
   // Only JSON is accepted; Fastify's default text/plain parser would let a string body past the contract.
@@ -34,6 +35,7 @@ export async function createApp(
     forceCloseConnections: 'idle',
   });
   registerRequestHooks(adapter.getInstance());
+  protectDashboard(adapter.getInstance(), config.adminToken);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register(config, rootLogger, options),
     adapter,

@@ -5,6 +5,12 @@ import type { AppConfigValues } from './config/config.schema';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
+import { EventsModule } from './events/events.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
+import { LedgerModule } from './ledger/ledger.module';
+import { MerchantsHttpModule } from './merchants/merchants.module';
+import { OutboxModule } from './outbox/outbox.module';
+import { PaymentsModule } from './payments/payments.module';
 import { QueueingModule } from './queueing/queueing.module';
 
 export interface AppModuleOptions {
@@ -25,6 +31,12 @@ export class AppModule {
         DatabaseModule,
         QueueingModule,
         HealthModule,
+        IdempotencyModule,
+        LedgerModule,
+        EventsModule,
+        OutboxModule,
+        PaymentsModule.register(config.role),
+        ...(config.role === 'all' || config.role === 'api' ? [MerchantsHttpModule] : []),
         ...(options.imports ?? []),
       ],
     };

@@ -24,7 +24,9 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const message =
-    error instanceof ConfigError ? error.message : `Start failed: ${error instanceof Error ? error.stack : String(error)}`;
+    error instanceof ConfigError
+      ? error.message
+      : `Start failed: ${error instanceof Error ? error.stack : String(error)}`;
   process.stderr.write(`${message}\n`);
   process.exit(1);
 });

@@ -1,6 +1,20 @@
 import { randomBytes } from 'node:crypto';
 
-export const ID_PREFIXES = ['mer', 'pay', 're', 'evt', 'we', 'acct', 'ltx', 'req', 'obx', 'whd'] as const;
+export const ID_PREFIXES = [
+  'mer',
+  'pay',
+  're',
+  'evt',
+  'we',
+  'acct',
+  'ltx',
+  'lp',
+  'req',
+  'obx',
+  'whd',
+  'key',
+  'cv',
+] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 
 const base62Alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

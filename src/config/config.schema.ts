@@ -1,8 +1,20 @@
 import { z } from 'zod';
+import { parseVaultKey } from '../payments/card/card-vault.crypto';
+
+function isVaultKey(value: string): boolean {
+  try {
+    parseVaultKey(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 // A value every development machine and docker-compose file can share; production must set its own.
 export const developmentAdminToken = 'dev-admin-token-change-me-in-production';
 export const adminTokenProductionLengthMin = 32;
+// A fixed key so development data survives restarts; production must bring its own (64 hex chars or base64 of 32 bytes).
+export const developmentCardVaultKey = 'de'.repeat(32);
 
 const appRoles = ['all', 'api', 'worker', 'relay'] as const;
 export type AppRole = (typeof appRoles)[number];
@@ -46,6 +58,17 @@ const environmentSchema = z
     EVENTS_EXCHANGE: z.string().min(1).default('payments.events'),
     HEALTH_CHECK_TIMEOUT_MS: integerFromEnv(50, 30_000).default(1000),
     SHUTDOWN_TIMEOUT_MS: integerFromEnv(100, 120_000).default(10_000),
+    CARD_VAULT_KEY: z.string().refine(isVaultKey, 'must be 64 hex characters or base64 of 32 bytes').optional(),
+    PAYMENT_ATTEMPTS_MAX: integerFromEnv(1, 50).default(5),
+    // 4 s doubling over 5 attempts waits 4 + 8 + 16 + 32 = 60 s: "5 attempts within about a minute" (API.md).
+    PAYMENT_BACKOFF_DELAY_MS: integerFromEnv(1, 600_000).default(4_000),
+    CARD_NETWORK_LATENCY_MS: integerFromEnv(0, 60_000).default(3),
+    PAYMENT_WORKER_CONCURRENCY: integerFromEnv(1, 1_000).default(16),
+    FEE_PERCENT_BASIS_POINTS: integerFromEnv(0, 10_000).default(0),
+    FEE_FIXED_MINOR: integerFromEnv(0, 1_000_000).default(0),
+    OUTBOX_POLL_INTERVAL_MS: integerFromEnv(10, 60_000).default(500),
+    DEAD_LETTER_RETENTION_COUNT: integerFromEnv(1, 1_000_000).default(10_000),
+    IDEMPOTENCY_SWEEP_INTERVAL_MS: integerFromEnv(1_000, 86_400_000).default(3_600_000),
   })
   .transform((env, context) => {
     const production = env.NODE_ENV === 'production';
@@ -56,6 +79,11 @@ const environmentSchema = z
         path: ['ADMIN_TOKEN'],
         message: `must be set to at least ${adminTokenProductionLengthMin} characters in production`,
       });
+      return z.NEVER;
+    }
+    const cardVaultKey = env.CARD_VAULT_KEY ?? (production ? undefined : developmentCardVaultKey);
+    if (cardVaultKey === undefined) {
+      context.addIssue({ code: 'custom', path: ['CARD_VAULT_KEY'], message: 'must be set in production' });
       return z.NEVER;
     }
     return {
@@ -71,6 +99,17 @@ const environmentSchema = z
       rabbitmq: { url: env.RABBITMQ_URL, eventsExchange: env.EVENTS_EXCHANGE },
       healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      cardVaultKey: parseVaultKey(cardVaultKey),
+      payments: {
+        attemptsMax: env.PAYMENT_ATTEMPTS_MAX,
+        backoffDelayMs: env.PAYMENT_BACKOFF_DELAY_MS,
+        workerConcurrency: env.PAYMENT_WORKER_CONCURRENCY,
+        cardNetworkLatencyMs: env.CARD_NETWORK_LATENCY_MS,
+        fees: { percentBasisPoints: env.FEE_PERCENT_BASIS_POINTS, fixedMinor: env.FEE_FIXED_MINOR },
+      },
+      outboxPollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS,
+      deadLetterRetentionCount: env.DEAD_LETTER_RETENTION_COUNT,
+      idempotencySweepIntervalMs: env.IDEMPOTENCY_SWEEP_INTERVAL_MS,
     };
   });
 

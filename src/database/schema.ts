@@ -1,5 +1,23 @@
 import { sql } from 'drizzle-orm';
-import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  char,
+  check,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
 const createdAt = () => timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow();
 
@@ -25,5 +43,193 @@ export const apiKeys = pgTable(
     index('api_keys_merchant_idx')
       .on(table.merchantId)
       .where(sql`revoked_at IS NULL`),
+  ],
+);
+
+const amount = () => bigint({ mode: 'bigint' });
+const updatedAt = () => timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow();
+
+export const payments = pgTable(
+  'payments',
+  {
+    id: text().primaryKey(),
+    merchantId: text()
+      .notNull()
+      .references(() => merchants.id),
+    amount: amount().notNull(),
+    currency: char({ length: 3 }).notNull(),
+    status: text().notNull(),
+    captureMethod: text().notNull(),
+    amountCapturable: amount()
+      .notNull()
+      .default(sql`0`),
+    amountCaptured: amount()
+      .notNull()
+      .default(sql`0`),
+    amountRefunded: amount()
+      .notNull()
+      .default(sql`0`),
+    cardBrand: text().notNull(),
+    cardLast4: char({ length: 4 }).notNull(),
+    cardExpMonth: smallint().notNull(),
+    cardExpYear: smallint().notNull(),
+    cardFingerprint: text().notNull(),
+    /** The card vault entry while the card is still needed; null once the payment is final and the entry erased. */
+    vaultToken: text(),
+    failureCode: text(),
+    failureMessage: text(),
+    description: text(),
+    metadata: jsonb().$type<Record<string, string>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    index('payments_merchant_created_idx').on(table.merchantId, table.createdAt.desc(), table.id.desc()),
+    index('payments_merchant_status_created_idx').on(
+      table.merchantId,
+      table.status,
+      table.createdAt.desc(),
+      table.id.desc(),
+    ),
+    check('payments_amount_positive', sql`${table.amount} > 0`),
+    check(
+      'payments_status_known',
+      sql`${table.status} IN ('processing', 'requires_capture', 'succeeded', 'failed', 'canceled')`,
+    ),
+    check('payments_capture_method_known', sql`${table.captureMethod} IN ('automatic', 'manual')`),
+    check(
+      'payments_amounts_bounded',
+      sql`${table.amountCapturable} >= 0 AND ${table.amountCapturable} <= ${table.amount}
+        AND ${table.amountCaptured} >= 0 AND ${table.amountCaptured} <= ${table.amount}
+        AND ${table.amountRefunded} >= 0 AND ${table.amountRefunded} <= ${table.amountCaptured}`,
+    ),
+  ],
+);
+
+/** Card numbers and CVCs, only ever encrypted (AES-256-GCM); rows are erased once the card is no longer needed. */
+export const cardVault = pgTable('card_vault', {
+  token: text().primaryKey(),
+  sealed: bytea().notNull(),
+  createdAt: createdAt(),
+});
+
+/** Stored responses of idempotent requests, per merchant and key, kept 24 hours. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    scope: text().notNull(),
+    key: text().notNull(),
+    requestFingerprint: text().notNull(),
+    responseStatus: integer(),
+    responseBody: jsonb(),
+    lockedAt: timestamp({ withTimezone: true, precision: 3 }),
+    createdAt: createdAt(),
+    expiresAt: timestamp({ withTimezone: true, precision: 3 }).notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.scope, table.key] }),
+    index('idempotency_keys_expires_idx').on(table.expiresAt),
+  ],
+);
+
+/** Work to hand to Redis or RabbitMQ, written in the same transaction as the change that causes it. */
+export const outbox = pgTable(
+  'outbox',
+  {
+    sequence: bigserial({ mode: 'bigint' }).primaryKey(),
+    id: text().notNull().unique(),
+    topic: text().notNull(),
+    payload: jsonb().$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    sentAt: timestamp({ withTimezone: true, precision: 3 }),
+    attempts: integer().notNull().default(0),
+    lastError: text(),
+  },
+  (table) => [
+    index('outbox_unsent_idx')
+      .on(table.sequence)
+      .where(sql`sent_at IS NULL`),
+  ],
+);
+
+export const events = pgTable(
+  'events',
+  {
+    sequence: bigserial({ mode: 'bigint' }).notNull().unique(),
+    id: text().primaryKey(),
+    merchantId: text()
+      .notNull()
+      .references(() => merchants.id),
+    type: text().notNull(),
+    objectId: text().notNull(),
+    data: jsonb().$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index('events_merchant_sequence_idx').on(table.merchantId, table.sequence.desc()),
+    index('events_merchant_type_sequence_idx').on(table.merchantId, table.type, table.sequence.desc()),
+  ],
+);
+
+export const ledgerAccounts = pgTable(
+  'ledger_accounts',
+  {
+    id: text().primaryKey(),
+    kind: text().notNull(),
+    merchantId: text().references(() => merchants.id),
+    currency: char({ length: 3 }).notNull(),
+    /** Kept for merchant accounts in the same transaction as their postings; the verifier proves it equals their sum. */
+    balance: amount()
+      .notNull()
+      .default(sql`0`),
+    createdAt: createdAt(),
+  },
+  (table) => [unique('ledger_accounts_identity').on(table.kind, table.merchantId, table.currency).nullsNotDistinct()],
+);
+
+export const ledgerTransactions = pgTable(
+  'ledger_transactions',
+  {
+    id: text().primaryKey(),
+    kind: text().notNull(),
+    merchantId: text()
+      .notNull()
+      .references(() => merchants.id),
+    paymentId: text().references(() => payments.id),
+    refundId: text(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    // A payment's authorization hold, capture and release each happen once, however often a job runs.
+    uniqueIndex('ledger_transactions_payment_once')
+      .on(table.paymentId, table.kind)
+      .where(sql`refund_id IS NULL`),
+    uniqueIndex('ledger_transactions_refund_once')
+      .on(table.refundId)
+      .where(sql`refund_id IS NOT NULL`),
+  ],
+);
+
+export const ledgerPostings = pgTable(
+  'ledger_postings',
+  {
+    sequence: bigserial({ mode: 'bigint' }).primaryKey(),
+    id: text().notNull().unique(),
+    transactionId: text()
+      .notNull()
+      .references(() => ledgerTransactions.id),
+    accountId: text()
+      .notNull()
+      .references(() => ledgerAccounts.id),
+    merchantId: text().references(() => merchants.id),
+    amount: amount().notNull(),
+    currency: char({ length: 3 }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index('ledger_postings_transaction_idx').on(table.transactionId),
+    index('ledger_postings_account_idx').on(table.accountId),
+    index('ledger_postings_merchant_sequence_idx').on(table.merchantId, table.sequence.desc()),
+    check('ledger_postings_amount_nonzero', sql`${table.amount} <> 0`),
   ],
 );

@@ -1,8 +1,14 @@
+import { BullBoardModule } from '@bull-board/nestjs';
+import { FastifyAdapter } from '@bull-board/fastify';
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { dashboardRoute } from './dashboard-auth';
 
-/** The BullMQ connection to the queue Redis, configured once; feature modules call `BullModule.registerQueue`. */
+/**
+ * The BullMQ connection to the queue Redis, configured once, and the Bull Board dashboard. Feature modules call
+ * `BullModule.registerQueue` and `BullBoardModule.forFeature` side by side for each queue they own.
+ */
 @Global()
 @Module({
   imports: [
@@ -14,6 +20,8 @@ import { AppConfig } from '../config/app-config';
         prefix: config.redis.queuePrefix,
       }),
     }),
+    // Authentication is a Fastify hook on the whole route (see dashboard-auth.ts), not a middleware here.
+    BullBoardModule.forRoot({ route: dashboardRoute, adapter: FastifyAdapter }),
   ],
   exports: [BullModule],
 })

@@ -1,0 +1,68 @@
+import { BullBoardModule } from '@bull-board/nestjs';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { BullModule, InjectQueue } from '@nestjs/bullmq';
+import { type DynamicModule, Module, type OnModuleInit } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import { AppConfig } from '../config/app-config';
+import type { AppRole } from '../config/config.schema';
+import { MerchantsModule } from '../merchants/merchants.module';
+import { OutboxRelay } from '../outbox/outbox.relay';
+import { CardNetwork } from './card-network/card-network.port';
+import { CardNetworkSimulator } from './card-network/card-network.simulator';
+import { CardVault } from './card/card-vault.service';
+import {
+  AUTHORIZE_PAYMENT_JOB,
+  AUTHORIZE_PAYMENT_TOPIC,
+  type AuthorizePaymentJobData,
+  PAYMENTS_QUEUE,
+} from './payments.constants';
+import { PaymentsController } from './payments.controller';
+import { paymentLimits } from './payments.limits';
+import { PaymentsProcessor } from './payments.processor';
+import { PaymentsService } from './payments.service';
+
+@Module({})
+export class PaymentsModule implements OnModuleInit {
+  constructor(
+    @InjectQueue(PAYMENTS_QUEUE) private readonly queue: Queue<AuthorizePaymentJobData>,
+    private readonly relay: OutboxRelay,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** `api` serves the HTTP API, `worker` runs the processor, `all` both; the queue is registered for every role. */
+  static register(role: AppRole): DynamicModule {
+    const serveHttp = role === 'all' || role === 'api';
+    const runWorker = role === 'all' || role === 'worker';
+    return {
+      module: PaymentsModule,
+      imports: [
+        MerchantsModule,
+        BullModule.registerQueue({ name: PAYMENTS_QUEUE }),
+        BullBoardModule.forFeature({ name: PAYMENTS_QUEUE, adapter: BullMQAdapter }),
+      ],
+      controllers: serveHttp ? [PaymentsController] : [],
+      providers: [
+        PaymentsService,
+        CardVault,
+        ApiKeyGuard,
+        { provide: CardNetwork, useClass: CardNetworkSimulator },
+        ...(runWorker ? [PaymentsProcessor] : []),
+      ],
+      exports: [PaymentsService],
+    };
+  }
+
+  /** Outbox rows of the authorize topic become BullMQ jobs; jobId = outbox id, so a re-send is a no-op. */
+  onModuleInit(): void {
+    this.relay.register(AUTHORIZE_PAYMENT_TOPIC, async (message) => {
+      await this.queue.add(AUTHORIZE_PAYMENT_JOB, message.payload as unknown as AuthorizePaymentJobData, {
+        jobId: message.id,
+        attempts: this.config.payments.attemptsMax,
+        backoff: { type: 'exponential', delay: this.config.payments.backoffDelayMs },
+        removeOnComplete: { count: paymentLimits.completedJobsKept },
+        removeOnFail: { count: this.config.deadLetterRetentionCount },
+      });
+    });
+  }
+}

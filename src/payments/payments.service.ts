@@ -1,0 +1,168 @@
+import { Injectable } from '@nestjs/common';
+import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { ApiError, apiErrors } from '../common/errors/api-error';
+import { newId } from '../common/ids';
+import { type ListObject, pageOf } from '../common/pagination';
+import { AppConfig } from '../config/app-config';
+import { Database, type Tx } from '../database/database';
+import { payments } from '../database/schema';
+import { EventsService } from '../events/events.service';
+import { feeMinor, postingsForAuthorizationHold, postingsForAutomaticCapture } from '../ledger/ledger-transaction';
+import { LedgerService } from '../ledger/ledger.service';
+import { OutboxService } from '../outbox/outbox.service';
+import type { AuthorizationResult } from './card-network/card-network.port';
+import { cardBrand } from './card/card-brand';
+import { cardFingerprint } from './card/card-vault.crypto';
+import { CardVault } from './card/card-vault.service';
+import { type PaymentObject, presentPayment } from './payment.presenter';
+import type { CreatePaymentInput, ListPaymentsQuery } from './payment.schemas';
+import { canTransition, statusAfterAuthorization } from './payment-status';
+import { AUTHORIZE_PAYMENT_TOPIC, type AuthorizePaymentJobData } from './payments.constants';
+
+export type AuthorizationOutcome =
+  AuthorizationResult | { approved: false; declineCode: 'processing_error'; message: string };
+
+@Injectable()
+export class PaymentsService {
+  constructor(
+    private readonly database: Database,
+    private readonly config: AppConfig,
+    private readonly vault: CardVault,
+    private readonly ledger: LedgerService,
+    private readonly events: EventsService,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  /** Step 1 of the write path: payment, vault entry, event and outbox row in the caller's transaction. */
+  async create(tx: Tx, merchantId: string, input: CreatePaymentInput): Promise<PaymentObject> {
+    const card = input.payment_method.card;
+    const vaultToken = await this.vault.store(tx, { number: card.number, cvc: card.cvc });
+    const [row] = await tx
+      .insert(payments)
+      .values({
+        id: newId('pay'),
+        merchantId,
+        amount: BigInt(input.amount),
+        currency: input.currency,
+        status: 'processing',
+        captureMethod: input.capture_method,
+        cardBrand: cardBrand(card.number),
+        cardLast4: card.number.slice(-4),
+        cardExpMonth: card.exp_month,
+        cardExpYear: card.exp_year,
+        cardFingerprint: cardFingerprint(card.number, this.config.cardVaultKey),
+        vaultToken,
+        description: input.description ?? null,
+        metadata: input.metadata ?? {},
+      })
+      .returning();
+    const payment = presentPayment(row!);
+    await this.events.record(tx, merchantId, 'payment.processing', payment);
+    const job: AuthorizePaymentJobData = { paymentId: payment.id, vaultToken };
+    await this.outbox.add(tx, AUTHORIZE_PAYMENT_TOPIC, { ...job });
+    return payment;
+  }
+
+  async get(merchantId: string, paymentId: string): Promise<PaymentObject> {
+    const [row] = await this.database.db
+      .select()
+      .from(payments)
+      .where(and(eq(payments.id, paymentId), eq(payments.merchantId, merchantId)))
+      .limit(1);
+    if (!row) throw apiErrors.resourceMissing('payment', paymentId);
+    return presentPayment(row);
+  }
+
+  async list(merchantId: string, query: ListPaymentsQuery): Promise<ListObject<PaymentObject>> {
+    const conditions: SQL[] = [eq(payments.merchantId, merchantId)];
+    if (query.status) conditions.push(eq(payments.status, query.status));
+    if (query.starting_after) {
+      const [cursor] = await this.database.db
+        .select({ createdAt: payments.createdAt, id: payments.id })
+        .from(payments)
+        .where(and(eq(payments.id, query.starting_after), eq(payments.merchantId, merchantId)))
+        .limit(1);
+      if (!cursor) {
+        throw apiErrors.parameterInvalid('starting_after', `No such payment: '${query.starting_after}'`);
+      }
+      conditions.push(
+        or(
+          lt(payments.createdAt, cursor.createdAt),
+          and(eq(payments.createdAt, cursor.createdAt), lt(payments.id, cursor.id)),
+        )!,
+      );
+    }
+    const rows = await this.database.db
+      .select()
+      .from(payments)
+      .where(and(...conditions))
+      .orderBy(desc(payments.createdAt), desc(payments.id))
+      .limit(query.limit + 1);
+    return pageOf(rows, query.limit, presentPayment);
+  }
+
+  /** The payment a job is about, or null when it no longer needs authorizing (a replayed or stale job). */
+  async pendingAuthorization(paymentId: string): Promise<PaymentObject | null> {
+    const [row] = await this.database.db.select().from(payments).where(eq(payments.id, paymentId)).limit(1);
+    return row && row.status === 'processing' ? presentPayment(row) : null;
+  }
+
+  /**
+   * Step 3 of the write path, in one transaction: the guarded status update (only a payment still
+   * `processing` moves), ledger postings, the event, and the card data erased as far as it is no longer needed.
+   * Returns null when the payment had already left `processing`: a job that runs twice changes nothing.
+   */
+  async completeAuthorization(paymentId: string, outcome: AuthorizationOutcome): Promise<PaymentObject | null> {
+    return this.database.transaction(async (tx) => {
+      const [current] = await tx.select().from(payments).where(eq(payments.id, paymentId)).limit(1);
+      if (!current || current.status !== 'processing') return null;
+      const captureMethod = presentPayment(current).capture_method;
+      const status = statusAfterAuthorization(captureMethod, outcome.approved);
+      if (!canTransition(captureMethod, 'processing', status)) {
+        throw new ApiError(409, 'invalid_request_error', 'payment_state_invalid', `processing → ${status} refused`);
+      }
+      const captured = status === 'succeeded';
+      const [row] = await tx
+        .update(payments)
+        .set({
+          status,
+          amountCaptured: captured ? current.amount : 0n,
+          amountCapturable: status === 'requires_capture' ? current.amount : 0n,
+          failureCode: outcome.approved ? null : outcome.declineCode,
+          failureMessage: outcome.approved ? null : outcome.message,
+          vaultToken: status === 'requires_capture' ? current.vaultToken : null,
+          updatedAt: new Date(),
+        })
+        .where(and(eq(payments.id, paymentId), eq(payments.status, 'processing')))
+        .returning();
+      if (!row) return null;
+      const payment = presentPayment(row);
+      const money = { merchantId: row.merchantId, currency: payment.currency };
+      if (status === 'succeeded') {
+        await this.ledger.record(tx, {
+          kind: 'payment_capture',
+          merchantId: row.merchantId,
+          paymentId,
+          postings: postingsForAutomaticCapture({
+            ...money,
+            amountMinor: payment.amount,
+            feeMinor: feeMinor(payment.amount, this.config.payments.fees),
+          }),
+        });
+      } else if (status === 'requires_capture') {
+        await this.ledger.record(tx, {
+          kind: 'authorization_hold',
+          merchantId: row.merchantId,
+          paymentId,
+          postings: postingsForAuthorizationHold({ ...money, amountMinor: payment.amount }),
+        });
+      }
+      await this.events.record(tx, row.merchantId, `payment.${status}` as const, payment);
+      if (current.vaultToken) {
+        if (status === 'requires_capture') await this.vault.eraseCvc(tx, current.vaultToken);
+        else await this.vault.erase(tx, current.vaultToken);
+      }
+      return payment;
+    });
+  }
+}
