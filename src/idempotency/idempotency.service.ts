@@ -133,15 +133,8 @@ export class IdempotencyService {
     return row;
   }
 
+  /** In flight wins over a body mismatch (API.md: any request whose key is still in flight gets 409). */
   private answerFromStored(row: StoredKey, fingerprint: string): IdempotentResponse {
-    if (row.request_fingerprint !== fingerprint) {
-      throw new ApiError(
-        422,
-        'idempotency_error',
-        'idempotency_key_reused',
-        'This Idempotency-Key was already used with a different request (method, path or body).',
-      );
-    }
     if (row.response_status === null) {
       throw new ApiError(
         409,
@@ -150,6 +143,14 @@ export class IdempotencyService {
         'A request with this Idempotency-Key is still in progress; retry shortly.',
         undefined,
         { 'Retry-After': '1' },
+      );
+    }
+    if (row.request_fingerprint !== fingerprint) {
+      throw new ApiError(
+        422,
+        'idempotency_error',
+        'idempotency_key_reused',
+        'This Idempotency-Key was already used with a different request (method, path or body).',
       );
     }
     return { status: row.response_status, body: row.response_body, replayed: true };

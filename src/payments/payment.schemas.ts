@@ -42,7 +42,10 @@ const cardSchema = z
     cvc: z.string().regex(/^\d{3,4}$/, 'must be 3 or 4 digits'),
   })
   .superRefine((card, context) => {
-    if (isCardExpired(card.exp_month, card.exp_year, new Date())) {
+    // Only a well-formed expiry is compared with today; a malformed one already has its own issue.
+    const wellFormed = Number.isInteger(card.exp_month) && card.exp_month >= 1 && card.exp_month <= 12;
+    const yearWellFormed = Number.isInteger(card.exp_year) && card.exp_year >= 2000 && card.exp_year <= 2099;
+    if (wellFormed && yearWellFormed && isCardExpired(card.exp_month, card.exp_year, new Date())) {
       context.addIssue({ code: 'custom', path: ['exp_year'], message: 'the card has expired' });
     }
   });
