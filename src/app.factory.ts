@@ -41,6 +41,8 @@ export async function createApp(
     adapter,
     {
       bufferLogs: true,
+      // A failed start throws to main(), which prints one line and exits 1, instead of Nest exiting on its own.
+      abortOnError: false,
       // Only JSON is accepted: Nest's own url-encoded parser stays off, Fastify parses JSON.
       bodyParser: false,
     },

@@ -25,7 +25,9 @@ export async function startTestApp(
   environment: Record<string, string> = {},
   options: AppModuleOptions = {},
 ): Promise<TestApp> {
-  const databaseName = uniqueDatabaseName();
+  // A caller that passes DATABASE_URL shares that database (several roles of one deployment) and drops it itself.
+  const ownsDatabase = environment.DATABASE_URL === undefined;
+  const databaseName = ownsDatabase ? uniqueDatabaseName() : new URL(environment.DATABASE_URL!).pathname.slice(1);
   const config = parseConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
@@ -47,7 +49,7 @@ export async function startTestApp(
       app.inject(...args)) as NestFastifyApplication['inject'],
     async close() {
       await app.close();
-      await dropDatabase(databaseName);
+      if (ownsDatabase) await dropDatabase(databaseName);
     },
   };
 }

@@ -1,0 +1,580 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import { cacheKey } from '../src/caching/cache-key';
+import { cacheCommandTimeoutMs, notFoundTtlMs, paymentTtlMs, ttlJitterRatio } from '../src/caching/caching.limits';
+import { apiKeyMerchantId, HotCache } from '../src/caching/hot-cache.service';
+import { CachingModule } from '../src/caching/caching.module';
+import { MetricsRegistry } from '../src/caching/metrics-registry';
+import { newId } from '../src/common/ids';
+import { CachingGate, cachingProbe, CachingProbeModule, CachingProbeState } from './support/caching-probe.module';
+import { ThrowawayRedis } from './support/caching-redis-server';
+import { startTestApp, type TestApp } from './support/test-app';
+
+// A read that falls back to its loader must finish within a few command deadlines, never hang on the cache.
+const fallbackBoundMs = cacheCommandTimeoutMs * 3;
+
+async function waitFor(condition: () => boolean | Promise<boolean>, what: string, deadlineMs = 10_000) {
+  const deadline = performance.now() + deadlineMs;
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; elapsedMs: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, elapsedMs: performance.now() - started };
+}
+
+/** A loader over a map that counts its calls per id, like a repository lookup. */
+function countingLoader<T>() {
+  const rows = new Map<string, T>();
+  const calls = new Map<string, number>();
+  return {
+    rows,
+    calls: (id: string) => calls.get(id) ?? 0,
+    total: () => [...calls.values()].reduce((sum, count) => sum + count, 0),
+    load: (id: string) => async (): Promise<T | null> => {
+      calls.set(id, (calls.get(id) ?? 0) + 1);
+      await Promise.resolve();
+      return rows.get(id) ?? null;
+    },
+  };
+}
+
+function merchant(): string {
+  return newId('mer');
+}
+
+function get(subject: TestApp, url: string, merchantId?: string) {
+  return subject.inject({ method: 'GET', url, headers: merchantId ? { 'x-merchant-id': merchantId } : {} });
+}
+
+describe('the hot-read cache on the real Redis', () => {
+  let subject: TestApp;
+  let cache: HotCache;
+  let redis: Redis;
+  let namespace: string;
+
+  beforeAll(async () => {
+    subject = await startTestApp({}, { imports: [CachingModule, CachingProbeModule] });
+    cache = subject.app.get(HotCache);
+    namespace = `${subject.config.redis.queuePrefix}:cache:`;
+    redis = new Redis(subject.config.redis.cacheUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+  });
+
+  beforeEach(() => {
+    cachingProbe.state = new CachingProbeState();
+  });
+
+  afterAll(async () => {
+    await subject.close();
+    const keys = await redis.keys(`${namespace}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  describe('HotCache.getOrLoad', () => {
+    it('never serves one merchant the entry of another, for the same id', async () => {
+      const loader = countingLoader<{ owner: string }>();
+      const [merchantA, merchantB] = [merchant(), merchant()];
+      const id = newId('pay');
+      const loadAs = (merchantId: string) => async () => {
+        await loader.load(merchantId)();
+        return { owner: merchantId };
+      };
+      for (let round = 0; round < 3; round += 1) {
+        expect(await cache.getOrLoad('payment', merchantA, id, loadAs(merchantA))).toEqual({ owner: merchantA });
+        expect(await cache.getOrLoad('payment', merchantB, id, loadAs(merchantB))).toEqual({ owner: merchantB });
+      }
+      expect(loader.calls(merchantA)).toBe(1);
+      expect(loader.calls(merchantB)).toBe(1);
+      const keys = (await redis.keys(`${namespace}payment:*:${id}`)).sort();
+      expect(keys).toEqual([`${namespace}payment:${merchantA}:${id}`, `${namespace}payment:${merchantB}:${id}`].sort());
+    });
+
+    it('calls the loader once for 200 concurrent reads of one cold key', async () => {
+      const loader = countingLoader<{ amount: number }>();
+      const [merchantId, id] = [merchant(), newId('pay')];
+      loader.rows.set(id, { amount: 1250 });
+      const before = cache.snapshot().payment;
+      const results = await Promise.all(
+        Array.from({ length: 200 }, () => cache.getOrLoad('payment', merchantId, id, loader.load(id))),
+      );
+      expect(results).toEqual(Array(200).fill({ amount: 1250 }));
+      expect(loader.calls(id)).toBe(1);
+      const after = cache.snapshot().payment;
+      expect(after.misses - before.misses).toBe(1);
+      expect(after.coalescedLoads - before.coalescedLoads).toBe(199);
+      expect(after.errors).toBe(before.errors);
+    });
+
+    it('serves 200 concurrent reads of one warm key from one cache read', async () => {
+      const loader = countingLoader<{ amount: number }>();
+      const [merchantId, id] = [merchant(), newId('pay')];
+      loader.rows.set(id, { amount: 7 });
+      await cache.getOrLoad('payment', merchantId, id, loader.load(id));
+      const before = cache.snapshot().payment;
+      await Promise.all(Array.from({ length: 200 }, () => cache.getOrLoad('payment', merchantId, id, loader.load(id))));
+      expect(loader.calls(id)).toBe(1);
+      expect(cache.snapshot().payment.hits - before.hits).toBe(200);
+    });
+
+    it('calls the loader once per unknown id, not once per request, and answers null', async () => {
+      const loader = countingLoader<object>();
+      const merchantId = merchant();
+      const unknownIds = Array.from({ length: 50 }, () => newId('pay'));
+      for (let round = 0; round < 4; round += 1) {
+        const results = await Promise.all(
+          unknownIds.map((id) => cache.getOrLoad('payment', merchantId, id, loader.load(id))),
+        );
+        expect(results).toEqual(Array(50).fill(null));
+      }
+      expect(loader.total()).toBe(50);
+      for (const id of unknownIds) expect(loader.calls(id)).toBe(1);
+    });
+
+    it('keeps "not found" markers briefly and values for the family TTL, both jittered', async () => {
+      const loader = countingLoader<{ n: number }>();
+      const merchantId = merchant();
+      const found = Array.from({ length: 30 }, (_, n) => {
+        const id = newId('pay');
+        loader.rows.set(id, { n });
+        return id;
+      });
+      const missing = Array.from({ length: 30 }, () => newId('pay'));
+      await Promise.all(
+        [...found, ...missing].map((id) => cache.getOrLoad('payment', merchantId, id, loader.load(id))),
+      );
+      const ttlsOf = (ids: string[]) =>
+        Promise.all(ids.map((id) => redis.pttl(`${namespace}${cacheKey('payment', merchantId, id)}`)));
+      const foundTtls = await ttlsOf(found);
+      const missingTtls = await ttlsOf(missing);
+      for (const ttl of foundTtls) {
+        expect(ttl).toBeLessThanOrEqual(paymentTtlMs);
+        expect(ttl).toBeGreaterThan(paymentTtlMs * (1 - ttlJitterRatio) - 5_000);
+      }
+      for (const ttl of missingTtls) {
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(notFoundTtlMs);
+      }
+      // Written in the same instant, they still expire at different times.
+      expect(new Set(foundTtls).size).toBeGreaterThan(10);
+      expect(new Set(missingTtls).size).toBeGreaterThan(10);
+    });
+
+    it('reads fresh after invalidate, for a changed value and for an id that now exists', async () => {
+      const loader = countingLoader<{ status: string }>();
+      const [merchantId, id, laterId] = [merchant(), newId('pay'), newId('pay')];
+      loader.rows.set(id, { status: 'processing' });
+      expect(await cache.getOrLoad('payment', merchantId, id, loader.load(id))).toEqual({ status: 'processing' });
+      loader.rows.set(id, { status: 'succeeded' });
+      expect(await cache.getOrLoad('payment', merchantId, id, loader.load(id))).toEqual({ status: 'processing' });
+      await cache.invalidate('payment', merchantId, id);
+      expect(await cache.getOrLoad('payment', merchantId, id, loader.load(id))).toEqual({ status: 'succeeded' });
+      expect(loader.calls(id)).toBe(2);
+
+      expect(await cache.getOrLoad('payment', merchantId, laterId, loader.load(laterId))).toBeNull();
+      loader.rows.set(laterId, { status: 'processing' });
+      expect(await cache.getOrLoad('payment', merchantId, laterId, loader.load(laterId))).toBeNull();
+      await cache.invalidate('payment', merchantId, laterId);
+      expect(await cache.getOrLoad('payment', merchantId, laterId, loader.load(laterId))).toEqual({
+        status: 'processing',
+      });
+      expect(await redis.exists(`${namespace}${cacheKey('payment', merchantId, laterId)}`)).toBe(1);
+    });
+
+    it('does not cache what a load read before an invalidation that happened while it ran', async () => {
+      const [merchantId, id] = [merchant(), newId('pay')];
+      const gate = new CachingGate();
+      let loads = 0;
+      let loadStarted!: () => void;
+      const started = new Promise<void>((resolve) => (loadStarted = resolve));
+      const staleRead = cache.getOrLoad('payment', merchantId, id, async () => {
+        loads += 1;
+        loadStarted();
+        await gate.opened;
+        return { status: 'processing' };
+      });
+      await started;
+      await cache.invalidate('payment', merchantId, id);
+      gate.open();
+      expect(await staleRead).toEqual({ status: 'processing' });
+      const fresh = await cache.getOrLoad('payment', merchantId, id, async () => {
+        loads += 1;
+        return { status: 'succeeded' };
+      });
+      expect(fresh).toEqual({ status: 'succeeded' });
+      expect(loads).toBe(2);
+    });
+
+    it('gives every concurrent caller the loader error, caches nothing, and loads again next time', async () => {
+      const [merchantId, id] = [merchant(), newId('pay')];
+      let loads = 0;
+      const failing = async () => {
+        loads += 1;
+        await Promise.resolve();
+        throw new Error('database unavailable');
+      };
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 20 }, () => cache.getOrLoad('payment', merchantId, id, failing)),
+      );
+      expect(outcomes.every((outcome) => outcome.status === 'rejected')).toBe(true);
+      expect(loads).toBe(1);
+      expect(await cache.getOrLoad('payment', merchantId, id, async () => ({ ok: true }))).toEqual({ ok: true });
+    });
+  });
+
+  describe('API keys', () => {
+    const keyHash = () => randomBytes(32).toString('hex');
+
+    it('keeps found keys in this process in front of Redis, and invalidateApiKey clears both', async () => {
+      const hash = keyHash();
+      const redisKey = `${namespace}${cacheKey('api_key', apiKeyMerchantId, hash)}`;
+      let loads = 0;
+      const load = async () => {
+        loads += 1;
+        return { merchantId: 'mer_owner' };
+      };
+      expect(await cache.getOrLoad('api_key', apiKeyMerchantId, hash, load)).toEqual({ merchantId: 'mer_owner' });
+      expect(await redis.exists(redisKey)).toBe(1);
+      // Gone from Redis, yet still served: the in-process layer answers.
+      await redis.del(redisKey);
+      expect(await cache.getOrLoad('api_key', apiKeyMerchantId, hash, load)).toEqual({ merchantId: 'mer_owner' });
+      expect(loads).toBe(1);
+
+      await cache.getOrLoad('api_key', apiKeyMerchantId, hash, load);
+      await cache.invalidateApiKey(hash);
+      expect(await redis.exists(redisKey)).toBe(0);
+      expect(await cache.getOrLoad('api_key', apiKeyMerchantId, hash, async () => null)).toBeNull();
+      expect(loads).toBe(1);
+    });
+
+    it('caches an unknown key hash as not found in Redis only', async () => {
+      const hash = keyHash();
+      let loads = 0;
+      const load = async () => {
+        loads += 1;
+        return null;
+      };
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        expect(await cache.getOrLoad('api_key', apiKeyMerchantId, hash, load)).toBeNull();
+      }
+      expect(loads).toBe(1);
+      await redis.del(`${namespace}${cacheKey('api_key', apiKeyMerchantId, hash)}`);
+      expect(await cache.getOrLoad('api_key', apiKeyMerchantId, hash, load)).toBeNull();
+      expect(loads).toBe(2);
+    });
+  });
+
+  describe('@CachedRead on GET handlers', () => {
+    it('runs the handler once, then serves the cached body to that merchant', async () => {
+      const [merchantId, id] = [merchant(), newId('pay')];
+      cachingProbe.state.payments.set(`${merchantId}:${id}`, { id, amount: 100, merchant: merchantId });
+      for (let request = 0; request < 5; request += 1) {
+        const response = await get(subject, `/caching-probe/payments/${id}`, merchantId);
+        expect(response.statusCode).toBe(200);
+        expect(response.json()).toEqual({ id, amount: 100, merchant: merchantId });
+      }
+      expect(cachingProbe.state.handlerCalls('payment', merchantId, id)).toBe(1);
+    });
+
+    it("never serves merchant A's cached body to merchant B", async () => {
+      const [merchantA, merchantB, id] = [merchant(), merchant(), newId('pay')];
+      cachingProbe.state.payments.set(`${merchantA}:${id}`, { id, merchant: merchantA });
+      expect((await get(subject, `/caching-probe/payments/${id}`, merchantA)).json()).toEqual({
+        id,
+        merchant: merchantA,
+      });
+      for (let request = 0; request < 3; request += 1) {
+        const asB = await get(subject, `/caching-probe/payments/${id}`, merchantB);
+        expect(asB.statusCode).toBe(404);
+        expect(asB.body).not.toContain(merchantA);
+      }
+      cachingProbe.state.payments.set(`${merchantB}:${id}`, { id, merchant: merchantB });
+      await cache.invalidate('payment', merchantB, id);
+      expect((await get(subject, `/caching-probe/payments/${id}`, merchantB)).json()).toEqual({
+        id,
+        merchant: merchantB,
+      });
+      expect((await get(subject, `/caching-probe/payments/${id}`, merchantA)).json()).toEqual({
+        id,
+        merchant: merchantA,
+      });
+      expect(cachingProbe.state.handlerCalls('payment', merchantA, id)).toBe(1);
+      expect(cachingProbe.state.handlerCalls('payment', merchantB, id)).toBe(2);
+    });
+
+    it('runs the handler once for 200 concurrent requests of one cold key', async () => {
+      const [merchantId, id] = [merchant(), newId('pay')];
+      cachingProbe.state.payments.set(`${merchantId}:${id}`, { id, amount: 5 });
+      const gate = new CachingGate();
+      cachingProbe.state.gate = gate;
+      const before = cache.snapshot().payment.coalescedLoads;
+      const responses = Promise.all(
+        Array.from({ length: 200 }, () => get(subject, `/caching-probe/payments/${id}`, merchantId)),
+      );
+      // Every request is waiting on the one running handler before it is let through.
+      await waitFor(() => cache.snapshot().payment.coalescedLoads - before === 199, '199 coalesced requests');
+      gate.open();
+      for (const response of await responses) {
+        expect(response.statusCode).toBe(200);
+        expect(response.json()).toEqual({ id, amount: 5 });
+      }
+      expect(cachingProbe.state.handlerCalls('payment', merchantId, id)).toBe(1);
+    });
+
+    it('answers unknown ids with the same 404, running the handler once per id', async () => {
+      const merchantId = merchant();
+      const unknownIds = Array.from({ length: 20 }, () => newId('pay'));
+      const firstBodies = new Map<string, string>();
+      for (let round = 0; round < 3; round += 1) {
+        for (const id of unknownIds) {
+          const response = await get(subject, `/caching-probe/payments/${id}`, merchantId);
+          expect(response.statusCode).toBe(404);
+          expect(response.json()).toEqual({
+            error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such payment: '${id}'` },
+          });
+          expect(response.body).toBe(firstBodies.get(id) ?? response.body);
+          firstBodies.set(id, response.body);
+        }
+      }
+      expect(cachingProbe.state.totalHandlerCalls('payment')).toBe(20);
+      const ttl = await redis.pttl(`${namespace}${cacheKey('payment', merchantId, unknownIds[0]!, 'response')}`);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(notFoundTtlMs);
+    });
+
+    it('serves the fresh body after invalidate', async () => {
+      const [merchantId, id] = [merchant(), newId('pay')];
+      cachingProbe.state.payments.set(`${merchantId}:${id}`, { id, status: 'processing' });
+      expect((await get(subject, `/caching-probe/payments/${id}`, merchantId)).json()).toEqual({
+        id,
+        status: 'processing',
+      });
+      cachingProbe.state.payments.set(`${merchantId}:${id}`, { id, status: 'succeeded' });
+      expect((await get(subject, `/caching-probe/payments/${id}`, merchantId)).json()).toMatchObject({
+        status: 'processing',
+      });
+      await cache.invalidate('payment', merchantId, id);
+      expect((await get(subject, `/caching-probe/payments/${id}`, merchantId)).json()).toMatchObject({
+        status: 'succeeded',
+      });
+    });
+
+    it("caches a route without :id as the merchant's 'current' entry", async () => {
+      const [merchantA, merchantB] = [merchant(), merchant()];
+      cachingProbe.state.balances.set(merchantA, 100);
+      cachingProbe.state.balances.set(merchantB, 200);
+      expect((await get(subject, '/caching-probe/balance', merchantA)).json()).toEqual({
+        merchant: merchantA,
+        available: 100,
+      });
+      expect((await get(subject, '/caching-probe/balance', merchantB)).json()).toEqual({
+        merchant: merchantB,
+        available: 200,
+      });
+      cachingProbe.state.balances.set(merchantA, 150);
+      expect((await get(subject, '/caching-probe/balance', merchantA)).json()).toMatchObject({ available: 100 });
+      await cache.invalidate('balance', merchantA, 'current');
+      expect((await get(subject, '/caching-probe/balance', merchantA)).json()).toMatchObject({ available: 150 });
+      expect(await redis.exists(`${namespace}${cacheKey('balance', merchantB, 'current', 'response')}`)).toBe(1);
+      expect(cachingProbe.state.handlerCalls('balance', merchantA, 'current')).toBe(2);
+    });
+
+    it('never caches without a merchant', async () => {
+      const id = newId('pay');
+      cachingProbe.state.payments.set(`(none):${id}`, { id });
+      for (let request = 0; request < 3; request += 1) {
+        expect((await get(subject, `/caching-probe/payments/${id}`)).statusCode).toBe(200);
+      }
+      expect(cachingProbe.state.handlerCalls('payment', undefined, id)).toBe(3);
+    });
+
+    it('never caches a method other than GET', async () => {
+      const [merchantId, id] = [merchant(), newId('pay')];
+      for (let request = 1; request <= 3; request += 1) {
+        const response = await subject.inject({
+          method: 'POST',
+          url: `/caching-probe/payments/${id}`,
+          headers: { 'x-merchant-id': merchantId },
+        });
+        expect(response.json()).toEqual({ id, created: request });
+      }
+    });
+
+    it('never caches an error other than 404', async () => {
+      const [merchantId, id] = [merchant(), newId('pay')];
+      for (const status of ['400', '500', '400', '500']) {
+        const response = await get(subject, `/caching-probe/failing/${id}?status=${status}`, merchantId);
+        expect(response.statusCode).toBe(Number(status));
+      }
+      expect(cachingProbe.state.handlerCalls('failing', merchantId, id)).toBe(4);
+      expect(await redis.exists(`${namespace}${cacheKey('payment', merchantId, id, 'response')}`)).toBe(0);
+    });
+
+    it('keeps response bodies apart from values cached by getOrLoad for the same id', async () => {
+      const [merchantId, id] = [merchant(), newId('pay')];
+      await cache.getOrLoad('payment', merchantId, id, async () => ({ internal: 'row with vault token' }));
+      cachingProbe.state.payments.set(`${merchantId}:${id}`, { id, public: true });
+      expect((await get(subject, `/caching-probe/payments/${id}`, merchantId)).json()).toEqual({ id, public: true });
+      await cache.invalidate('payment', merchantId, id);
+      expect(await redis.exists(`${namespace}${cacheKey('payment', merchantId, id)}`)).toBe(0);
+      expect(await redis.exists(`${namespace}${cacheKey('payment', merchantId, id, 'response')}`)).toBe(0);
+    });
+  });
+
+  it('exposes hits, misses, errors and coalesced loads per family as Prometheus counters', async () => {
+    const [merchantId, id] = [merchant(), newId('re')];
+    await cache.getOrLoad('refund', merchantId, id, async () => ({ amount: 1 }));
+    await cache.getOrLoad('refund', merchantId, id, async () => ({ amount: 1 }));
+    const text = await subject.app.get(MetricsRegistry).metrics();
+    const snapshot = cache.snapshot();
+    expect(text).toContain(`cache_hits_total{family="refund"} ${snapshot.refund.hits}`);
+    expect(text).toContain(`cache_misses_total{family="refund"} ${snapshot.refund.misses}`);
+    expect(text).toContain(`cache_errors_total{family="refund"} 0`);
+    expect(text).toContain(`cache_coalesced_loads_total{family="payment"} ${snapshot.payment.coalescedLoads}`);
+    expect(snapshot.refund).toEqual({ hits: 1, misses: 1, errors: 0, coalescedLoads: 0 });
+  });
+});
+
+describe('the hot-read cache with its Redis unreachable', () => {
+  let subject: TestApp;
+  let cache: HotCache;
+
+  beforeAll(async () => {
+    // Port 1 on loopback: nothing listens there, so every cache command fails while PostgreSQL and the queue answer.
+    subject = await startTestApp(
+      { CACHE_REDIS_URL: 'redis://127.0.0.1:1' },
+      { imports: [CachingModule, CachingProbeModule] },
+    );
+    cache = subject.app.get(HotCache);
+  });
+
+  beforeEach(() => {
+    cachingProbe.state = new CachingProbeState();
+  });
+
+  afterAll(async () => {
+    await subject.close();
+  });
+
+  it('answers every read from the loader, quickly, and counts the errors', async () => {
+    const loader = countingLoader<{ amount: number }>();
+    const [merchantId, id] = [merchant(), newId('pay')];
+    loader.rows.set(id, { amount: 42 });
+    const before = cache.snapshot().payment.errors;
+    for (let read = 0; read < 5; read += 1) {
+      const { value, elapsedMs } = await timed(() => cache.getOrLoad('payment', merchantId, id, loader.load(id)));
+      expect(value).toEqual({ amount: 42 });
+      expect(elapsedMs).toBeLessThan(fallbackBoundMs);
+    }
+    expect(loader.calls(id)).toBe(5);
+    expect(cache.snapshot().payment.errors - before).toBe(5);
+  });
+
+  it('still loads once for 200 concurrent reads of one key', async () => {
+    const loader = countingLoader<{ amount: number }>();
+    const [merchantId, id] = [merchant(), newId('pay')];
+    loader.rows.set(id, { amount: 9 });
+    const { value, elapsedMs } = await timed(() =>
+      Promise.all(Array.from({ length: 200 }, () => cache.getOrLoad('payment', merchantId, id, loader.load(id)))),
+    );
+    expect(value).toEqual(Array(200).fill({ amount: 9 }));
+    expect(loader.calls(id)).toBe(1);
+    expect(elapsedMs).toBeLessThan(fallbackBoundMs);
+  });
+
+  it('serves @CachedRead routes from their handler', async () => {
+    const [merchantId, id] = [merchant(), newId('pay')];
+    cachingProbe.state.payments.set(`${merchantId}:${id}`, { id });
+    for (let request = 0; request < 3; request += 1) {
+      const { value: response, elapsedMs } = await timed(() =>
+        get(subject, `/caching-probe/payments/${id}`, merchantId),
+      );
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toEqual({ id });
+      expect(elapsedMs).toBeLessThan(fallbackBoundMs);
+    }
+    expect(cachingProbe.state.handlerCalls('payment', merchantId, id)).toBe(3);
+  });
+
+  it('lets invalidate succeed quietly, with a warning and a counted error', async () => {
+    const before = cache.snapshot().balance.errors;
+    const { elapsedMs } = await timed(() => cache.invalidate('balance', merchant(), 'current'));
+    expect(elapsedMs).toBeLessThan(fallbackBoundMs);
+    expect(cache.snapshot().balance.errors - before).toBe(1);
+    expect(subject.logs.text()).toContain('cache invalidation of balance:');
+  });
+});
+
+describe('the hot-read cache when its Redis hangs, stops and comes back', () => {
+  let server: ThrowawayRedis;
+  let subject: TestApp;
+  let cache: HotCache;
+  const loader = countingLoader<{ amount: number }>();
+  const merchantId = merchant();
+  const id = newId('pay');
+
+  beforeAll(async () => {
+    server = await ThrowawayRedis.start();
+    subject = await startTestApp({ CACHE_REDIS_URL: server.url }, { imports: [CachingModule] });
+    cache = subject.app.get(HotCache);
+    loader.rows.set(id, { amount: 1 });
+  });
+
+  afterAll(async () => {
+    await subject.close();
+    await server.stop();
+  });
+
+  it('serves from the cache while Redis answers', async () => {
+    await cache.getOrLoad('payment', merchantId, id, loader.load(id));
+    await cache.getOrLoad('payment', merchantId, id, loader.load(id));
+    expect(loader.calls(id)).toBe(1);
+    expect(cache.snapshot().payment).toMatchObject({ hits: 1, misses: 1, errors: 0 });
+  });
+
+  it('answers from the loader within the command deadline while Redis hangs', async () => {
+    server.pause();
+    loader.rows.set(id, { amount: 2 });
+    const before = cache.snapshot().payment.errors;
+    for (let read = 0; read < 3; read += 1) {
+      const { value, elapsedMs } = await timed(() => cache.getOrLoad('payment', merchantId, id, loader.load(id)));
+      expect(value).toEqual({ amount: 2 });
+      expect(elapsedMs).toBeGreaterThanOrEqual(cacheCommandTimeoutMs - 5);
+      expect(elapsedMs).toBeLessThan(fallbackBoundMs);
+    }
+    const { elapsedMs } = await timed(() => cache.invalidate('payment', merchantId, id));
+    expect(elapsedMs).toBeLessThan(fallbackBoundMs);
+    expect(cache.snapshot().payment.errors - before).toBe(4);
+  });
+
+  it('answers from the loader at once after Redis stops', async () => {
+    server.resume();
+    await server.stop();
+    loader.rows.set(id, { amount: 3 });
+    const before = cache.snapshot().payment.errors;
+    for (let read = 0; read < 5; read += 1) {
+      const { value, elapsedMs } = await timed(() => cache.getOrLoad('payment', merchantId, id, loader.load(id)));
+      expect(value).toEqual({ amount: 3 });
+      expect(elapsedMs).toBeLessThan(fallbackBoundMs);
+    }
+    expect(cache.snapshot().payment.errors - before).toBe(5);
+  });
+
+  it('uses the cache again once Redis is back', async () => {
+    await server.restart();
+    const otherId = newId('pay');
+    loader.rows.set(otherId, { amount: 4 });
+    const hitsBefore = cache.snapshot().payment.hits;
+    await waitFor(async () => {
+      await cache.getOrLoad('payment', merchantId, otherId, loader.load(otherId));
+      return cache.snapshot().payment.hits > hitsBefore;
+    }, 'a cache hit after Redis restarted');
+    expect(await cache.getOrLoad('payment', merchantId, otherId, loader.load(otherId))).toEqual({ amount: 4 });
+  });
+});
