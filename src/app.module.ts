@@ -8,6 +8,7 @@ import { LoggingModule } from './logging/logging.module';
 import { EventsModule } from './events/events.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { LedgerModule } from './ledger/ledger.module';
+import { MaintenanceModule } from './maintenance/maintenance.module';
 import { MerchantsHttpModule } from './merchants/merchants.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { PaymentsModule } from './payments/payments.module';
@@ -36,6 +37,7 @@ export class AppModule {
         EventsModule,
         OutboxModule,
         PaymentsModule.register(config.role),
+        MaintenanceModule.register(config.role),
         ...(config.role === 'all' || config.role === 'api' ? [MerchantsHttpModule] : []),
         ...(options.imports ?? []),
       ],

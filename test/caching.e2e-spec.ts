@@ -313,18 +313,24 @@ describe('the hot-read cache on the real Redis', () => {
       cachingProbe.state.payments.set(`${merchantId}:${id}`, { id, amount: 5 });
       const gate = new CachingGate();
       cachingProbe.state.gate = gate;
-      const before = cache.snapshot().payment.coalescedLoads;
+      const before = cache.snapshot().payment;
       const responses = Promise.all(
         Array.from({ length: 200 }, () => get(subject, `/caching-probe/payments/${id}`, merchantId)),
       );
-      // Every request is waiting on the one running handler before it is let through.
-      await waitFor(() => cache.snapshot().payment.coalescedLoads - before === 199, '199 coalesced requests');
+      // All 200 are past the guard (so inside the interceptor) while the one handler run is held at the gate.
+      await waitFor(
+        () => cachingProbe.state.arrivals === 200 && cachingProbe.state.handlerCalls('payment', merchantId, id) === 1,
+        'all 200 requests in flight',
+      );
       gate.open();
       for (const response of await responses) {
         expect(response.statusCode).toBe(200);
         expect(response.json()).toEqual({ id, amount: 5 });
       }
       expect(cachingProbe.state.handlerCalls('payment', merchantId, id)).toBe(1);
+      const after = cache.snapshot().payment;
+      expect(after.misses - before.misses).toBe(1);
+      expect(after.coalescedLoads - before.coalescedLoads).toBe(199);
     });
 
     it('answers unknown ids with the same 404, running the handler once per id', async () => {

@@ -35,6 +35,8 @@ export class CachingProbeState {
   readonly payments = new Map<string, Record<string, unknown>>();
   readonly balances = new Map<string, number>();
   private readonly calls = new Map<string, number>();
+  /** Requests that passed the guard: the interceptor takes them over within the same tick. */
+  arrivals = 0;
   gate: CachingGate | undefined;
 
   count(route: string, merchantId: string | undefined, id: string): void {
@@ -60,6 +62,7 @@ export const cachingProbe = { state: new CachingProbeState() };
 class HeaderMerchantGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<ProbeRequest>();
+    cachingProbe.state.arrivals += 1;
     const merchantId = request.headers['x-merchant-id'];
     if (typeof merchantId === 'string') request.merchantId = merchantId;
     return true;

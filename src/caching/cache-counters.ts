@@ -1,0 +1,59 @@
+import { Counter, type Registry } from 'prom-client';
+import { type CacheFamily, cacheFamilies } from './cache-key';
+
+export interface CacheFamilyCounts {
+  /** Reads answered from the cache (Redis, or this process for API keys), "not found" markers included. */
+  hits: number;
+  /** Reads that found nothing cached and ran the loader. */
+  misses: number;
+  /** Cache commands that failed or missed their deadline; the caller was served from the loader instead. */
+  errors: number;
+  /** Reads that waited for a load another caller had started for the same key, instead of loading again. */
+  coalescedLoads: number;
+}
+
+export type CacheCountsSnapshot = Record<CacheFamily, CacheFamilyCounts>;
+
+type CountName = keyof CacheFamilyCounts;
+
+const counterDefinitions: Record<CountName, { name: string; help: string }> = {
+  hits: { name: 'cache_hits_total', help: 'Cache reads answered from the cache, not-found markers included' },
+  misses: { name: 'cache_misses_total', help: 'Cache reads that found nothing and ran the loader' },
+  errors: { name: 'cache_errors_total', help: 'Cache commands that failed or timed out (the loader served instead)' },
+  coalescedLoads: {
+    name: 'cache_coalesced_loads_total',
+    help: 'Cache reads that shared a load already running for the same key',
+  },
+};
+
+/** Per-family counts, kept as plain numbers for `snapshot()` and as Prometheus counters labelled by family. */
+export class CacheCounters {
+  private readonly counts = Object.fromEntries(
+    cacheFamilies.map((family) => [family, { hits: 0, misses: 0, errors: 0, coalescedLoads: 0 }]),
+  ) as CacheCountsSnapshot;
+  private readonly counters: Record<CountName, Counter<'family'>>;
+
+  constructor(registry: Registry) {
+    const counter = (count: CountName) => {
+      const created = new Counter({ ...counterDefinitions[count], labelNames: ['family'], registers: [registry] });
+      // Every family's series exists from the start, so a rate over it is 0 rather than absent.
+      for (const family of cacheFamilies) created.inc({ family }, 0);
+      return created;
+    };
+    this.counters = {
+      hits: counter('hits'),
+      misses: counter('misses'),
+      errors: counter('errors'),
+      coalescedLoads: counter('coalescedLoads'),
+    };
+  }
+
+  add(family: CacheFamily, count: CountName): void {
+    this.counts[family][count] += 1;
+    this.counters[count].inc({ family });
+  }
+
+  snapshot(): CacheCountsSnapshot {
+    return structuredClone(this.counts);
+  }
+}

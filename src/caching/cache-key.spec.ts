@@ -1,0 +1,33 @@
+import { cacheKey } from './cache-key';
+
+describe('cacheKey', () => {
+  it('is family:merchantId:id, always with the merchant', () => {
+    expect(cacheKey('payment', 'mer_A', 'pay_1')).toBe('payment:mer_A:pay_1');
+    expect(cacheKey('balance', 'mer_A', 'current')).toBe('balance:mer_A:current');
+    expect(cacheKey('api_key', '-', 'ab'.repeat(32))).toBe(`api_key:-:${'ab'.repeat(32)}`);
+  });
+
+  it('gives the same id of two merchants two keys', () => {
+    expect(cacheKey('payment', 'mer_A', 'pay_1')).not.toBe(cacheKey('payment', 'mer_B', 'pay_1'));
+  });
+
+  it('keeps response bodies apart from loaded values', () => {
+    expect(cacheKey('payment', 'mer_A', 'pay_1', 'response')).toBe('payment:mer_A:pay_1:response');
+    expect(cacheKey('payment', 'mer_A', 'pay_1', 'data')).toBe(cacheKey('payment', 'mer_A', 'pay_1'));
+  });
+
+  it.each([
+    ['', 'pay_1'],
+    ['mer_A', ''],
+    ['mer:A', 'pay_1'],
+    ['mer_A', 'pay:1'],
+    ['mer A', 'pay_1'],
+    ['mer_A', 'x'.repeat(257)],
+  ])('refuses merchantId=%j id=%j, which could make two keys collide', (merchantId, id) => {
+    expect(() => cacheKey('payment', merchantId, id)).toThrow(TypeError);
+  });
+
+  it('refuses an unknown family', () => {
+    expect(() => cacheKey('merchant' as never, 'mer_A', 'x')).toThrow(TypeError);
+  });
+});

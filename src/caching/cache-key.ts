@@ -1,0 +1,27 @@
+/** The kinds of things cached; each has its own TTL and its own counters. */
+export const cacheFamilies = ['payment', 'balance', 'api_key', 'refund'] as const;
+export type CacheFamily = (typeof cacheFamilies)[number];
+
+/** What a key holds: the value a service loaded (`getOrLoad`), or the JSON body a GET handler returned. The two
+ * never share a key, so a stored domain object is never sent to a client as a response body. */
+export type CacheView = 'data' | 'response';
+
+const knownFamilies: ReadonlySet<string> = new Set(cacheFamilies);
+
+// Segments never contain ':', so `family:merchantId:id` reads back one way only: two merchants cannot share a key.
+const segmentPattern = /^[^\s:]{1,256}$/;
+
+function assertSegment(name: string, value: string): void {
+  if (!segmentPattern.test(value)) {
+    throw new TypeError(`cache key ${name} must be 1 to 256 characters without ':' or whitespace`);
+  }
+}
+
+/** The key of one entry, always scoped by merchant: `family:merchantId:id` (plus `:response` for a response body). */
+export function cacheKey(family: CacheFamily, merchantId: string, id: string, view: CacheView = 'data'): string {
+  if (!knownFamilies.has(family)) throw new TypeError(`unknown cache family: ${String(family)}`);
+  assertSegment('merchantId', merchantId);
+  assertSegment('id', id);
+  const key = `${family}:${merchantId}:${id}`;
+  return view === 'data' ? key : `${key}:${view}`;
+}

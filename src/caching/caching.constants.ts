@@ -1,0 +1,5 @@
+/** Metadata key under which @CachedRead records its family on the handler. */
+export const cachedReadFamilyMetadata = 'caching:cached-read-family';
+
+/** The id under which a resource without an `:id` route parameter is cached (the merchant's balance). */
+export const currentResourceId = 'current';

@@ -1,0 +1,56 @@
+/**
+ * Every bound of the caching module, with the reason beside it. Entries are deleted after each commit that changes
+ * them, so a TTL is not how fresh data gets: it bounds how long a missed invalidation (cache Redis down at that
+ * moment, or a load racing a commit on another process) can serve stale data.
+ */
+
+// How long a found entry lives, per family: the upper bound on staleness after a missed invalidation.
+/** A payment changes a few times in its life (processing → succeeded → refunded); each change invalidates it. */
+export const paymentTtlMs = 60_000;
+/** A balance moves with every settled payment of the merchant: a missed invalidation must not last long. */
+export const balanceTtlMs = 10_000;
+/** Read on every request; a revocation invalidates it explicitly, and the merchant of a key never changes. */
+export const apiKeyTtlMs = 300_000;
+/** Like a payment: created once, then a few status changes, each invalidated. */
+export const refundTtlMs = 60_000;
+
+/** How long a "not found" marker lives: long enough to absorb a burst of lookups of the same unknown id, short
+ * because unknown ids are unbounded (a client probing random ids must not fill the cache for long) and because a
+ * row whose transaction had not committed when it was looked up must show up soon. */
+export const notFoundTtlMs = 5_000;
+
+/** Each TTL is shortened by a random part of up to this fraction, so entries written together (a deploy, a traffic
+ * burst) do not all expire in the same instant and send their reloads to PostgreSQL at once. Never lengthened:
+ * the named TTL stays the upper bound on staleness. */
+export const ttlJitterRatio = 0.2;
+
+/** Deadline of one cache Redis command. A healthy Redis answers in about a millisecond; past this, loading from
+ * PostgreSQL is faster than waiting, so the cache is skipped for that call instead of slowing the request. */
+export const cacheCommandTimeoutMs = 100;
+
+/** At start, how long to wait for the cache Redis before serving without it: enough for a local or same-zone
+ * connection; an absent cache must not hold up the API, which works (slower) without it. */
+export const cacheStartupWaitMs = 1_000;
+
+/** Deadline of one TCP connection attempt to the cache Redis; the client keeps retrying in the background. */
+export const cacheConnectTimeoutMs = 1_000;
+
+/** Longest pause between reconnection attempts, so the cache comes back within seconds of Redis coming back. */
+export const cacheReconnectDelayMaxMs = 2_000;
+
+/** Commands waiting for a reply from a Redis that stopped answering are refused past this many, so a hung
+ * server costs a bounded amount of memory (every caller has already given up on them after the command timeout). */
+export const cacheCommandQueueMax = 1_000;
+
+/** In-process layer in front of Redis for API keys, looked up on every authenticated request. A revocation
+ * clears this process at once but other processes only when their copy expires: this is the revocation delay
+ * elsewhere, kept to seconds. */
+export const apiKeyLocalTtlMs = 5_000;
+
+/** Entries of the in-process API-key layer: about one per active key; the least recently used go first, so memory
+ * stays bounded whatever clients send. */
+export const apiKeyLocalEntriesMax = 10_000;
+
+/** Failed or slow cache commands are logged at most once per this interval (every one is counted): one line is
+ * enough to see an outage, one per request would flood the log while it lasts. */
+export const cacheFailureLogIntervalMs = 10_000;

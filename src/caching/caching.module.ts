@@ -1,0 +1,26 @@
+import { CacheModule } from '@nestjs/cache-manager';
+import { Global, Logger, Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { connectCacheStore } from './cache-store';
+import { CachedReadInterceptor } from './cached-read.interceptor';
+import { HotCache } from './hot-cache.service';
+import { MetricsRegistry } from './metrics-registry';
+
+/**
+ * Hot reads cached on the cache Redis (CACHE_REDIS_URL), every key under `${QUEUE_PREFIX}:cache:` so deployments
+ * and test runs can share a server. Global: any module injects HotCache or uses @CachedRead.
+ */
+@Global()
+@Module({
+  imports: [
+    CacheModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: async (config: AppConfig) => ({
+        stores: [await connectCacheStore(config.redis.cacheUrl, config.redis.queuePrefix, new Logger('Caching'))],
+      }),
+    }),
+  ],
+  providers: [{ provide: MetricsRegistry, useFactory: () => new MetricsRegistry() }, HotCache, CachedReadInterceptor],
+  exports: [HotCache, CachedReadInterceptor, MetricsRegistry],
+})
+export class CachingModule {}

@@ -1,0 +1,229 @@
+import { Stream } from 'node:stream';
+import { Injectable, Logger, StreamableFile } from '@nestjs/common';
+import { Cache } from '@nestjs/cache-manager';
+import { LRUCache } from 'lru-cache';
+import { ApiError, type ApiErrorType } from '../common/errors/api-error';
+import { CacheCounters, type CacheCountsSnapshot } from './cache-counters';
+import { type CacheFamily, cacheKey } from './cache-key';
+import { entryTtlMs } from './cache-ttl';
+import {
+  apiKeyLocalEntriesMax,
+  apiKeyLocalTtlMs,
+  cacheCommandTimeoutMs,
+  cacheFailureLogIntervalMs,
+} from './caching.limits';
+import { withDeadline } from './deadline';
+import { MetricsRegistry } from './metrics-registry';
+import { type Flight, SingleFlight } from './single-flight';
+
+/** The 404 a GET handler threw, kept so that later hits throw the same error. */
+interface NotFoundResponse {
+  type: ApiErrorType;
+  code: string;
+  message: string;
+  param?: string;
+  headers: Record<string, string>;
+}
+
+type FoundEntry = { found: true; value: unknown };
+type StoredEntry = FoundEntry | { found: false; response?: NotFoundResponse };
+
+interface Loaded {
+  entry: StoredEntry;
+  /** False for a body that does not survive JSON (a stream, a buffer): it is passed on but never stored. */
+  cacheable: boolean;
+}
+
+interface FlightOutcome {
+  entry: StoredEntry;
+  source: 'cache' | 'loader';
+}
+
+// The Keyv that @nestjs/cache-manager holds (typed through its ESM declarations, hence not `import { Keyv }`).
+type CacheStore = Cache['stores'][number];
+
+/** The merchant id under which API keys are cached: a key is looked up before its merchant is known. */
+export const apiKeyMerchantId = '-';
+
+function isStoredEntry(value: unknown): value is StoredEntry {
+  if (typeof value !== 'object' || value === null) return false;
+  const found = (value as { found?: unknown }).found;
+  return found === true ? 'value' in value : found === false;
+}
+
+function isJsonBody(body: unknown): boolean {
+  if (body === undefined || typeof body === 'function' || typeof body === 'symbol' || typeof body === 'bigint') {
+    return false;
+  }
+  return !(body instanceof StreamableFile || body instanceof Stream || ArrayBuffer.isView(body));
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Read-through cache of hot reads on the cache Redis, keyed `family:merchantId:id`. Concurrent misses of one key
+ * in this process load once; "not found" is cached briefly; a cache that is down or slow is skipped after a short
+ * deadline, so no caller ever fails or waits long because of it.
+ */
+@Injectable()
+export class HotCache {
+  private readonly logger = new Logger(HotCache.name);
+  private readonly store: CacheStore;
+  private readonly counters: CacheCounters;
+  private readonly flights = new SingleFlight<FlightOutcome>();
+  private readonly localApiKeys = new LRUCache<string, FoundEntry>({
+    max: apiKeyLocalEntriesMax,
+    ttl: apiKeyLocalTtlMs,
+  });
+  private failureLoggedAtMs = Number.NEGATIVE_INFINITY;
+
+  constructor(cache: Cache, registry: MetricsRegistry) {
+    const store = cache.stores[0];
+    if (!store) throw new Error('the cache manager has no store');
+    this.store = store;
+    this.counters = new CacheCounters(registry);
+  }
+
+  /**
+   * The cached value of `family:merchantId:id`, or what `load` returns (then cached). `null` from `load` means
+   * "not found": cached briefly and returned as `null`. An error from `load` reaches every caller waiting on that
+   * load and caches nothing.
+   */
+  async getOrLoad<T>(
+    family: CacheFamily,
+    merchantId: string,
+    id: string,
+    load: () => Promise<T | null>,
+  ): Promise<T | null> {
+    const entry = await this.readThrough(family, cacheKey(family, merchantId, id), async () => {
+      const value = await load();
+      return {
+        entry: value === null || value === undefined ? { found: false } : { found: true, value },
+        cacheable: true,
+      };
+    });
+    return entry.found ? (entry.value as T) : null;
+  }
+
+  /**
+   * The response body of a GET handler, for CachedReadInterceptor: the cached body, or `handle()`'s (then cached).
+   * An ApiError 404 from `handle` is cached briefly and thrown again on later hits; any other error is not cached.
+   */
+  async getOrLoadResponse(
+    family: CacheFamily,
+    merchantId: string,
+    id: string,
+    handle: () => Promise<unknown>,
+  ): Promise<unknown> {
+    const entry = await this.readThrough(family, cacheKey(family, merchantId, id, 'response'), async () => {
+      try {
+        const body = await handle();
+        return { entry: { found: true, value: body }, cacheable: isJsonBody(body) };
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.status !== 404) throw error;
+        const { type, code, message, param, headers } = error;
+        return { entry: { found: false, response: { type, code, message, param, headers } }, cacheable: true };
+      }
+    });
+    if (entry.found) return entry.value;
+    const response = entry.response;
+    if (!response) throw new ApiError(404, 'invalid_request_error', 'resource_missing', 'No such resource');
+    throw new ApiError(404, response.type, response.code, response.message, response.param, response.headers);
+  }
+
+  /**
+   * Deletes `family:merchantId:id` (value, "not found" marker and cached response body) from Redis and from this
+   * process, and keeps a load already running for it from caching what it read. Call it after the commit that
+   * changed the row. Never throws because of the cache: a failure is logged and counted, and the entry then
+   * expires with its TTL.
+   */
+  async invalidate(family: CacheFamily, merchantId: string, id: string): Promise<void> {
+    const keys = [cacheKey(family, merchantId, id), cacheKey(family, merchantId, id, 'response')];
+    for (const key of keys) {
+      this.flights.invalidate(key);
+      this.localApiKeys.delete(key);
+    }
+    try {
+      await withDeadline(this.store.delete(keys), cacheCommandTimeoutMs, 'cache invalidation');
+    } catch (error) {
+      this.counters.add(family, 'errors');
+      const what = family === 'api_key' ? 'an API key' : keys[0];
+      this.logger.warn(`cache invalidation of ${what} failed, it may be served until it expires: ${reasonOf(error)}`);
+    }
+  }
+
+  /** Forgets the API key whose secret hashes to `keyHash`, in Redis and in this process (when it is revoked). */
+  async invalidateApiKey(keyHash: string): Promise<void> {
+    await this.invalidate('api_key', apiKeyMerchantId, keyHash);
+  }
+
+  /** Counts since start, per family: the same numbers as the cache_*_total Prometheus counters. */
+  snapshot(): CacheCountsSnapshot {
+    return this.counters.snapshot();
+  }
+
+  private async readThrough(family: CacheFamily, key: string, load: () => Promise<Loaded>): Promise<StoredEntry> {
+    if (family === 'api_key') {
+      const local = this.localApiKeys.get(key);
+      if (local) {
+        this.counters.add(family, 'hits');
+        return local;
+      }
+    }
+    const { result, joined } = this.flights.run(key, (flight) => this.readOrLoad(family, key, load, flight));
+    const { entry, source } = await result;
+    if (joined) this.counters.add(family, source === 'cache' ? 'hits' : 'coalescedLoads');
+    return entry;
+  }
+
+  private async readOrLoad(
+    family: CacheFamily,
+    key: string,
+    load: () => Promise<Loaded>,
+    flight: Flight,
+  ): Promise<FlightOutcome> {
+    let cacheAnswered = true;
+    try {
+      const cached: unknown = await withDeadline(this.store.get(key), cacheCommandTimeoutMs, 'cache read');
+      if (isStoredEntry(cached)) {
+        this.counters.add(family, 'hits');
+        this.keepLocally(family, key, cached, flight);
+        return { entry: cached, source: 'cache' };
+      }
+      this.counters.add(family, 'misses');
+    } catch (error) {
+      cacheAnswered = false;
+      this.failed(family, 'read', error);
+    }
+    const { entry, cacheable } = await load();
+    // After a failed read the write would fail or wait the same way; after an invalidation it could be stale.
+    if (cacheAnswered && cacheable && !flight.invalidated) {
+      try {
+        const ttlMs = entryTtlMs(family, entry.found);
+        await withDeadline(this.store.set(key, entry, ttlMs), cacheCommandTimeoutMs, 'cache write');
+      } catch (error) {
+        this.failed(family, 'write', error);
+      }
+    }
+    if (cacheable) this.keepLocally(family, key, entry, flight);
+    return { entry, source: 'loader' };
+  }
+
+  /** API keys are read on every request: found ones are also kept in this process for a few seconds. */
+  private keepLocally(family: CacheFamily, key: string, entry: StoredEntry, flight: Flight): void {
+    if (family === 'api_key' && entry.found && !flight.invalidated) this.localApiKeys.set(key, entry);
+  }
+
+  private failed(family: CacheFamily, operation: 'read' | 'write', error: unknown): void {
+    this.counters.add(family, 'errors');
+    const nowMs = Date.now();
+    if (nowMs - this.failureLoggedAtMs < cacheFailureLogIntervalMs) return;
+    this.failureLoggedAtMs = nowMs;
+    this.logger.warn(
+      `cache ${operation} failed, served from the loader (later failures for ${cacheFailureLogIntervalMs} ms ` +
+        `are only counted in cache_errors_total): ${reasonOf(error)}`,
+    );
+  }
+}
