@@ -252,7 +252,7 @@ describe('payments over HTTP', () => {
       expect(foreign.json().error.code).toBe('resource_missing');
       expect(missing.statusCode).toBe(404);
       const list = await subject.inject({ method: 'GET', url: '/v1/payments?limit=100', headers: intruder.headers });
-      expect(list.json().data.map((payment: PaymentBody) => payment.id)).not.toContain(id);
+      expect(list.json<{ data: PaymentBody[] }>().data.map((payment) => payment.id)).not.toContain(id);
     });
 
     it('answers a malformed id with 404 like a missing one', async () => {
