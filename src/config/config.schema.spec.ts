@@ -45,10 +45,21 @@ describe('parseConfig', () => {
     }
   });
 
+  const productionVaultKey = 'ab'.repeat(32);
+
   it('refuses production without an ADMIN_TOKEN, or with a short one', () => {
-    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/ADMIN_TOKEN/);
-    expect(() => parseConfig({ NODE_ENV: 'production', ADMIN_TOKEN: 'x'.repeat(31) })).toThrow(/ADMIN_TOKEN/);
-    expect(parseConfig({ NODE_ENV: 'production', ADMIN_TOKEN: 'x'.repeat(32) }).adminToken).toBe('x'.repeat(32));
+    const production = { NODE_ENV: 'production', CARD_VAULT_KEY: productionVaultKey };
+    expect(() => parseConfig(production)).toThrow(/ADMIN_TOKEN/);
+    expect(() => parseConfig({ ...production, ADMIN_TOKEN: 'x'.repeat(31) })).toThrow(/ADMIN_TOKEN/);
+    expect(parseConfig({ ...production, ADMIN_TOKEN: 'x'.repeat(32) }).adminToken).toBe('x'.repeat(32));
+  });
+
+  it('refuses production without a CARD_VAULT_KEY, and a malformed key anywhere', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production', ADMIN_TOKEN: 'x'.repeat(32) })).toThrow(/CARD_VAULT_KEY/);
+    expect(() => parseConfig({ CARD_VAULT_KEY: 'short' })).toThrow(/^Invalid configuration: CARD_VAULT_KEY/);
+    expect(parseConfig({ CARD_VAULT_KEY: productionVaultKey }).cardVaultKey).toEqual(
+      Buffer.from(productionVaultKey, 'hex'),
+    );
   });
 
   it('uses a given ADMIN_TOKEN outside production', () => {

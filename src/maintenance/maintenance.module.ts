@@ -5,6 +5,7 @@ import { type DynamicModule, Logger, Module, type OnApplicationBootstrap } from 
 import type { Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
+import { logQueueErrors } from '../queueing/queue-errors';
 import { MAINTENANCE_QUEUE, SWEEP_IDEMPOTENCY_KEYS_JOB } from './maintenance.constants';
 import { MaintenanceProcessor } from './maintenance.processor';
 
@@ -18,7 +19,9 @@ export class MaintenanceModule implements OnApplicationBootstrap {
   constructor(
     @InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    logQueueErrors(this.queue, this.logger);
+  }
 
   static register(role: AppRole): DynamicModule {
     const runWorker = role === 'all' || role === 'worker';

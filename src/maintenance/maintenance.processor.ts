@@ -1,11 +1,12 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
+import { GracefulWorkerHost } from '../queueing/graceful-worker-host';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { MAINTENANCE_QUEUE, SWEEP_IDEMPOTENCY_KEYS_JOB } from './maintenance.constants';
 
 /** Scheduled housekeeping; each job is idempotent, so a missed or doubled run is harmless. */
 @Processor(MAINTENANCE_QUEUE)
-export class MaintenanceProcessor extends WorkerHost {
+export class MaintenanceProcessor extends GracefulWorkerHost {
   constructor(private readonly idempotency: IdempotencyService) {
     super();
   }

@@ -1,13 +1,14 @@
 import { BullBoardModule } from '@bull-board/nestjs';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { BullModule, InjectQueue } from '@nestjs/bullmq';
-import { type DynamicModule, Module, type OnModuleInit } from '@nestjs/common';
+import { type DynamicModule, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
 import { MerchantsModule } from '../merchants/merchants.module';
 import { OutboxRelay } from '../outbox/outbox.relay';
+import { logQueueErrors } from '../queueing/queue-errors';
 import { CardNetwork } from './card-network/card-network.port';
 import { CardNetworkSimulator } from './card-network/card-network.simulator';
 import { CardVault } from './card/card-vault.service';
@@ -24,11 +25,15 @@ import { PaymentsService } from './payments.service';
 
 @Module({})
 export class PaymentsModule implements OnModuleInit {
+  private readonly logger = new Logger(PaymentsModule.name);
+
   constructor(
     @InjectQueue(PAYMENTS_QUEUE) private readonly queue: Queue<AuthorizePaymentJobData>,
     private readonly relay: OutboxRelay,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    logQueueErrors(this.queue, this.logger);
+  }
 
   /** `api` serves the HTTP API, `worker` runs the processor, `all` both; the queue is registered for every role. */
   static register(role: AppRole): DynamicModule {

@@ -1,6 +1,7 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
+import { GracefulWorkerHost } from '../queueing/graceful-worker-host';
 import { AppConfig } from '../config/app-config';
 import { CardNetwork } from './card-network/card-network.port';
 import { CardVault } from './card/card-vault.service';
@@ -9,7 +10,7 @@ import { PaymentsService } from './payments.service';
 
 /** Authorizes payments against the card network; transient network errors are retried by BullMQ with backoff. */
 @Processor(PAYMENTS_QUEUE)
-export class PaymentsProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class PaymentsProcessor extends GracefulWorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(PaymentsProcessor.name);
 
   constructor(
