@@ -56,29 +56,35 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     await this.listener?.end().catch(() => undefined);
   }
 
-  /** Delivers every row that is due now; returns how many were sent. Exposed for tests and operators. */
+  /**
+   * Delivers every row that is due now, in outbox order per topic; returns how many were sent. A broker that
+   * fails stalls only its own topic: RabbitMQ being down must not hold back payment jobs bound for Redis.
+   */
   async drainOnce(): Promise<number> {
     return this.database.transaction(async (tx) => {
       const due = await tx.execute<OutboxMessage & Record<string, unknown>>(sql`
         SELECT id, topic, payload FROM outbox WHERE sent_at IS NULL
         ORDER BY sequence LIMIT ${outboxLimits.batchSize} FOR UPDATE SKIP LOCKED`);
+      const stalledTopics = new Set<string>();
+      let firstFailure: unknown;
       let sent = 0;
       for (const message of due.rows) {
         const dispatcher = this.dispatchers.get(message.topic);
-        if (!dispatcher) continue;
+        if (!dispatcher || stalledTopics.has(message.topic)) continue;
         try {
           await withTimeout(dispatcher(message), outboxLimits.dispatchTimeoutMs, `dispatch of ${message.topic}`);
         } catch (error) {
+          stalledTopics.add(message.topic);
+          firstFailure ??= error;
           await tx.execute(sql`
             UPDATE outbox SET attempts = attempts + 1, last_error = ${String(error instanceof Error ? error.message : error).slice(0, 500)}
             WHERE id = ${message.id}`);
-          // Stop at the first failure: later rows wait, so order per topic is kept.
-          if (sent === 0) throw new RelayStalled(error);
-          break;
+          continue;
         }
         await tx.execute(sql`UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = ${message.id}`);
         sent += 1;
       }
+      if (sent === 0 && firstFailure !== undefined) throw new RelayStalled(firstFailure);
       return sent;
     });
   }
