@@ -1,4 +1,4 @@
-import { cacheKey } from './cache-key';
+import { cacheKey, isKeySegment } from './cache-key';
 
 describe('cacheKey', () => {
   it('is family:merchantId:id, always with the merchant', () => {
@@ -25,6 +25,13 @@ describe('cacheKey', () => {
     ['mer_A', 'x'.repeat(257)],
   ])('refuses merchantId=%j id=%j, which could make two keys collide', (merchantId, id) => {
     expect(() => cacheKey('payment', merchantId, id)).toThrow(TypeError);
+  });
+
+  it('tells which values can be key segments', () => {
+    expect(isKeySegment('pay_1')).toBe(true);
+    expect(isKeySegment('-')).toBe(true);
+    for (const value of ['', 'a:b', 'a b', 'a\nb', 'x'.repeat(257), undefined, 42])
+      expect(isKeySegment(value)).toBe(false);
   });
 
   it('refuses an unknown family', () => {

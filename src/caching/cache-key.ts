@@ -11,8 +11,13 @@ const knownFamilies: ReadonlySet<string> = new Set(cacheFamilies);
 // Segments never contain ':', so `family:merchantId:id` reads back one way only: two merchants cannot share a key.
 const segmentPattern = /^[^\s:]{1,256}$/;
 
+/** Whether `value` can be a merchantId or id segment of a key. */
+export function isKeySegment(value: unknown): value is string {
+  return typeof value === 'string' && segmentPattern.test(value);
+}
+
 function assertSegment(name: string, value: string): void {
-  if (!segmentPattern.test(value)) {
+  if (!isKeySegment(value)) {
     throw new TypeError(`cache key ${name} must be 1 to 256 characters without ':' or whitespace`);
   }
 }

@@ -14,10 +14,11 @@ function reconnectDelayMs(attempt: number): number {
   return Math.min(100 * 2 ** Math.min(attempt, 10), cacheReconnectDelayMaxMs) + Math.floor(Math.random() * 100);
 }
 
-function createCacheRedisClient(url: string) {
+function createCacheRedisClient(url: string, name: string) {
   return createClient({
     url,
-    name: 'cache',
+    // Shown by CLIENT LIST, to tell which deployment (or test run) a connection belongs to.
+    name,
     // Commands fail at once while disconnected, instead of queueing until a reconnection that may never come.
     disableOfflineQueue: true,
     commandsQueueMaxLength: cacheCommandQueueMax,
@@ -62,20 +63,20 @@ export class CacheRedisStore extends KeyvRedis<string> {
  * without its cache (from the loaders) until Redis answers, and the client keeps reconnecting in the background.
  */
 export async function connectCacheStore(url: string, keyPrefix: string, logger: LoggerService): Promise<Keyv> {
-  const redis = createCacheRedisClient(url);
+  const namespace = `${keyPrefix}:cache`;
+  const redis = createCacheRedisClient(url, namespace);
   let available: boolean | undefined;
   redis.on('ready', () => {
-    if (available !== true) logger.log('cache Redis connected', 'Caching');
+    if (available !== true) logger.log('cache Redis connected');
     available = true;
   });
   redis.on('error', (error: unknown) => {
     if (available !== false) {
       const reason = error instanceof Error ? error.message : String(error);
-      logger.warn(`cache Redis unavailable, serving without the cache until it answers: ${reason}`, 'Caching');
+      logger.warn(`cache Redis unavailable, serving without the cache until it answers: ${reason}`);
     }
     available = false;
   });
-  const namespace = `${keyPrefix}:cache`;
   const keyv = new Keyv({ store: new CacheRedisStore(redis, namespace), namespace, useKeyPrefix: false });
   keyv.throwOnErrors = true;
   // Each failed command is already thrown to (and counted by) its caller; the event would only duplicate it.

@@ -146,7 +146,10 @@ export class HotCache {
       this.localApiKeys.delete(key);
     }
     try {
-      await withDeadline(this.store.delete(keys), cacheCommandTimeoutMs, 'cache invalidation');
+      // One UNLINK per key: Keyv's delete of several keys uses MULTI, which the client queues while disconnected
+      // (until its next reconnection attempt fails) instead of failing at once like a plain command.
+      const deleting = Promise.all(keys.map((key) => this.store.delete(key)));
+      await withDeadline(deleting, cacheCommandTimeoutMs, 'cache invalidation');
     } catch (error) {
       this.counters.add(family, 'errors');
       const what = family === 'api_key' ? 'an API key' : keys[0];

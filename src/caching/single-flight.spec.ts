@@ -30,7 +30,7 @@ describe('SingleFlight', () => {
 
   it('runs different keys independently', async () => {
     const flights = new SingleFlight<string>();
-    const results = await Promise.all(['a', 'b'].map((key) => flights.run(key, async () => key).result));
+    const results = await Promise.all(['a', 'b'].map((key) => flights.run(key, () => Promise.resolve(key)).result));
     expect(results).toEqual(['a', 'b']);
   });
 
@@ -42,7 +42,7 @@ describe('SingleFlight', () => {
     gate.reject(new Error('load failed'));
     await expect(first.result).rejects.toThrow('load failed');
     await expect(second.result).rejects.toThrow('load failed');
-    const retry = flights.run('k', async () => 'fresh');
+    const retry = flights.run('k', () => Promise.resolve('fresh'));
     expect(retry.joined).toBe(false);
     await expect(retry.result).resolves.toBe('fresh');
   });
@@ -66,7 +66,7 @@ describe('SingleFlight', () => {
       return value;
     });
     flights.invalidate('k');
-    const fresh = flights.run('k', async () => 'fresh');
+    const fresh = flights.run('k', () => Promise.resolve('fresh'));
     expect(fresh.joined).toBe(false);
     gate.resolve('stale');
     await expect(stale.result).resolves.toBe('stale');

@@ -57,6 +57,10 @@ export class ThrowawayRedis {
         clearTimeout(timer);
         reject(new Error(`redis-server exited with ${code}: ${output}`));
       });
+      child.once('error', (error) => {
+        clearTimeout(timer);
+        reject(new Error(`could not run redis-server (it must be on PATH, as .ci/run has it): ${error.message}`));
+      });
     });
     await ready;
   }
