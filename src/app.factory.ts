@@ -9,8 +9,10 @@ import type { AppConfigValues } from './config/config.schema';
 import { requestIdOf } from './http/request-id';
 import { RequestLogController } from './logging/request-log.controller';
 import { createRootLogger } from './logging/root-logger';
+import { connectEventSubscribers } from './events/event-subscribers';
 import { setupOpenApi } from './openapi/openapi.setup';
 import { protectDashboard } from './queueing/dashboard-auth';
+import { webhookEventSubscription } from './webhooks/webhooks.module';
 
 function registerRequestHooks(fastify: FastifyInstance): void {
   // Only JSON is accepted; Fastify's default text/plain parser would let a string body past the contract.
@@ -49,6 +51,9 @@ export async function createApp(
   );
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ApiExceptionFilter());
+  // Hybrid application: the RabbitMQ subscribers of this role share the HTTP app's modules; the caller starts
+  // them (startAllMicroservices) after init and before listen. The HTTP filter above does not apply to them.
+  connectEventSubscribers(app, config, [webhookEventSubscription(config)]);
   setupOpenApi(app);
   return app;
 }

@@ -7,12 +7,15 @@ import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { EventsModule } from './events/events.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
-import { LedgerModule } from './ledger/ledger.module';
+import { LedgerHttpModule, LedgerModule } from './ledger/ledger.module';
 import { MaintenanceModule } from './maintenance/maintenance.module';
 import { MerchantsHttpModule } from './merchants/merchants.module';
 import { OutboxModule } from './outbox/outbox.module';
+import { CachingModule } from './caching/caching.module';
+import { MetricsModule, QueueMetricsModule } from './metrics/metrics.module';
 import { PaymentsModule } from './payments/payments.module';
 import { QueueingModule } from './queueing/queueing.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 export interface AppModuleOptions {
   /** Where JSON log lines go (stdout when unset). */
@@ -30,15 +33,19 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(rootLogger),
         DatabaseModule,
+        MetricsModule,
         QueueingModule,
+        CachingModule,
         HealthModule,
         IdempotencyModule,
         LedgerModule,
-        EventsModule,
+        EventsModule.register(config.role),
         OutboxModule,
         PaymentsModule.register(config.role),
         MaintenanceModule.register(config.role),
-        ...(config.role === 'all' || config.role === 'api' ? [MerchantsHttpModule] : []),
+        QueueMetricsModule,
+        WebhooksModule.register(config.role),
+        ...(config.role === 'all' || config.role === 'api' ? [MerchantsHttpModule, LedgerHttpModule] : []),
         ...(options.imports ?? []),
       ],
     };

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { ConfigError, parseConfig } from './config/config.schema';
+import { startEventSubscribers } from './events/event-subscribers';
 
 /** Stops taking requests, lets in-flight ones finish, closes every connection, then exits 0 (1 past the deadline). */
 function closeOnSignals(app: INestApplication, shutdownTimeoutMs: number): void {
@@ -19,6 +20,9 @@ async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const app = await createApp(config);
   closeOnSignals(app, config.shutdownTimeoutMs);
+  // Modules initialized first, then the RabbitMQ subscribers (hybrid app), then HTTP.
+  await app.init();
+  await startEventSubscribers(app);
   await app.listen(config.port, config.host);
 }
 

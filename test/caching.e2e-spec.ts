@@ -6,7 +6,7 @@ import { cacheKey } from '../src/caching/cache-key';
 import { cacheCommandTimeoutMs, notFoundTtlMs, paymentTtlMs, ttlJitterRatio } from '../src/caching/caching.limits';
 import { apiKeyMerchantId, HotCache } from '../src/caching/hot-cache.service';
 import { CachingModule } from '../src/caching/caching.module';
-import { MetricsRegistry } from '../src/caching/metrics-registry';
+import { MetricsRegistry } from '../src/metrics/metrics-registry';
 import { newId } from '../src/common/ids';
 import { CachingGate, cachingProbe, CachingProbeModule, CachingProbeState } from './support/caching-probe.module';
 import { ThrowawayRedis } from './support/caching-redis-server';

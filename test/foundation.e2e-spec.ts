@@ -1,5 +1,5 @@
 import { ProbeGate, ProbeModule, probeGate } from './support/probe.module';
-import { startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp, testAdminToken } from './support/test-app';
 
 function expectErrorShape(body: string, status: number, code: string): Record<string, unknown> {
   const parsed = JSON.parse(body) as { error: Record<string, unknown> };
@@ -194,5 +194,36 @@ describe('readiness when a dependency is down', () => {
     expect(ready.headers['retry-after']).toBeDefined();
     const live = await subject.inject({ method: 'GET', url: '/health/live' });
     expect(live.statusCode).toBe(200);
+  });
+});
+
+describe('metrics', () => {
+  let subject: TestApp;
+  beforeAll(async () => {
+    subject = await startTestApp();
+  });
+  afterAll(async () => {
+    await subject.close();
+  });
+
+  it('serves Prometheus text with HTTP latency, queue depths, cache counters and the ledger proof', async () => {
+    await subject.inject({ method: 'GET', url: '/health/live' });
+    await subject.inject({
+      method: 'GET',
+      url: '/v1/admin/ledger/verify',
+      headers: { 'x-admin-token': testAdminToken },
+    });
+    const response = await subject.inject({ method: 'GET', url: '/metrics' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    expect(response.body).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="\/health\/live",status="200"\} 1/,
+    );
+    expect(response.body).toMatch(/queue_jobs\{queue="payments",state="waiting"\} \d+/);
+    expect(response.body).toMatch(/queue_jobs\{queue="maintenance",state="completed"\} \d+/);
+    expect(response.body).toContain('cache_hits_total');
+    expect(response.body).toMatch(/ledger_balanced 1/);
+    expect(response.body).toMatch(/ledger_mismatches 0/);
+    expect(response.body).toContain('process_cpu_seconds_total');
   });
 });

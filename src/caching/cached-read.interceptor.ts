@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { lastValueFrom, type Observable, of } from 'rxjs';
 import { type CacheFamily, isKeySegment } from './cache-key';
-import { cachedReadFamilyMetadata, currentResourceId } from './caching.constants';
+import { cachedReadFamilyMetadata, cachedReadIdCheckMetadata, currentResourceId } from './caching.constants';
 import { HotCache } from './hot-cache.service';
 
 /** What the bearer guard leaves on the request; absent on routes it does not guard. */
@@ -35,6 +35,11 @@ export class CachedReadInterceptor implements NestInterceptor {
     if (family === undefined || request.method !== 'GET' || !isKeySegment(merchantId) || !isKeySegment(id)) {
       return next.handle();
     }
+    const isWellFormedId = this.reflector.get<((id: string) => boolean) | undefined>(
+      cachedReadIdCheckMetadata,
+      context.getHandler(),
+    );
+    if (params?.id !== undefined && isWellFormedId && !isWellFormedId(id)) return next.handle();
     const body = await this.cache.getOrLoadResponse(family, merchantId, id, () => lastValueFrom(next.handle()));
     return of(body);
   }

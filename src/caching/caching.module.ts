@@ -4,7 +4,6 @@ import { AppConfig } from '../config/app-config';
 import { connectCacheStore } from './cache-store';
 import { CachedReadInterceptor } from './cached-read.interceptor';
 import { HotCache } from './hot-cache.service';
-import { MetricsRegistry } from './metrics-registry';
 
 /**
  * Hot reads cached on the cache Redis (CACHE_REDIS_URL), every key under `${QUEUE_PREFIX}:cache:` so deployments
@@ -20,7 +19,7 @@ import { MetricsRegistry } from './metrics-registry';
       }),
     }),
   ],
-  providers: [{ provide: MetricsRegistry, useFactory: () => new MetricsRegistry() }, HotCache, CachedReadInterceptor],
-  exports: [HotCache, CachedReadInterceptor, MetricsRegistry],
+  providers: [HotCache, CachedReadInterceptor],
+  exports: [HotCache, CachedReadInterceptor],
 })
 export class CachingModule {}

@@ -13,7 +13,7 @@ import {
   cacheFailureLogIntervalMs,
 } from './caching.limits';
 import { withDeadline } from './deadline';
-import { MetricsRegistry } from './metrics-registry';
+import { MetricsRegistry } from '../metrics/metrics-registry';
 import { type Flight, SingleFlight } from './single-flight';
 
 /** The 404 a GET handler threw, kept so that later hits throw the same error. */

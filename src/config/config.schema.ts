@@ -56,6 +56,15 @@ const environmentSchema = z
       .default('payments'),
     RABBITMQ_URL: url(['amqp:', 'amqps:']).default('amqp://guest:guest@127.0.0.1:5672'),
     EVENTS_EXCHANGE: z.string().min(1).default('payments.events'),
+    // The webhook fan-out's own RabbitMQ queue on EVENTS_EXCHANGE (durable; one per deployment).
+    WEBHOOK_EVENTS_QUEUE: z.string().min(1).max(255).default('payments.webhooks'),
+    // API.md: about 8 tries over about a day: ceilings of 10 min doubling to the 6 h cap add up to 16.5 h.
+    WEBHOOK_ATTEMPTS_MAX: integerFromEnv(1, 50).default(8),
+    WEBHOOK_RETRY_BASE_DELAY_MS: integerFromEnv(1, 86_400_000).default(600_000),
+    WEBHOOK_RETRY_MAX_DELAY_MS: integerFromEnv(1, 7 * 86_400_000).default(21_600_000),
+    // API.md: a receiver that does not answer within 5 s has failed that attempt.
+    WEBHOOK_TIMEOUT_MS: integerFromEnv(100, 60_000).default(5_000),
+    WEBHOOK_WORKER_CONCURRENCY: integerFromEnv(1, 1_000).default(16),
     HEALTH_CHECK_TIMEOUT_MS: integerFromEnv(50, 30_000).default(1000),
     SHUTDOWN_TIMEOUT_MS: integerFromEnv(100, 120_000).default(10_000),
     CARD_VAULT_KEY: z.string().refine(isVaultKey, 'must be 64 hex characters or base64 of 32 bytes').optional(),
@@ -69,6 +78,9 @@ const environmentSchema = z
     OUTBOX_POLL_INTERVAL_MS: integerFromEnv(10, 60_000).default(500),
     DEAD_LETTER_RETENTION_COUNT: integerFromEnv(1, 1_000_000).default(10_000),
     IDEMPOTENCY_SWEEP_INTERVAL_MS: integerFromEnv(1_000, 86_400_000).default(3_600_000),
+    // API.md: manual payments not captured within 7 days are canceled.
+    AUTHORIZATION_EXPIRY_MS: integerFromEnv(1, 31 * 86_400_000).default(7 * 86_400_000),
+    LEDGER_VERIFY_INTERVAL_MS: integerFromEnv(1_000, 7 * 86_400_000).default(3_600_000),
   })
   .transform((env, context) => {
     const production = env.NODE_ENV === 'production';
@@ -86,6 +98,14 @@ const environmentSchema = z
       context.addIssue({ code: 'custom', path: ['CARD_VAULT_KEY'], message: 'must be set in production' });
       return z.NEVER;
     }
+    if (env.WEBHOOK_RETRY_MAX_DELAY_MS < env.WEBHOOK_RETRY_BASE_DELAY_MS) {
+      context.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_RETRY_MAX_DELAY_MS'],
+        message: 'must be at least WEBHOOK_RETRY_BASE_DELAY_MS',
+      });
+      return z.NEVER;
+    }
     return {
       nodeEnv: env.NODE_ENV,
       production,
@@ -97,6 +117,13 @@ const environmentSchema = z
       database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
       redis: { url: env.REDIS_URL, cacheUrl: env.CACHE_REDIS_URL ?? env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
       rabbitmq: { url: env.RABBITMQ_URL, eventsExchange: env.EVENTS_EXCHANGE },
+      webhooks: {
+        eventsQueue: env.WEBHOOK_EVENTS_QUEUE,
+        attemptsMax: env.WEBHOOK_ATTEMPTS_MAX,
+        retry: { baseDelayMs: env.WEBHOOK_RETRY_BASE_DELAY_MS, maxDelayMs: env.WEBHOOK_RETRY_MAX_DELAY_MS },
+        timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+        workerConcurrency: env.WEBHOOK_WORKER_CONCURRENCY,
+      },
       healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       cardVaultKey: parseVaultKey(cardVaultKey),
@@ -110,6 +137,8 @@ const environmentSchema = z
       outboxPollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS,
       deadLetterRetentionCount: env.DEAD_LETTER_RETENTION_COUNT,
       idempotencySweepIntervalMs: env.IDEMPOTENCY_SWEEP_INTERVAL_MS,
+      authorizationExpiryMs: env.AUTHORIZATION_EXPIRY_MS,
+      ledgerVerifyIntervalMs: env.LEDGER_VERIFY_INTERVAL_MS,
     };
   });
 

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   bigserial,
   char,
   check,
@@ -231,5 +232,85 @@ export const ledgerPostings = pgTable(
     index('ledger_postings_account_idx').on(table.accountId),
     index('ledger_postings_merchant_sequence_idx').on(table.merchantId, table.sequence.desc()),
     check('ledger_postings_amount_nonzero', sql`${table.amount} <> 0`),
+  ],
+);
+
+export const refunds = pgTable(
+  'refunds',
+  {
+    id: text().primaryKey(),
+    merchantId: text()
+      .notNull()
+      .references(() => merchants.id),
+    paymentId: text()
+      .notNull()
+      .references(() => payments.id),
+    amount: amount().notNull(),
+    currency: char({ length: 3 }).notNull(),
+    status: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index('refunds_payment_idx').on(table.paymentId),
+    check('refunds_amount_positive', sql`${table.amount} > 0`),
+    check('refunds_status_known', sql`${table.status} IN ('succeeded')`),
+  ],
+);
+
+/** Results of the ledger verifier, newest last; the scheduled run and the operator endpoint both write here. */
+export const ledgerVerifications = pgTable('ledger_verifications', {
+  id: bigserial({ mode: 'bigint' }).primaryKey(),
+  balanced: boolean().notNull(),
+  transactionsChecked: integer().notNull(),
+  mismatches: jsonb().$type<unknown[]>().notNull(),
+  createdAt: createdAt(),
+});
+
+/** A merchant's webhook endpoints; the signing secret is needed in the clear to sign, and shown only at creation. */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    sequence: bigserial({ mode: 'bigint' }).notNull().unique(),
+    id: text().primaryKey(),
+    merchantId: text()
+      .notNull()
+      .references(() => merchants.id),
+    url: text().notNull(),
+    secret: text().notNull(),
+    enabledEvents: jsonb().$type<string[]>().notNull(),
+    createdAt: createdAt(),
+    /** Deleted endpoints stay for their delivery history but receive nothing more. */
+    deletedAt: timestamp({ withTimezone: true, precision: 3 }),
+  },
+  (table) => [
+    index('webhook_endpoints_merchant_sequence_idx')
+      .on(table.merchantId, table.sequence.desc())
+      .where(sql`deleted_at IS NULL`),
+  ],
+);
+
+/** One row per delivery attempt: when, what the receiver answered (or why there was no answer), how long it took. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    sequence: bigserial({ mode: 'bigint' }).notNull().unique(),
+    id: text().primaryKey(),
+    endpointId: text()
+      .notNull()
+      .references(() => webhookEndpoints.id),
+    eventId: text()
+      .notNull()
+      .references(() => events.id),
+    eventType: text().notNull(),
+    attempt: integer().notNull(),
+    statusCode: integer(),
+    error: text(),
+    durationMs: integer().notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index('webhook_deliveries_endpoint_sequence_idx').on(table.endpointId, table.sequence.desc()),
+    index('webhook_deliveries_endpoint_event_idx').on(table.endpointId, table.eventId),
+    check('webhook_deliveries_outcome_known', sql`${table.statusCode} IS NOT NULL OR ${table.error} IS NOT NULL`),
   ],
 );

@@ -1,6 +1,46 @@
-import { Global, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type OnModuleInit } from '@nestjs/common';
+import { ClientsModule } from '@nestjs/microservices';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import { AppConfig } from '../config/app-config';
+import type { AppRole } from '../config/config.schema';
+import { MerchantsModule } from '../merchants/merchants.module';
+import { OutboxRelay } from '../outbox/outbox.relay';
+import { EventPublisher } from './event-publisher';
+import { EVENT_PUBLISH_TOPIC, EVENTS_CLIENT } from './events.constants';
+import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
+import { rmqPublisherOptions } from './rmq.options';
 
-@Global()
-@Module({ providers: [EventsService], exports: [EventsService] })
-export class EventsModule {}
+/**
+ * Event records and their publication: `GET /v1/events` in the roles that serve HTTP, and the relay dispatcher
+ * that publishes each recorded event to RabbitMQ (it only runs where the relay runs: `relay` and `all`; the
+ * client connects on first use, so other roles never open a RabbitMQ connection for it).
+ */
+@Module({})
+export class EventsModule implements OnModuleInit {
+  constructor(
+    private readonly relay: OutboxRelay,
+    private readonly publisher: EventPublisher,
+  ) {}
+
+  static register(role: AppRole): DynamicModule {
+    const serveHttp = role === 'all' || role === 'api';
+    return {
+      module: EventsModule,
+      global: true,
+      imports: [
+        MerchantsModule,
+        ClientsModule.registerAsync([
+          { name: EVENTS_CLIENT, inject: [AppConfig], useFactory: (config: AppConfig) => rmqPublisherOptions(config) },
+        ]),
+      ],
+      controllers: serveHttp ? [EventsController] : [],
+      providers: [EventsService, EventPublisher, ...(serveHttp ? [ApiKeyGuard] : [])],
+      exports: [EventsService],
+    };
+  }
+
+  onModuleInit(): void {
+    this.relay.register(EVENT_PUBLISH_TOPIC, (message) => this.publisher.publish(message));
+  }
+}

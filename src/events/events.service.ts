@@ -1,29 +1,35 @@
 import { Injectable } from '@nestjs/common';
+import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
-import type { Tx } from '../database/database';
+import { type ListObject, pageOf } from '../common/pagination';
+import { Database, type Tx } from '../database/database';
 import { events } from '../database/schema';
+import { OutboxService } from '../outbox/outbox.service';
+import { type EventObject, type EventType, orderingKeyOf } from './event-types';
+import { presentEvent } from './event.presenter';
+import type { ListEventsQuery } from './event.schemas';
+import { EVENT_PUBLISH_TOPIC, type EventPublishPayload } from './events.constants';
 
-export const EVENT_TYPES = [
-  'payment.processing',
-  'payment.requires_capture',
-  'payment.succeeded',
-  'payment.failed',
-  'payment.canceled',
-  'refund.succeeded',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+export { EVENT_TYPES, type EventObject, type EventType } from './event-types';
 
-export interface EventObject {
-  id: string;
-  object: 'event';
-  type: EventType;
-  created_at: string;
-  data: { object: Record<string, unknown> & { id: string } };
+export interface StoredEvent {
+  merchantId: string;
+  event: EventObject;
 }
 
 /** Domain events, written in the same transaction as the change they describe. */
 @Injectable()
 export class EventsService {
+  constructor(
+    private readonly database: Database,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  /**
+   * Records the event and, in the same transaction, the outbox row that publishes it to RabbitMQ once the
+   * transaction commits (transactional outbox: an event is published if and only if its change committed).
+   */
   async record(
     tx: Tx,
     merchantId: string,
@@ -35,6 +41,46 @@ export class EventsService {
       .insert(events)
       .values({ id, merchantId, type, objectId: object.id, data: { object } })
       .returning({ createdAt: events.createdAt });
+    const publish: EventPublishPayload = { eventId: id, orderingKey: orderingKeyOf(object) };
+    await this.outbox.add(tx, EVENT_PUBLISH_TOPIC, { ...publish });
     return { id, object: 'event', type, created_at: row!.createdAt.toISOString(), data: { object } };
+  }
+
+  async get(merchantId: string, eventId: string): Promise<EventObject> {
+    const [row] = await this.database.db
+      .select()
+      .from(events)
+      .where(and(eq(events.id, eventId), eq(events.merchantId, merchantId)))
+      .limit(1);
+    if (!row) throw apiErrors.resourceMissing('event', eventId);
+    return presentEvent(row);
+  }
+
+  /** Newest first, in commit-independent insertion order (`sequence`). */
+  async list(merchantId: string, query: ListEventsQuery): Promise<ListObject<EventObject>> {
+    const conditions: SQL[] = [eq(events.merchantId, merchantId)];
+    if (query.type) conditions.push(eq(events.type, query.type));
+    if (query.starting_after) {
+      const [cursor] = await this.database.db
+        .select({ sequence: events.sequence })
+        .from(events)
+        .where(and(eq(events.id, query.starting_after), eq(events.merchantId, merchantId)))
+        .limit(1);
+      if (!cursor) throw apiErrors.parameterInvalid('starting_after', `No such event: '${query.starting_after}'`);
+      conditions.push(lt(events.sequence, cursor.sequence));
+    }
+    const rows = await this.database.db
+      .select()
+      .from(events)
+      .where(and(...conditions))
+      .orderBy(desc(events.sequence))
+      .limit(query.limit + 1);
+    return pageOf(rows, query.limit, presentEvent);
+  }
+
+  /** An event by id, whatever its merchant: for the publisher and the subscribers, never for a client. */
+  async find(eventId: string): Promise<StoredEvent | undefined> {
+    const [row] = await this.database.db.select().from(events).where(eq(events.id, eventId)).limit(1);
+    return row ? { merchantId: row.merchantId, event: presentEvent(row) } : undefined;
   }
 }

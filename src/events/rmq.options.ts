@@ -1,24 +1,49 @@
 import { type RmqOptions, Transport } from '@nestjs/microservices';
 import type { AppConfig } from '../config/app-config';
+import { eventsLimits } from './events.limits';
+
+type RmqTransportOptions = Required<RmqOptions>['options'];
+
+function connectionOptions(config: AppConfig): Pick<RmqTransportOptions, 'urls' | 'socketOptions'> {
+  return {
+    urls: [config.rabbitmq.url],
+    socketOptions: {
+      heartbeatIntervalInSeconds: eventsLimits.heartbeatIntervalSeconds,
+      reconnectTimeInSeconds: eventsLimits.reconnectDelaySeconds,
+    },
+  };
+}
 
 /**
- * The RabbitMQ (RMQ transport) options, configured once: the durable topic exchange of domain events.
- * `queue` names the subscriber's own queue, so no two subscribers take each other's messages.
+ * The publisher's RMQ transport: with `exchange` and `wildcards`, ClientRMQ declares the durable topic exchange
+ * (and no queue) and publishes every `emit` to it with the pattern, the event type, as routing key.
  */
-export function rmqTransportOptions(config: AppConfig, queue: string, routingKey = '#'): RmqOptions {
+export function rmqPublisherOptions(config: AppConfig): RmqOptions {
   return {
     transport: Transport.RMQ,
     options: {
-      urls: [config.rabbitmq.url],
-      queue,
-      queueOptions: { durable: true },
+      ...connectionOptions(config),
       exchange: config.rabbitmq.eventsExchange,
       exchangeType: 'topic',
-      routingKey,
       wildcards: true,
       persistent: true,
-      noAck: false,
-      prefetchCount: 32,
     },
+  };
+}
+
+/**
+ * A subscriber's RMQ transport: its own durable `queue`, bound to the events exchange with the patterns of its
+ * `@EventPattern` handlers (`wildcards`), acknowledged by the handler only once the message is taken care of.
+ */
+export function rmqSubscriberOptions(config: AppConfig, queue: string): RmqTransportOptions {
+  return {
+    ...connectionOptions(config),
+    queue,
+    queueOptions: { durable: true },
+    exchange: config.rabbitmq.eventsExchange,
+    exchangeType: 'topic',
+    wildcards: true,
+    noAck: false,
+    prefetchCount: eventsLimits.subscriberPrefetchCount,
   };
 }

@@ -1,6 +1,19 @@
 import { Global, Module } from '@nestjs/common';
+import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import { MerchantsModule } from '../merchants/merchants.module';
+import { LedgerAdminController, LedgerController } from './ledger.controller';
+import { LedgerVerifier } from './ledger-verifier.service';
 import { LedgerService } from './ledger.service';
 
 @Global()
-@Module({ providers: [LedgerService], exports: [LedgerService] })
+@Module({ providers: [LedgerService, LedgerVerifier], exports: [LedgerService, LedgerVerifier] })
 export class LedgerModule {}
+
+/** Balance, ledger entries and the verifier over HTTP, mounted only in the roles that serve HTTP. */
+@Module({
+  imports: [MerchantsModule],
+  controllers: [LedgerController, LedgerAdminController],
+  providers: [ApiKeyGuard, AdminTokenGuard],
+})
+export class LedgerHttpModule {}

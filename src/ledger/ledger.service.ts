@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { apiErrors } from '../common/errors/api-error';
+import { amountFromSql } from '../common/money/money';
+import { type ListObject, pageOf } from '../common/pagination';
+import { Database } from '../database/database';
 import { newId } from '../common/ids';
 import { amountToSql } from '../common/money/money';
 import type { Tx } from '../database/database';
-import { ledgerPostings, ledgerTransactions } from '../database/schema';
+import { ledgerAccounts, ledgerPostings, ledgerTransactions } from '../database/schema';
 import { type AccountRef, assertBalanced, isMerchantAccountKind, type Posting } from './ledger-transaction';
 
 export type LedgerTransactionKind = 'payment_capture' | 'authorization_hold' | 'authorization_release' | 'refund';
@@ -16,6 +20,28 @@ export interface LedgerEntry {
   postings: Posting[];
 }
 
+export interface BalanceObject {
+  object: 'balance';
+  available: { currency: string; amount: number }[];
+  pending: { currency: string; amount: number }[];
+}
+
+export interface LedgerEntryObject {
+  id: string;
+  object: 'ledger_entry';
+  transaction_id: string;
+  transaction_type: string;
+  /** The merchant account the line is on: merchant_available, merchant_pending or merchant_authorized. */
+  account: string;
+  direction: 'debit' | 'credit';
+  /** Signed minor units: positive is a debit, negative a credit; each transaction's lines sum to zero. */
+  amount: number;
+  currency: string;
+  payment_id: string | null;
+  refund_id: string | null;
+  created_at: string;
+}
+
 function accountKey(account: AccountRef): string {
   return `${account.kind}:${account.merchantId ?? '-'}:${account.currency}`;
 }
@@ -25,6 +51,77 @@ function accountKey(account: AccountRef): string {
 export class LedgerService {
   // Account ids never change once created, so they are safe to remember for the life of the process.
   private readonly accountIds = new Map<string, string>();
+
+  constructor(private readonly database: Database) {}
+
+  /**
+   * The merchant's balance per currency, from the balances kept with the postings (the verifier proves they
+   * equal the postings). Merchant accounts hold credits, so the amount shown is the negated sum.
+   */
+  async balance(merchantId: string): Promise<BalanceObject> {
+    const rows = await this.database.db
+      .select({ kind: ledgerAccounts.kind, currency: ledgerAccounts.currency, balance: ledgerAccounts.balance })
+      .from(ledgerAccounts)
+      .where(eq(ledgerAccounts.merchantId, merchantId))
+      .orderBy(ledgerAccounts.currency);
+    const amounts = (kind: string) =>
+      rows
+        .filter((row) => row.kind === kind)
+        .map((row) => ({ currency: row.currency, amount: -amountFromSql(row.balance) }));
+    return { object: 'balance', available: amounts('merchant_available'), pending: amounts('merchant_pending') };
+  }
+
+  /** The merchant's postings, newest first. */
+  async entries(
+    merchantId: string,
+    query: { limit: number; starting_after?: string },
+  ): Promise<ListObject<LedgerEntryObject>> {
+    const conditions = [eq(ledgerPostings.merchantId, merchantId)];
+    if (query.starting_after) {
+      const [cursor] = await this.database.db
+        .select({ sequence: ledgerPostings.sequence })
+        .from(ledgerPostings)
+        .where(and(eq(ledgerPostings.id, query.starting_after), eq(ledgerPostings.merchantId, merchantId)))
+        .limit(1);
+      if (!cursor)
+        throw apiErrors.parameterInvalid('starting_after', `No such ledger entry: '${query.starting_after}'`);
+      conditions.push(lt(ledgerPostings.sequence, cursor.sequence));
+    }
+    const rows = await this.database.db
+      .select({
+        id: ledgerPostings.id,
+        transactionId: ledgerPostings.transactionId,
+        account: ledgerAccounts.kind,
+        amount: ledgerPostings.amount,
+        currency: ledgerPostings.currency,
+        kind: ledgerTransactions.kind,
+        paymentId: ledgerTransactions.paymentId,
+        refundId: ledgerTransactions.refundId,
+        createdAt: ledgerPostings.createdAt,
+      })
+      .from(ledgerPostings)
+      .innerJoin(ledgerAccounts, eq(ledgerAccounts.id, ledgerPostings.accountId))
+      .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerPostings.transactionId))
+      .where(and(...conditions))
+      .orderBy(desc(ledgerPostings.sequence))
+      .limit(query.limit + 1);
+    return pageOf(rows, query.limit, (row) => {
+      const amount = amountFromSql(row.amount);
+      return {
+        id: row.id,
+        object: 'ledger_entry',
+        transaction_id: row.transactionId,
+        transaction_type: row.kind,
+        account: row.account,
+        direction: amount > 0 ? 'debit' : 'credit',
+        amount,
+        currency: row.currency,
+        payment_id: row.paymentId,
+        refund_id: row.refundId,
+        created_at: row.createdAt.toISOString(),
+      };
+    });
+  }
 
   /** Appends one balanced transaction in `tx` and keeps merchant account balances equal to their postings. */
   async record(tx: Tx, entry: LedgerEntry): Promise<string> {

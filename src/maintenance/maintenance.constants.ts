@@ -1,2 +1,3 @@
 export const MAINTENANCE_QUEUE = 'maintenance';
 export const SWEEP_IDEMPOTENCY_KEYS_JOB = 'sweep-idempotency-keys';
+export const VERIFY_LEDGER_JOB = 'verify-ledger';

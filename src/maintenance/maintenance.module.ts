@@ -6,7 +6,7 @@ import type { Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
 import { logQueueErrors } from '../queueing/queue-errors';
-import { MAINTENANCE_QUEUE, SWEEP_IDEMPOTENCY_KEYS_JOB } from './maintenance.constants';
+import { MAINTENANCE_QUEUE, SWEEP_IDEMPOTENCY_KEYS_JOB, VERIFY_LEDGER_JOB } from './maintenance.constants';
 import { MaintenanceProcessor } from './maintenance.processor';
 
 // Finished housekeeping jobs kept for the dashboard.
@@ -45,12 +45,14 @@ export class MaintenanceModule implements OnApplicationBootstrap {
       removeOnComplete: { count: maintenanceJobsKept },
       removeOnFail: { count: maintenanceJobsKept },
     };
-    this.queue
-      .upsertJobScheduler(
-        SWEEP_IDEMPOTENCY_KEYS_JOB,
-        { every: this.config.idempotencySweepIntervalMs },
-        { name: SWEEP_IDEMPOTENCY_KEYS_JOB, opts: jobOptions },
-      )
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'maintenance schedule not registered yet'));
+    const schedules = [
+      { name: SWEEP_IDEMPOTENCY_KEYS_JOB, every: this.config.idempotencySweepIntervalMs },
+      { name: VERIFY_LEDGER_JOB, every: this.config.ledgerVerifyIntervalMs },
+    ];
+    for (const { name, every } of schedules) {
+      this.queue
+        .upsertJobScheduler(name, { every }, { name, opts: jobOptions })
+        .catch((error: unknown) => this.logger.warn({ err: error }, `maintenance schedule ${name} not registered yet`));
+    }
   }
 }

@@ -2,12 +2,16 @@ import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { GracefulWorkerHost } from '../queueing/graceful-worker-host';
 import { IdempotencyService } from '../idempotency/idempotency.service';
-import { MAINTENANCE_QUEUE, SWEEP_IDEMPOTENCY_KEYS_JOB } from './maintenance.constants';
+import { LedgerVerifier } from '../ledger/ledger-verifier.service';
+import { MAINTENANCE_QUEUE, SWEEP_IDEMPOTENCY_KEYS_JOB, VERIFY_LEDGER_JOB } from './maintenance.constants';
 
 /** Scheduled housekeeping; each job is idempotent, so a missed or doubled run is harmless. */
 @Processor(MAINTENANCE_QUEUE)
 export class MaintenanceProcessor extends GracefulWorkerHost {
-  constructor(private readonly idempotency: IdempotencyService) {
+  constructor(
+    private readonly idempotency: IdempotencyService,
+    private readonly verifier: LedgerVerifier,
+  ) {
     super();
   }
 
@@ -23,6 +27,13 @@ export class MaintenanceProcessor extends GracefulWorkerHost {
           deleted += batch;
         }
         return { deleted };
+      }
+      case VERIFY_LEDGER_JOB: {
+        const verification = await this.verifier.verify();
+        if (!verification.balanced) {
+          this.workerLogger.error({ mismatches: verification.mismatches }, 'ledger verification found mismatches');
+        }
+        return { balanced: verification.balanced ? 1 : 0, mismatches: verification.mismatches.length };
       }
       default:
         throw new Error(`unknown maintenance job ${job.name}`);

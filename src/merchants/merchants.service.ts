@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { and, eq, isNull } from 'drizzle-orm';
 import { sha256Hex } from '../auth/secret-hash';
+import { apiKeyMerchantId, HotCache } from '../caching/hot-cache.service';
 import { newId } from '../common/ids';
 import { Database, type Tx } from '../database/database';
 import { apiKeys, merchants } from '../database/schema';
@@ -20,7 +21,10 @@ export interface MerchantCreated {
 
 @Injectable()
 export class MerchantsService {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly cache: HotCache,
+  ) {}
 
   /** Creates a merchant and its secret key; the plain key exists only in this return value. */
   async create(tx: Tx, name: string): Promise<MerchantCreated> {
@@ -31,13 +35,17 @@ export class MerchantsService {
     return { id, object: 'merchant', name, api_key: apiKey, created_at: merchant!.createdAt.toISOString() };
   }
 
+  /** Behind every authenticated request: served from the in-process and Redis caches, PostgreSQL on a miss. */
   async merchantIdForApiKey(apiKey: string): Promise<string | null> {
     if (!apiKey.startsWith(apiKeyPrefix)) return null;
-    const [row] = await this.database.db
-      .select({ merchantId: apiKeys.merchantId })
-      .from(apiKeys)
-      .where(and(eq(apiKeys.keyHash, sha256Hex(apiKey)), isNull(apiKeys.revokedAt)))
-      .limit(1);
-    return row?.merchantId ?? null;
+    const keyHash = sha256Hex(apiKey);
+    return this.cache.getOrLoad('api_key', apiKeyMerchantId, keyHash, async () => {
+      const [row] = await this.database.db
+        .select({ merchantId: apiKeys.merchantId })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
+        .limit(1);
+      return row?.merchantId ?? null;
+    });
   }
 }

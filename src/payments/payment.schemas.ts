@@ -81,3 +81,8 @@ export const listPaymentsQuerySchema = z.strictObject({
   status: z.enum(PAYMENT_STATUSES).optional(),
 });
 export type ListPaymentsQuery = z.output<typeof listPaymentsQuerySchema>;
+
+export const capturePaymentSchema = z.strictObject({ amount: amountSchema.optional() });
+export type CapturePaymentInput = z.output<typeof capturePaymentSchema>;
+
+export const cancelPaymentSchema = z.strictObject({});

@@ -8,3 +8,13 @@ export interface AuthorizePaymentJobData {
   /** The card vault token; the job never carries card data itself. */
   vaultToken: string;
 }
+
+export const EXPIRE_AUTHORIZATION_JOB = 'expire-authorization';
+/** Outbox topic whose rows become delayed jobs that cancel an authorization nobody captured. */
+export const EXPIRE_AUTHORIZATION_TOPIC = 'payment.expire_authorization';
+
+export interface ExpireAuthorizationJobData {
+  paymentId: string;
+  /** ISO time at which the authorization is canceled if still uncaptured. */
+  expiresAt: string;
+}

@@ -16,26 +16,32 @@ import {
   AUTHORIZE_PAYMENT_JOB,
   AUTHORIZE_PAYMENT_TOPIC,
   type AuthorizePaymentJobData,
+  EXPIRE_AUTHORIZATION_JOB,
+  EXPIRE_AUTHORIZATION_TOPIC,
+  type ExpireAuthorizationJobData,
   PAYMENTS_QUEUE,
 } from './payments.constants';
 import { PaymentsController } from './payments.controller';
 import { paymentLimits } from './payments.limits';
 import { PaymentsProcessor } from './payments.processor';
+import { PaymentCache } from './payment-cache';
 import { PaymentsService } from './payments.service';
+import { RefundsController } from '../refunds/refunds.controller';
+import { RefundsService } from '../refunds/refunds.service';
 
 @Module({})
 export class PaymentsModule implements OnModuleInit {
   private readonly logger = new Logger(PaymentsModule.name);
 
   constructor(
-    @InjectQueue(PAYMENTS_QUEUE) private readonly queue: Queue<AuthorizePaymentJobData>,
+    @InjectQueue(PAYMENTS_QUEUE) private readonly queue: Queue<AuthorizePaymentJobData | ExpireAuthorizationJobData>,
     private readonly relay: OutboxRelay,
     private readonly config: AppConfig,
   ) {
     logQueueErrors(this.queue, this.logger);
   }
 
-  /** `api` serves the HTTP API, `worker` runs the processor, `all` both; the queue is registered for every role. */
+  /** Payments and their refunds. `api` serves the HTTP API, `worker` runs the processor, `all` both; the queue is registered for every role. */
   static register(role: AppRole): DynamicModule {
     const serveHttp = role === 'all' || role === 'api';
     const runWorker = role === 'all' || role === 'worker';
@@ -46,15 +52,17 @@ export class PaymentsModule implements OnModuleInit {
         BullModule.registerQueue({ name: PAYMENTS_QUEUE }),
         BullBoardModule.forFeature({ name: PAYMENTS_QUEUE, adapter: BullMQAdapter }),
       ],
-      controllers: serveHttp ? [PaymentsController] : [],
+      controllers: serveHttp ? [PaymentsController, RefundsController] : [],
       providers: [
         PaymentsService,
+        PaymentCache,
+        RefundsService,
         CardVault,
         ApiKeyGuard,
         { provide: CardNetwork, useClass: CardNetworkSimulator },
         ...(runWorker ? [PaymentsProcessor] : []),
       ],
-      exports: [PaymentsService],
+      exports: [PaymentsService, RefundsService],
     };
   }
 
@@ -63,6 +71,18 @@ export class PaymentsModule implements OnModuleInit {
     this.relay.register(AUTHORIZE_PAYMENT_TOPIC, async (message) => {
       await this.queue.add(AUTHORIZE_PAYMENT_JOB, message.payload as unknown as AuthorizePaymentJobData, {
         jobId: message.id,
+        attempts: this.config.payments.attemptsMax,
+        backoff: { type: 'exponential', delay: this.config.payments.backoffDelayMs },
+        removeOnComplete: { count: paymentLimits.completedJobsKept },
+        removeOnFail: { count: this.config.deadLetterRetentionCount },
+      });
+    });
+    // The expiry is a delayed job computed from the stored deadline, so a late relay still cancels on time.
+    this.relay.register(EXPIRE_AUTHORIZATION_TOPIC, async (message) => {
+      const data = message.payload as unknown as ExpireAuthorizationJobData;
+      await this.queue.add(EXPIRE_AUTHORIZATION_JOB, data, {
+        jobId: message.id,
+        delay: Math.max(0, Date.parse(data.expiresAt) - Date.now()),
         attempts: this.config.payments.attemptsMax,
         backoff: { type: 'exponential', delay: this.config.payments.backoffDelayMs },
         removeOnComplete: { count: paymentLimits.completedJobsKept },

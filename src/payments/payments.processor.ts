@@ -5,7 +5,13 @@ import { GracefulWorkerHost } from '../queueing/graceful-worker-host';
 import { AppConfig } from '../config/app-config';
 import { CardNetwork } from './card-network/card-network.port';
 import { CardVault } from './card/card-vault.service';
-import { AUTHORIZE_PAYMENT_JOB, type AuthorizePaymentJobData, PAYMENTS_QUEUE } from './payments.constants';
+import {
+  AUTHORIZE_PAYMENT_JOB,
+  type AuthorizePaymentJobData,
+  EXPIRE_AUTHORIZATION_JOB,
+  type ExpireAuthorizationJobData,
+  PAYMENTS_QUEUE,
+} from './payments.constants';
 import { PaymentsService } from './payments.service';
 
 /** Authorizes payments against the card network; transient network errors are retried by BullMQ with backoff. */
@@ -26,8 +32,20 @@ export class PaymentsProcessor extends GracefulWorkerHost implements OnApplicati
     this.worker.concurrency = this.config.payments.workerConcurrency;
   }
 
-  async process(job: Job<AuthorizePaymentJobData>): Promise<{ outcome: string }> {
-    if (job.name !== AUTHORIZE_PAYMENT_JOB) throw new Error(`unknown job ${job.name} on ${PAYMENTS_QUEUE}`);
+  async process(job: Job<AuthorizePaymentJobData | ExpireAuthorizationJobData>): Promise<{ outcome: string }> {
+    switch (job.name) {
+      case AUTHORIZE_PAYMENT_JOB:
+        return this.authorize(job as Job<AuthorizePaymentJobData>);
+      case EXPIRE_AUTHORIZATION_JOB: {
+        const canceled = await this.payments.expireAuthorization(job.data.paymentId);
+        return { outcome: canceled ? 'canceled' : 'already_final' };
+      }
+      default:
+        throw new Error(`unknown job ${job.name} on ${PAYMENTS_QUEUE}`);
+    }
+  }
+
+  private async authorize(job: Job<AuthorizePaymentJobData>): Promise<{ outcome: string }> {
     const payment = await this.payments.pendingAuthorization(job.data.paymentId);
     if (!payment) return { outcome: 'already_final' };
     const card = await this.vault.read(job.data.vaultToken);
@@ -58,7 +76,7 @@ export class PaymentsProcessor extends GracefulWorkerHost implements OnApplicati
   }
 
   @OnWorkerEvent('failed')
-  onFailed(job: Job<AuthorizePaymentJobData> | undefined, error: Error): void {
+  onFailed(job: Job<{ paymentId: string }> | undefined, error: Error): void {
     this.logger.warn(
       { jobId: job?.id, paymentId: job?.data.paymentId, attemptsMade: job?.attemptsMade, reason: error.message },
       'authorization attempt failed',

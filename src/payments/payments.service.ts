@@ -7,17 +7,39 @@ import { AppConfig } from '../config/app-config';
 import { Database, type Tx } from '../database/database';
 import { payments } from '../database/schema';
 import { EventsService } from '../events/events.service';
-import { feeMinor, postingsForAuthorizationHold, postingsForAutomaticCapture } from '../ledger/ledger-transaction';
+import {
+  feeMinor,
+  postingsForAuthorizationHold,
+  postingsForAutomaticCapture,
+  postingsForCapture,
+  postingsForHoldRelease,
+} from '../ledger/ledger-transaction';
 import { LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
+import { PaymentCache } from './payment-cache';
 import type { AuthorizationResult } from './card-network/card-network.port';
 import { cardBrand } from './card/card-brand';
 import { cardFingerprint } from './card/card-vault.crypto';
 import { CardVault } from './card/card-vault.service';
-import { type PaymentObject, presentPayment } from './payment.presenter';
+import { type PaymentObject, type PaymentRow, presentPayment } from './payment.presenter';
 import type { CreatePaymentInput, ListPaymentsQuery } from './payment.schemas';
-import { canTransition, statusAfterAuthorization } from './payment-status';
-import { AUTHORIZE_PAYMENT_TOPIC, type AuthorizePaymentJobData } from './payments.constants';
+import { canTransition, type PaymentStatus, statusAfterAuthorization } from './payment-status';
+import {
+  AUTHORIZE_PAYMENT_TOPIC,
+  type AuthorizePaymentJobData,
+  EXPIRE_AUTHORIZATION_TOPIC,
+  type ExpireAuthorizationJobData,
+} from './payments.constants';
+import { amountFromSql } from '../common/money/money';
+
+function stateInvalid(payment: PaymentRow, action: string): ApiError {
+  return new ApiError(
+    409,
+    'invalid_request_error',
+    'payment_state_invalid',
+    `This payment is ${payment.status}; only a requires_capture payment can be ${action}.`,
+  );
+}
 
 export type AuthorizationOutcome =
   AuthorizationResult | { approved: false; declineCode: 'processing_error'; message: string };
@@ -31,6 +53,7 @@ export class PaymentsService {
     private readonly ledger: LedgerService,
     private readonly events: EventsService,
     private readonly outbox: OutboxService,
+    private readonly cache: PaymentCache,
   ) {}
 
   /** Step 1 of the write path: payment, vault entry, event and outbox row in the caller's transaction. */
@@ -113,7 +136,7 @@ export class PaymentsService {
    * Returns null when the payment had already left `processing`: a job that runs twice changes nothing.
    */
   async completeAuthorization(paymentId: string, outcome: AuthorizationOutcome): Promise<PaymentObject | null> {
-    return this.database.transaction(async (tx) => {
+    const completed = await this.database.transaction(async (tx) => {
       const [current] = await tx.select().from(payments).where(eq(payments.id, paymentId)).limit(1);
       if (!current || current.status !== 'processing') return null;
       const captureMethod = presentPayment(current).capture_method;
@@ -158,11 +181,122 @@ export class PaymentsService {
         });
       }
       await this.events.record(tx, row.merchantId, `payment.${status}` as const, payment);
+      if (status === 'requires_capture') {
+        const expiry: ExpireAuthorizationJobData = {
+          paymentId,
+          expiresAt: new Date(row.updatedAt.getTime() + this.config.authorizationExpiryMs).toISOString(),
+        };
+        await this.outbox.add(tx, EXPIRE_AUTHORIZATION_TOPIC, { ...expiry });
+      }
       if (current.vaultToken) {
         if (status === 'requires_capture') await this.vault.eraseCvc(tx, current.vaultToken);
         else await this.vault.erase(tx, current.vaultToken);
       }
-      return payment;
+      return { merchantId: row.merchantId, payment };
     });
+    if (!completed) return null;
+    await this.cache.paymentChanged(completed.merchantId, paymentId);
+    return completed.payment;
+  }
+
+  /** Captures all or part of an authorization; the rest of the hold is released. */
+  async capture(tx: Tx, merchantId: string, paymentId: string, amountMinor?: number): Promise<PaymentObject> {
+    const current = await this.lockOwned(tx, merchantId, paymentId);
+    if (current.status !== 'requires_capture') throw stateInvalid(current, 'captured');
+    const capturable = amountFromSql(current.amountCapturable);
+    const captured = amountMinor ?? capturable;
+    if (captured > capturable) {
+      throw new ApiError(
+        422,
+        'invalid_request_error',
+        'amount_too_large',
+        `The capture amount ${captured} exceeds the capturable amount ${capturable}.`,
+        'amount',
+      );
+    }
+    const row = await this.finish(tx, current, 'succeeded', { amountCaptured: BigInt(captured) });
+    const payment = presentPayment(row);
+    await this.ledger.record(tx, {
+      kind: 'payment_capture',
+      merchantId,
+      paymentId,
+      postings: postingsForCapture({
+        merchantId,
+        currency: payment.currency,
+        authorizedMinor: capturable,
+        capturedMinor: captured,
+        feeMinor: feeMinor(captured, this.config.payments.fees),
+      }),
+    });
+    await this.events.record(tx, merchantId, 'payment.succeeded', payment);
+    return payment;
+  }
+
+  /** Cancels an authorization awaiting capture and releases its hold. */
+  async cancel(tx: Tx, merchantId: string, paymentId: string): Promise<PaymentObject> {
+    const current = await this.lockOwned(tx, merchantId, paymentId);
+    if (current.status !== 'requires_capture') throw stateInvalid(current, 'canceled');
+    return this.release(tx, current);
+  }
+
+  /** The scheduled end of an authorization nobody captured; a no-op when it was captured or canceled meanwhile. */
+  async expireAuthorization(paymentId: string): Promise<PaymentObject | null> {
+    const expired = await this.database.transaction(async (tx) => {
+      const [current] = await tx.select().from(payments).where(eq(payments.id, paymentId)).for('update').limit(1);
+      if (!current || current.status !== 'requires_capture') return null;
+      return { merchantId: current.merchantId, payment: await this.release(tx, current) };
+    });
+    if (!expired) return null;
+    await this.cache.paymentChanged(expired.merchantId, paymentId);
+    return expired.payment;
+  }
+
+  private async release(tx: Tx, current: PaymentRow): Promise<PaymentObject> {
+    const capturable = amountFromSql(current.amountCapturable);
+    const row = await this.finish(tx, current, 'canceled', {});
+    const payment = presentPayment(row);
+    await this.ledger.record(tx, {
+      kind: 'authorization_release',
+      merchantId: current.merchantId,
+      paymentId: current.id,
+      postings: postingsForHoldRelease({
+        merchantId: current.merchantId,
+        currency: payment.currency,
+        authorizedMinor: capturable,
+      }),
+    });
+    await this.events.record(tx, current.merchantId, 'payment.canceled', payment);
+    return payment;
+  }
+
+  /** Moves a locked payment out of requires_capture and erases its card, which is no longer needed. */
+  private async finish(
+    tx: Tx,
+    current: PaymentRow,
+    status: PaymentStatus,
+    changes: Partial<typeof payments.$inferInsert>,
+  ): Promise<PaymentRow> {
+    if (!canTransition(current.captureMethod as 'manual', current.status as PaymentStatus, status)) {
+      throw stateInvalid(current, status === 'succeeded' ? 'captured' : 'canceled');
+    }
+    const [row] = await tx
+      .update(payments)
+      .set({ ...changes, status, amountCapturable: 0n, vaultToken: null, updatedAt: new Date() })
+      .where(eq(payments.id, current.id))
+      .returning();
+    if (current.vaultToken) await this.vault.erase(tx, current.vaultToken);
+    return row!;
+  }
+
+  /** The merchant's payment, row-locked for the rest of the transaction; another merchant's is a 404. */
+  async lockOwned(tx: Tx, merchantId: string, paymentId: string): Promise<PaymentRow> {
+    const [row] = await tx
+      .select()
+      .from(payments)
+      .where(and(eq(payments.id, paymentId), eq(payments.merchantId, merchantId)))
+      .for('update')
+      .limit(1);
+    if (!row) throw apiErrors.resourceMissing('payment', paymentId);
+    return row;
   }
 }

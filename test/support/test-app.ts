@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory';
 import type { AppModuleOptions } from '../../src/app.module';
 import { type AppConfigValues, parseConfig } from '../../src/config/config.schema';
+import { deleteEventsTopology } from './events-rabbitmq';
 import { LogCapture } from './log-capture';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './test-database';
 
@@ -28,17 +29,24 @@ export async function startTestApp(
   // A caller that passes DATABASE_URL shares that database (several roles of one deployment) and drops it itself.
   const ownsDatabase = environment.DATABASE_URL === undefined;
   const databaseName = ownsDatabase ? uniqueDatabaseName() : new URL(environment.DATABASE_URL!).pathname.slice(1);
+  const queuePrefix = environment.QUEUE_PREFIX ?? `test-${randomBytes(4).toString('hex')}`;
+  // RabbitMQ names of its own too (shared by apps that share a queue prefix), removed again on close.
+  const ownsEventsTopology = environment.EVENTS_EXCHANGE === undefined;
   const config = parseConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     ADMIN_TOKEN: testAdminToken,
     DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
-    QUEUE_PREFIX: `test-${randomBytes(4).toString('hex')}`,
+    QUEUE_PREFIX: queuePrefix,
+    EVENTS_EXCHANGE: `${queuePrefix}.events`,
+    WEBHOOK_EVENTS_QUEUE: `${queuePrefix}.webhooks`,
     ...environment,
   });
   const logs = new LogCapture();
   const app = await createApp(config, { logStream: logs, ...options });
   await app.init();
+  // The hybrid app's RabbitMQ subscribers, bound to their queues before the test sends anything.
+  await app.startAllMicroservices();
   await app.getHttpAdapter().getInstance().ready();
   return {
     app,
@@ -49,6 +57,9 @@ export async function startTestApp(
       app.inject(...args)) as NestFastifyApplication['inject'],
     async close() {
       await app.close();
+      if (ownsEventsTopology) {
+        await deleteEventsTopology(config.rabbitmq.eventsExchange, [config.webhooks.eventsQueue]);
+      }
       if (ownsDatabase) await dropDatabase(databaseName);
     },
   };

@@ -1,0 +1,227 @@
+/**
+ * Issue 5's benchmark: `GET /v1/payments/:id` served from the cache must reach at least 0.75× the requests per
+ * second of the framework's ceiling — `GET /health/live` of the same app (no I/O) — measured in the same run on
+ * the same machine with autocannon and 50 connections, and keep its p99 latency under 10 ms.
+ *
+ *   npm run bench      # BENCH_DURATION_S=10 BENCH_WARMUP_S=3 BENCH_CONNECTIONS=50 BENCH_ROUNDS=1
+ *
+ * The app runs in a child process (support/app-server.ts) on a throwaway database `payments_bench_<id>`, queue
+ * prefix, events exchange and queue, all removed at the end; this process seeds a merchant and a succeeded payment
+ * over HTTP, then, per round, warms up and measures the ceiling, then warms up and measures the cached read.
+ * autocannon runs here and not in the app's process: at these rates it needs about half a core of its own, which
+ * in one process would be taken from the app's event loop and charged to the route.
+ *
+ * Results: bench/results/cached-read.json and .md. A missed target is a result, not an error: the exit code is 1
+ * only when the benchmark fails, cannot clean up, or its measurement is invalid (errors, timeouts, non-2xx).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseConfig } from '../src/config/config.schema';
+import { stopLoad } from './support/load';
+import { type LoadSettings, measureRoute, type RouteResult } from './support/measure';
+import {
+  buildResult,
+  formatMarkdown,
+  machineDescription,
+  type RoundResult,
+  roundResult,
+  summaryLines,
+} from './support/report';
+import { deleteEventsTopology, deleteRedisKeys, dropDatabase } from './support/scratch-resources';
+import { ServerProcess } from './support/server-process';
+
+const routes = { ceiling: 'GET /health/live', cachedRead: 'GET /v1/payments/:id' } as const;
+const resultsDirectory = path.join(__dirname, 'results');
+const postgresServerUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const settlementDeadlineMs = 30_000;
+const settlementPollMs = 50;
+
+process.setSourceMapsEnabled(true);
+
+function positiveInteger(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+let interrupted = false;
+
+function checkInterrupted(): void {
+  if (interrupted) throw new Error('interrupted');
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function requestJson<T>(
+  url: string,
+  init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: unknown },
+  expectedStatus: number,
+): Promise<T> {
+  const response = await fetch(url, {
+    method: init.method,
+    headers: { ...init.headers, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await response.text();
+  if (response.status !== expectedStatus) {
+    throw new Error(`${init.method} ${url}: expected ${expectedStatus}, got ${response.status} ${text}`);
+  }
+  return JSON.parse(text) as T;
+}
+
+/** A merchant and one payment that has succeeded, read once more so that its response is cached. */
+async function seedPayment(baseUrl: string, adminToken: string): Promise<{ path: string; authorization: string }> {
+  const merchant = await requestJson<{ api_key: string }>(
+    `${baseUrl}/v1/admin/merchants`,
+    { method: 'POST', headers: { 'x-admin-token': adminToken }, body: { name: 'Bench merchant' } },
+    201,
+  );
+  const authorization = `Bearer ${merchant.api_key}`;
+  // test/support/api.ts paymentBody(): a Visa test card that succeeds, captured automatically.
+  const card = { number: '4242424242424242', exp_month: 12, exp_year: new Date().getUTCFullYear() + 3, cvc: '123' };
+  const payment = await requestJson<{ id: string }>(
+    `${baseUrl}/v1/payments`,
+    {
+      method: 'POST',
+      headers: { authorization, 'idempotency-key': `bench-${randomBytes(8).toString('hex')}` },
+      body: { amount: 1099, currency: 'usd', payment_method: { type: 'card', card } },
+    },
+    202,
+  );
+  const paymentPath = `/v1/payments/${payment.id}`;
+  const read = () =>
+    requestJson<{ id: string; status: string }>(
+      `${baseUrl}${paymentPath}`,
+      { method: 'GET', headers: { authorization } },
+      200,
+    );
+  const deadline = Date.now() + settlementDeadlineMs;
+  for (;;) {
+    checkInterrupted();
+    const { status } = await read();
+    if (status === 'succeeded') break;
+    if (status !== 'processing') throw new Error(`payment ${payment.id} ended ${status}, not succeeded`);
+    if (Date.now() > deadline)
+      throw new Error(`payment ${payment.id} still processing after ${settlementDeadlineMs} ms`);
+    await sleep(settlementPollMs);
+  }
+  const cached = await read();
+  if (cached.id !== payment.id) throw new Error(`GET ${paymentPath} answered payment ${cached.id}`);
+  return { path: paymentPath, authorization };
+}
+
+async function measureRounds(
+  server: ServerProcess,
+  settings: LoadSettings,
+  rounds: number,
+  adminToken: string,
+): Promise<RoundResult[]> {
+  const payment = await seedPayment(`http://127.0.0.1:${server.port}`, adminToken);
+  const results: RoundResult[] = [];
+  const took = (run: RouteResult) => `${Math.round(run.requests.perSecond.average)} req/s, p99 ${run.latencyMs.p99} ms`;
+  for (let round = 1; round <= rounds; round += 1) {
+    const label = rounds > 1 ? `round ${round}/${rounds}: ` : '';
+    const each = `${settings.warmupS} s warm-up + ${settings.durationS} s`;
+    console.log(`${label}${routes.ceiling} (${each})…`);
+    const ceiling = await measureRoute(server, settings, { path: '/health/live' });
+    checkInterrupted();
+    console.log(`  ${took(ceiling)}`);
+    console.log(`${label}${routes.cachedRead} (${each})…`);
+    const cachedRead = await measureRoute(server, settings, {
+      path: payment.path,
+      headers: { authorization: payment.authorization },
+    });
+    checkInterrupted();
+    console.log(`  ${took(cachedRead)}`);
+    results.push(roundResult(ceiling, cachedRead));
+  }
+  return results;
+}
+
+/** Writes beside the final file first, so that an interrupted write never leaves half a result. */
+async function writeAtomically(file: string, content: string): Promise<void> {
+  const temporary = `${file}.tmp`;
+  await writeFile(temporary, content);
+  await rename(temporary, file);
+}
+
+async function main(): Promise<number> {
+  const settings: LoadSettings = {
+    connections: positiveInteger('BENCH_CONNECTIONS', 50),
+    durationS: positiveInteger('BENCH_DURATION_S', 10),
+    warmupS: positiveInteger('BENCH_WARMUP_S', 3),
+  };
+  const rounds = positiveInteger('BENCH_ROUNDS', 1);
+  const loadAverageAtStart = os.loadavg()[0] ?? 0;
+  const runId = randomBytes(4).toString('hex');
+  const databaseName = `payments_bench_${runId}`;
+  const queuePrefix = `bench-${runId}`;
+  const adminToken = `bench-admin-${randomBytes(16).toString('hex')}`;
+  const environment: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    APP_ROLE: 'all',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ADMIN_TOKEN: adminToken,
+    DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
+    QUEUE_PREFIX: queuePrefix,
+    EVENTS_EXCHANGE: `${queuePrefix}.events`,
+    WEBHOOK_EVENTS_QUEUE: `${queuePrefix}.webhooks`,
+    CARD_NETWORK_LATENCY_MS: '1',
+  };
+  // The configuration the app will parse: where its database, exchange, queue and keys are, to remove them after.
+  const config = parseConfig(environment);
+  process.once('SIGINT', () => {
+    interrupted = true;
+    stopLoad();
+  });
+
+  let measured: RoundResult[];
+  let server: ServerProcess | undefined;
+  const cleanupFailures: string[] = [];
+  try {
+    server = await ServerProcess.start(environment);
+    console.log(`app listening on 127.0.0.1:${server.port}, database ${databaseName}; seeding a payment…`);
+    measured = await measureRounds(server, settings, rounds, adminToken);
+  } finally {
+    await server?.stop();
+    const cleanups: [string, () => Promise<unknown>][] = [
+      ['drop the database', () => dropDatabase(config.database.url)],
+      [
+        'delete the RabbitMQ exchange and queue',
+        () => deleteEventsTopology(config.rabbitmq.url, config.rabbitmq.eventsExchange, [config.webhooks.eventsQueue]),
+      ],
+      ['delete the Redis keys', () => deleteRedisKeys([config.redis.url, config.redis.cacheUrl], queuePrefix)],
+    ];
+    for (const [what, cleanup] of cleanups) {
+      await cleanup().catch((error: unknown) => {
+        cleanupFailures.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    }
+    for (const failure of cleanupFailures) console.error(`cleanup failed: could not ${failure}`);
+  }
+
+  const machine = machineDescription({ atStart: loadAverageAtStart, atEnd: os.loadavg()[0] ?? 0 });
+  const result = buildResult(measured, settings, machine, routes);
+  await mkdir(resultsDirectory, { recursive: true });
+  await writeAtomically(path.join(resultsDirectory, 'cached-read.json'), `${JSON.stringify(result, null, 2)}\n`);
+  await writeAtomically(path.join(resultsDirectory, 'cached-read.md'), formatMarkdown(result));
+  for (const line of summaryLines(result)) console.log(line);
+  console.log(`written to ${path.relative(process.cwd(), resultsDirectory)}/cached-read.{json,md}`);
+  return result.verdict.valid && cleanupFailures.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (exitCode) => process.exit(exitCode),
+  (error: unknown) => {
+    if (interrupted) console.error('interrupted before the end: no result written');
+    else console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exit(1);
+  },
+);

@@ -1,0 +1,87 @@
+/**
+ * The application under benchmark, in a process of its own (spawned by the benchmark with an IPC channel): the
+ * load generator then never shares this event loop. Configured from the environment like src/main.ts, started
+ * the same way (init, event subscribers, listen); it reports its port, answers counter requests, and closes the
+ * app on `stop`, on SIGINT/SIGTERM, or when the benchmark process goes away.
+ */
+import type { AddressInfo } from 'node:net';
+import { Client } from 'pg';
+import { createApp } from '../../src/app.factory';
+import { HotCache } from '../../src/caching/hot-cache.service';
+import { parseConfig } from '../../src/config/config.schema';
+import { startEventSubscribers } from '../../src/events/event-subscribers';
+import type { BenchToServer, ServerCounters, ServerToBench } from './server-protocol';
+
+const statementLengthMax = 120;
+
+function statementOf(query: unknown): string {
+  const text =
+    typeof query === 'string'
+      ? query
+      : typeof query === 'object' && query !== null && typeof (query as { text?: unknown }).text === 'string'
+        ? (query as { text: string }).text
+        : '(unknown)';
+  return text.replace(/\s+/g, ' ').trim().slice(0, statementLengthMax);
+}
+
+/** Counts every query of every pg Client (the app's pool creates pg Clients), from before the app is created. */
+function countPostgresQueries(): () => ServerCounters['queries'] {
+  const byStatement = new Map<string, number>();
+  let total = 0;
+  const original = Client.prototype.query as (this: Client, ...args: unknown[]) => unknown;
+  Client.prototype.query = function countedQuery(this: Client, ...args: unknown[]): unknown {
+    total += 1;
+    const statement = statementOf(args[0]);
+    byStatement.set(statement, (byStatement.get(statement) ?? 0) + 1);
+    return original.apply(this, args);
+  } as Client['query'];
+  return () => ({ total, byStatement: Object.fromEntries(byStatement) });
+}
+
+function send(message: ServerToBench, then?: () => void): void {
+  if (!process.send) throw new Error('app-server.ts is started by the benchmark, with an IPC channel');
+  process.send(message, undefined, {}, () => then?.());
+}
+
+async function main(): Promise<void> {
+  const queryCounts = countPostgresQueries();
+  const config = parseConfig(process.env);
+  const app = await createApp(config);
+  await app.init();
+  await startEventSubscribers(app);
+  await app.listen(config.port, config.host);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const cache = app.get(HotCache, { strict: false });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('closing the app failed:', error);
+        process.exit(1);
+      },
+    ));
+
+  process.on('message', (message: BenchToServer) => {
+    if (message.type === 'stop') {
+      void stop();
+      return;
+    }
+    const counters: ServerCounters = { queries: queryCounts(), cache: cache.snapshot(), cpu: process.cpuUsage() };
+    send({ type: 'counters', requestId: message.requestId, counters });
+  });
+  process.once('disconnect', () => void stop());
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+  send({ type: 'ready', port });
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  if (process.send) send({ type: 'failed', message }, () => process.exit(1));
+  else {
+    console.error(message);
+    process.exit(1);
+  }
+});

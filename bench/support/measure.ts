@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import type { CacheFamilyCounts } from '../../src/caching/cache-counters';
+import type { CacheFamily } from '../../src/caching/cache-key';
+import { type LoadSummary, runLoad } from './load';
+import type { ServerCounters } from './server-protocol';
+import type { ServerProcess } from './server-process';
+
+const topStatementsKept = 10;
+/** The cache families a cached payment read goes through: its API key, then the payment's response body. */
+type ReadFamily = Extract<CacheFamily, 'payment' | 'api_key'>;
+
+export interface LoadSettings {
+  connections: number;
+  durationS: number;
+  warmupS: number;
+}
+
+/** CPU time in percent of one core over a measured run (200% = both cores of a 2-core machine, fully). */
+export interface CpuDuringRun {
+  /** The app process. */
+  app: number;
+  /** The benchmark process: autocannon. */
+  loadGenerator: number;
+  /** The whole machine: busy time of every core. */
+  machine: number;
+  /** machine − app − load generator: PostgreSQL, Redis, RabbitMQ and anything else running. */
+  rest: number;
+  /** Time the hypervisor ran something else while this VM wanted the CPU (Linux only; null elsewhere). */
+  steal: number | null;
+}
+
+export interface RouteResult extends LoadSummary {
+  route: string;
+  cpuPercentOfOneCore: CpuDuringRun;
+  /** Queries the app process sent to PostgreSQL during the measured run, its background work included. */
+  postgres: { queries: number; topStatements: { statement: string; count: number }[] };
+  /** The app's HotCache counts during the measured run. */
+  cache: Record<ReadFamily, CacheFamilyCounts>;
+}
+
+/** Busy and total CPU time of all cores since boot, in milliseconds. */
+function machineCpuTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of os.cpus()) {
+    const used = times.user + times.nice + times.sys + times.irq;
+    busy += used;
+    total += used + times.idle;
+  }
+  return { busy, total };
+}
+
+/** Steal and total time of all cores since boot, in clock ticks, from /proc/stat (Linux); undefined elsewhere. */
+function stealTicks(): { steal: number; total: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal guest guest_nice; guest time is already counted in user.
+    const total = fields.slice(0, 8).reduce((sum, value) => sum + value, 0);
+    const steal = fields[7];
+    return steal === undefined || Number.isNaN(total) ? undefined : { steal, total };
+  } catch {
+    return undefined;
+  }
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+function percentOfOneCore(cpuMicroseconds: number, durationS: number): number {
+  return round1((cpuMicroseconds / (durationS * 1e6)) * 100);
+}
+
+function cacheDelta(before: ServerCounters, after: ServerCounters): RouteResult['cache'] {
+  const delta = (family: ReadFamily): CacheFamilyCounts => {
+    const was = before.cache[family];
+    const is = after.cache[family];
+    return {
+      hits: is.hits - was.hits,
+      misses: is.misses - was.misses,
+      errors: is.errors - was.errors,
+      coalescedLoads: is.coalescedLoads - was.coalescedLoads,
+    };
+  };
+  return { payment: delta('payment'), api_key: delta('api_key') };
+}
+
+function statementDelta(before: ServerCounters, after: ServerCounters): RouteResult['postgres']['topStatements'] {
+  return Object.entries(after.queries.byStatement)
+    .map(([statement, count]) => ({ statement, count: count - (before.queries.byStatement[statement] ?? 0) }))
+    .filter(({ count }) => count > 0)
+    .sort((a, b) => b.count - a.count)
+    .slice(0, topStatementsKept);
+}
+
+/**
+ * A warm-up run (discarded), then the measured run of `path` on the app, with the app's counters, this process's
+ * CPU time and the machine's read around the measured run only.
+ */
+export async function measureRoute(
+  server: ServerProcess,
+  settings: LoadSettings,
+  route: { path: string; headers?: Record<string, string> },
+): Promise<RouteResult> {
+  const load = {
+    url: `http://127.0.0.1:${server.port}${route.path}`,
+    connections: settings.connections,
+    headers: route.headers,
+  };
+  await runLoad({ ...load, durationS: settings.warmupS });
+  const before = await server.counters();
+  const ownCpuBefore = process.cpuUsage();
+  const machineBefore = machineCpuTimes();
+  const stealBefore = stealTicks();
+  const summary = await runLoad({ ...load, durationS: settings.durationS });
+  const stealAfter = stealTicks();
+  const machineAfter = machineCpuTimes();
+  const ownCpu = process.cpuUsage(ownCpuBefore);
+  const after = await server.counters();
+
+  const app = percentOfOneCore(
+    after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system,
+    summary.durationS,
+  );
+  const loadGenerator = percentOfOneCore(ownCpu.user + ownCpu.system, summary.durationS);
+  const machineShare = (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total);
+  const cores = os.cpus().length;
+  const machine = round1(machineShare * cores * 100);
+  const steal =
+    stealBefore && stealAfter && stealAfter.total > stealBefore.total
+      ? round1(((stealAfter.steal - stealBefore.steal) / (stealAfter.total - stealBefore.total)) * cores * 100)
+      : null;
+  return {
+    route: `GET ${route.path}`,
+    ...summary,
+    cpuPercentOfOneCore: {
+      app,
+      loadGenerator,
+      machine,
+      rest: round1(Math.max(0, machine - app - loadGenerator)),
+      steal,
+    },
+    postgres: { queries: after.queries.total - before.queries.total, topStatements: statementDelta(before, after) },
+    cache: cacheDelta(before, after),
+  };
+}

@@ -1,0 +1,109 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { BenchToServer, ServerCounters, ServerToBench } from './server-protocol';
+
+const serverScript = path.join(__dirname, 'app-server.ts');
+const swcRegister = pathToFileURL(path.join(__dirname, 'swc-register.mts')).href;
+/** Boot includes migrating a fresh database and connecting to Redis and RabbitMQ. */
+const startTimeoutMs = 60_000;
+/** Past this the app has not closed gracefully and is killed. */
+const stopTimeoutMs = 15_000;
+
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
+function exitOf(child: ChildProcess): Promise<Exit> {
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+function describe(exit: Exit): string {
+  return exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+}
+
+/** The app under benchmark, running app-server.ts in a child process (same Node binary, same swc transform). */
+export class ServerProcess {
+  private nextRequestId = 1;
+  private readonly pending = new Map<
+    number,
+    { resolve: (counters: ServerCounters) => void; reject: (error: Error) => void }
+  >();
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly exited: Promise<Exit>,
+    readonly port: number,
+  ) {
+    child.on('message', (message: ServerToBench) => {
+      if (message.type !== 'counters') return;
+      this.pending.get(message.requestId)?.resolve(message.counters);
+      this.pending.delete(message.requestId);
+    });
+    void exited.then((exit) => {
+      for (const { reject } of this.pending.values()) reject(new Error(`the app process exited (${describe(exit)})`));
+      this.pending.clear();
+    });
+  }
+
+  /** Spawns the app with `environment` and resolves once it listens; rejects (the process gone) if it cannot. */
+  static async start(environment: NodeJS.ProcessEnv): Promise<ServerProcess> {
+    const child = spawn(process.execPath, ['--import', swcRegister, serverScript], {
+      env: environment,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const exited = exitOf(child);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`the app did not listen within ${startTimeoutMs} ms`)),
+          startTimeoutMs,
+        );
+        child.once('error', reject);
+        void exited.then((exit) => reject(new Error(`the app process exited (${describe(exit)}) before listening`)));
+        child.on('message', (message: ServerToBench) => {
+          if (message.type === 'ready') resolve(message.port);
+          if (message.type === 'failed') reject(new Error(`the app failed to start: ${message.message}`));
+        });
+      });
+      return new ServerProcess(child, exited, port);
+    } catch (error) {
+      await new ServerProcess(child, exited, 0).stop();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The app's counters now (queries, cache hits and misses, CPU time). */
+  counters(): Promise<ServerCounters> {
+    if (!this.child.connected) return Promise.reject(new Error('the app process is gone'));
+    const requestId = this.nextRequestId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(requestId, { resolve, reject });
+      this.send({ type: 'counters', requestId }, (error) => {
+        if (!error) return;
+        this.pending.delete(requestId);
+        reject(error);
+      });
+    });
+  }
+
+  /** Closes the app gracefully (killing it past the deadline) and waits until its process has exited. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      // A failed send (the channel closing at that moment) is covered by the kill below.
+      if (this.child.connected) this.send({ type: 'stop' }, () => undefined);
+      else this.child.kill('SIGTERM');
+    }
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), stopTimeoutMs);
+    try {
+      await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private send(message: BenchToServer, callback?: (error: Error | null) => void): void {
+    this.child.send(message, callback);
+  }
+}

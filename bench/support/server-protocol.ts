@@ -1,0 +1,20 @@
+import type { CacheCountsSnapshot } from '../../src/caching/cache-counters';
+
+/** Counts since the app process started; the benchmark takes differences around each measured run. */
+export interface ServerCounters {
+  /** PostgreSQL queries the process sent, in total and per statement (whitespace collapsed, truncated). */
+  queries: { total: number; byStatement: Record<string, number> };
+  /** HotCache's own hit/miss counts per cache family. */
+  cache: CacheCountsSnapshot;
+  /** process.cpuUsage() of the app process, in microseconds. */
+  cpu: { user: number; system: number };
+}
+
+/** Benchmark → app process. */
+export type BenchToServer = { type: 'counters'; requestId: number } | { type: 'stop' };
+
+/** App process → benchmark. */
+export type ServerToBench =
+  | { type: 'ready'; port: number }
+  | { type: 'counters'; requestId: number; counters: ServerCounters }
+  | { type: 'failed'; message: string };

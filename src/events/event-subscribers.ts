@@ -1,0 +1,61 @@
+import { type INestApplication, Logger } from '@nestjs/common';
+import { type CustomStrategy, ServerRMQ } from '@nestjs/microservices';
+import type { AppConfig } from '../config/app-config';
+import type { AppRole } from '../config/config.schema';
+import { withTimeout } from '../health/health-check';
+import { eventsLimits } from './events.limits';
+import { rmqSubscriberOptions } from './rmq.options';
+
+/**
+ * A module that consumes domain events from RabbitMQ. It declares a subscription and tags its handlers with the
+ * same transport id:
+ *
+ *   export const BILLING_EVENTS = Symbol('billing-events');
+ *   @EventPattern('payment.*', BILLING_EVENTS)
+ *   onPaymentEvent(@Payload() event: EventObject, @Ctx() context: RmqContext) { … ack … }
+ *
+ * Each subscription gets an RMQ server of its own, on its own durable queue bound with its handlers' patterns,
+ * so subscribers never take messages from each other and a slow one only backs up its own queue.
+ */
+export interface EventSubscription {
+  transport: symbol;
+  queue: string;
+  /** The APP_ROLEs whose processes consume it. */
+  roles: readonly AppRole[];
+}
+
+/** Hybrid application: connects the subscriptions of this process's role (nestjs/nest sample 03-microservices). */
+export function connectEventSubscribers(
+  app: INestApplication,
+  config: AppConfig,
+  subscriptions: readonly EventSubscription[],
+): void {
+  for (const subscription of subscriptions) {
+    if (!subscription.roles.includes(config.role)) continue;
+    const server = new ServerRMQ(rmqSubscriberOptions(config, subscription.queue));
+    // Handlers are attached when the microservice connects: the transport id has to be set before.
+    server.setTransportId(subscription.transport);
+    app.connectMicroservice<CustomStrategy>({ strategy: server });
+  }
+}
+
+/**
+ * Starts the subscribers and waits until their queues are bound, but not forever: with RabbitMQ down at start
+ * they keep connecting in the background while the process serves HTTP (the API keeps taking payments).
+ */
+export async function startEventSubscribers(
+  app: INestApplication,
+  waitMs: number = eventsLimits.subscriberStartWaitMs,
+): Promise<void> {
+  const logger = new Logger('EventSubscribers');
+  const started = app.startAllMicroservices();
+  try {
+    await withTimeout(started, waitMs, 'RabbitMQ');
+  } catch (error) {
+    logger.warn({ err: error }, 'event subscribers not connected yet; they keep trying in the background');
+    started.then(
+      () => logger.log('event subscribers connected'),
+      (failure: unknown) => logger.error({ err: failure }, 'event subscribers failed to start'),
+    );
+  }
+}

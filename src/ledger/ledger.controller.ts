@@ -1,0 +1,56 @@
+import { Controller, Get, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import type { AuthenticatedRequest } from '../auth/authenticated-request';
+import { isId } from '../common/ids';
+import { ValidQuery } from '../common/validation/validated.decorators';
+import { listLimitSchema } from '../payments/payment.schemas';
+import { LedgerVerifier } from './ledger-verifier.service';
+import { LedgerService } from './ledger.service';
+import { CachedRead } from '../caching/cached-read.decorator';
+
+const listEntriesQuerySchema = z.strictObject({
+  limit: listLimitSchema,
+  starting_after: z
+    .string()
+    .refine((value) => isId('lp', value), { message: 'must be a ledger entry id (lp_…)' })
+    .optional(),
+});
+
+@ApiTags('balance')
+@ApiBearerAuth('secret_key')
+@UseGuards(ApiKeyGuard)
+@Controller('v1')
+export class LedgerController {
+  constructor(private readonly ledger: LedgerService) {}
+
+  @Get('balance')
+  @CachedRead('balance')
+  balance(@Req() request: AuthenticatedRequest) {
+    return this.ledger.balance(request.merchantId);
+  }
+
+  @Get('ledger/entries')
+  entries(
+    @ValidQuery(listEntriesQuerySchema) query: z.output<typeof listEntriesQuerySchema>,
+    @Req() request: AuthenticatedRequest,
+  ) {
+    return this.ledger.entries(request.merchantId, query);
+  }
+}
+
+@ApiTags('operator')
+@ApiSecurity('admin_token')
+@UseGuards(AdminTokenGuard)
+@Controller('v1/admin/ledger')
+export class LedgerAdminController {
+  constructor(private readonly verifier: LedgerVerifier) {}
+
+  /** Proves the whole ledger now: balanced transactions, kept balances, and payment and refund amounts. */
+  @Get('verify')
+  verify() {
+    return this.verifier.verify();
+  }
+}

@@ -1,0 +1,115 @@
+import { BullModule, InjectQueue } from '@nestjs/bullmq';
+import { Controller, Get, Global, Header, Logger, Module, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Gauge, Histogram } from 'prom-client';
+import { withTimeout } from '../health/health-check';
+import { LedgerVerifier } from '../ledger/ledger-verifier.service';
+import { MAINTENANCE_QUEUE } from '../maintenance/maintenance.constants';
+import { PAYMENTS_QUEUE } from '../payments/payments.constants';
+import { logQueueErrors } from '../queueing/queue-errors';
+import { MetricsRegistry } from './metrics-registry';
+
+// A scrape must answer even when Redis does not: queue depths are skipped past this deadline.
+const queueDepthTimeoutMs = 500;
+const jobStates = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
+
+@ApiExcludeController()
+@Controller('metrics')
+class MetricsController {
+  constructor(private readonly registry: MetricsRegistry) {}
+
+  @Get()
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/** Prometheus metrics at /metrics: HTTP latency, queue depths, job outcomes, cache counters, ledger proof. */
+@Global()
+@Module({
+  controllers: [MetricsController],
+  providers: [{ provide: MetricsRegistry, useFactory: () => new MetricsRegistry() }],
+  exports: [MetricsRegistry],
+})
+export class MetricsModule implements OnModuleInit {
+  constructor(
+    private readonly registry: MetricsRegistry,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  onModuleInit(): void {
+    collectDefaultMetrics({ register: this.registry });
+    const latency = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency by method, matched route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.addHook('onResponse', async (request, reply) => {
+      latency.observe(
+        { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    });
+  }
+}
+
+/** Queue depths per state (completed and failed are the job outcomes kept), read from Redis at scrape time. */
+@Module({ imports: [BullModule.registerQueue({ name: PAYMENTS_QUEUE }, { name: MAINTENANCE_QUEUE })] })
+export class QueueMetricsModule implements OnModuleInit {
+  private readonly logger = new Logger(QueueMetricsModule.name);
+
+  constructor(
+    private readonly registry: MetricsRegistry,
+    @InjectQueue(PAYMENTS_QUEUE) private readonly payments: Queue,
+    @InjectQueue(MAINTENANCE_QUEUE) private readonly maintenance: Queue,
+    private readonly verifier: LedgerVerifier,
+  ) {}
+
+  onModuleInit(): void {
+    const queues = [this.payments, this.maintenance];
+    for (const queue of queues) logQueueErrors(queue, this.logger);
+    new Gauge({
+      name: 'queue_jobs',
+      help: 'Jobs per queue and state (failed = dead letters)',
+      labelNames: ['queue', 'state'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const queue of queues) {
+          const counts = await withTimeout(queue.getJobCounts(...jobStates), queueDepthTimeoutMs, 'queue depth').catch(
+            () => undefined,
+          );
+          if (!counts) continue;
+          for (const state of jobStates) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+        }
+      },
+    });
+    const verifier = this.verifier;
+    const latest = () => verifier.latest().catch(() => null);
+    new Gauge({
+      name: 'ledger_balanced',
+      help: '1 when the last ledger verification found no mismatch, 0 otherwise',
+      registers: [this.registry],
+      async collect() {
+        const verification = await latest();
+        if (verification) this.set(verification.balanced ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'ledger_mismatches',
+      help: 'Mismatches found by the last ledger verification',
+      registers: [this.registry],
+      async collect() {
+        const verification = await latest();
+        if (verification) this.set(verification.mismatches.length);
+      },
+    });
+  }
+}

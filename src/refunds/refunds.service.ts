@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { and, eq } from 'drizzle-orm';
+import { ApiError, apiErrors } from '../common/errors/api-error';
+import { newId } from '../common/ids';
+import { amountFromSql } from '../common/money/money';
+import { Database, type Tx } from '../database/database';
+import { payments, refunds } from '../database/schema';
+import { EventsService } from '../events/events.service';
+import { postingsForRefund } from '../ledger/ledger-transaction';
+import { LedgerService } from '../ledger/ledger.service';
+import { PaymentsService } from '../payments/payments.service';
+import { presentRefund, type RefundObject } from './refund.presenter';
+import type { CreateRefundInput } from './refund.schemas';
+
+@Injectable()
+export class RefundsService {
+  constructor(
+    private readonly database: Database,
+    private readonly payments: PaymentsService,
+    private readonly ledger: LedgerService,
+    private readonly events: EventsService,
+  ) {}
+
+  /**
+   * Refunds part or all of what is left of a captured payment. The payment row is locked for the transaction,
+   * so concurrent refunds of one payment run one after another and their sum can never pass amount_captured
+   * (the database's check on payments enforces the same bound).
+   */
+  async create(tx: Tx, merchantId: string, input: CreateRefundInput): Promise<RefundObject> {
+    const payment = await this.payments.lockOwned(tx, merchantId, input.payment_id);
+    if (payment.status !== 'succeeded') {
+      throw new ApiError(
+        409,
+        'invalid_request_error',
+        'payment_state_invalid',
+        `This payment is ${payment.status}; only a succeeded payment can be refunded.`,
+        'payment_id',
+      );
+    }
+    const refundable = amountFromSql(payment.amountCaptured) - amountFromSql(payment.amountRefunded);
+    const amountMinor = input.amount ?? refundable;
+    if (amountMinor > refundable || amountMinor <= 0) {
+      throw new ApiError(
+        422,
+        'invalid_request_error',
+        'amount_too_large',
+        `The refund amount ${amountMinor} exceeds what is left to refund (${refundable}).`,
+        'amount',
+      );
+    }
+    const [row] = await tx
+      .insert(refunds)
+      .values({
+        id: newId('re'),
+        merchantId,
+        paymentId: payment.id,
+        amount: BigInt(amountMinor),
+        currency: payment.currency,
+        status: 'succeeded',
+      })
+      .returning();
+    const refund = presentRefund(row!);
+    await tx
+      .update(payments)
+      .set({ amountRefunded: payment.amountRefunded + BigInt(amountMinor), updatedAt: new Date() })
+      .where(eq(payments.id, payment.id));
+    await this.ledger.record(tx, {
+      kind: 'refund',
+      merchantId,
+      paymentId: payment.id,
+      refundId: refund.id,
+      postings: postingsForRefund({ merchantId, currency: refund.currency, amountMinor }),
+    });
+    await this.events.record(tx, merchantId, 'refund.succeeded', refund);
+    return refund;
+  }
+
+  async get(merchantId: string, refundId: string): Promise<RefundObject> {
+    const [row] = await this.database.db
+      .select()
+      .from(refunds)
+      .where(and(eq(refunds.id, refundId), eq(refunds.merchantId, merchantId)))
+      .limit(1);
+    if (!row) throw apiErrors.resourceMissing('refund', refundId);
+    return presentRefund(row);
+  }
+}

@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { and, desc, eq, isNull, lt, type SQL, sql } from 'drizzle-orm';
+import { ApiError, apiErrors } from '../common/errors/api-error';
+import { newId } from '../common/ids';
+import { type ListObject, pageOf } from '../common/pagination';
+import { AppConfig } from '../config/app-config';
+import { Database, type Tx } from '../database/database';
+import { webhookDeliveries, webhookEndpoints } from '../database/schema';
+import { normalizeEnabledEvents } from './enabled-events';
+import { assertPublicHost, DestinationRefused } from './webhook-destination';
+import {
+  presentWebhookDelivery,
+  presentWebhookEndpoint,
+  type WebhookDeliveryObject,
+  type WebhookEndpointCreated,
+  type WebhookEndpointObject,
+} from './webhook-endpoint.presenter';
+import type {
+  CreateWebhookEndpointInput,
+  ListWebhookDeliveriesQuery,
+  ListWebhookEndpointsQuery,
+} from './webhook-endpoint.schemas';
+import { checkWebhookUrl } from './webhook-url';
+import { webhookLimits } from './webhooks.limits';
+
+export const webhookSecretPrefix = 'whsec_';
+
+/** A merchant's webhook endpoints and the record of their delivery attempts. */
+@Injectable()
+export class WebhookEndpointsService {
+  constructor(
+    private readonly database: Database,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * The URL rules of API.md, checked before anything is stored (a refused URL stores no idempotent response):
+   * in production mode https only, and the host must resolve to public addresses only.
+   */
+  async assertUrlAllowed(url: string): Promise<void> {
+    const check = checkWebhookUrl(url, this.config.production);
+    if (!check.ok) throw apiErrors.parameterInvalid('url', `Invalid url: it ${check.reason}.`);
+    if (!this.config.production || check.addressLiteral) return;
+    try {
+      await assertPublicHost(check.hostname);
+    } catch (error) {
+      if (error instanceof DestinationRefused)
+        throw apiErrors.parameterInvalid('url', `Invalid url: ${error.message}.`);
+      throw error;
+    }
+  }
+
+  async create(tx: Tx, merchantId: string, input: CreateWebhookEndpointInput): Promise<WebhookEndpointCreated> {
+    // Serializes one merchant's creations, so that concurrent ones cannot pass the limit together.
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`webhook_endpoints:${merchantId}`}, 0))`);
+    const [active] = await tx
+      .select({ count: sql<number>`count(*)::int` })
+      .from(webhookEndpoints)
+      .where(and(eq(webhookEndpoints.merchantId, merchantId), isNull(webhookEndpoints.deletedAt)));
+    if ((active?.count ?? 0) >= webhookLimits.endpointsPerMerchantMax) {
+      throw new ApiError(
+        400,
+        'invalid_request_error',
+        'webhook_endpoints_limit_reached',
+        `A merchant can have at most ${webhookLimits.endpointsPerMerchantMax} webhook endpoints; delete one first.`,
+      );
+    }
+    const secret = webhookSecretPrefix + randomBytes(webhookLimits.secretRandomBytes).toString('base64url');
+    const [row] = await tx
+      .insert(webhookEndpoints)
+      .values({
+        id: newId('we'),
+        merchantId,
+        url: input.url,
+        secret,
+        enabledEvents: normalizeEnabledEvents(input.enabled_events),
+      })
+      .returning();
+    return { ...presentWebhookEndpoint(row!), secret };
+  }
+
+  async get(merchantId: string, endpointId: string): Promise<WebhookEndpointObject> {
+    return presentWebhookEndpoint(await this.activeEndpoint(merchantId, endpointId));
+  }
+
+  async list(merchantId: string, query: ListWebhookEndpointsQuery): Promise<ListObject<WebhookEndpointObject>> {
+    const conditions: SQL[] = [eq(webhookEndpoints.merchantId, merchantId), isNull(webhookEndpoints.deletedAt)];
+    if (query.starting_after) {
+      const [cursor] = await this.database.db
+        .select({ sequence: webhookEndpoints.sequence })
+        .from(webhookEndpoints)
+        .where(and(eq(webhookEndpoints.id, query.starting_after), eq(webhookEndpoints.merchantId, merchantId)))
+        .limit(1);
+      if (!cursor) {
+        throw apiErrors.parameterInvalid('starting_after', `No such webhook endpoint: '${query.starting_after}'`);
+      }
+      conditions.push(lt(webhookEndpoints.sequence, cursor.sequence));
+    }
+    const rows = await this.database.db
+      .select()
+      .from(webhookEndpoints)
+      .where(and(...conditions))
+      .orderBy(desc(webhookEndpoints.sequence))
+      .limit(query.limit + 1);
+    return pageOf(rows, query.limit, presentWebhookEndpoint);
+  }
+
+  /** The endpoint receives nothing more; deliveries already queued for it are dropped when they come up. */
+  async remove(
+    merchantId: string,
+    endpointId: string,
+  ): Promise<{ id: string; object: 'webhook_endpoint'; deleted: true }> {
+    const [row] = await this.database.db
+      .update(webhookEndpoints)
+      .set({ deletedAt: new Date() })
+      .where(
+        and(
+          eq(webhookEndpoints.id, endpointId),
+          eq(webhookEndpoints.merchantId, merchantId),
+          isNull(webhookEndpoints.deletedAt),
+        ),
+      )
+      .returning({ id: webhookEndpoints.id });
+    if (!row) throw apiErrors.resourceMissing('webhook endpoint', endpointId);
+    return { id: row.id, object: 'webhook_endpoint', deleted: true };
+  }
+
+  async deliveries(
+    merchantId: string,
+    endpointId: string,
+    query: ListWebhookDeliveriesQuery,
+  ): Promise<ListObject<WebhookDeliveryObject>> {
+    await this.activeEndpoint(merchantId, endpointId);
+    const conditions: SQL[] = [eq(webhookDeliveries.endpointId, endpointId)];
+    if (query.event_id) conditions.push(eq(webhookDeliveries.eventId, query.event_id));
+    if (query.starting_after) {
+      const [cursor] = await this.database.db
+        .select({ sequence: webhookDeliveries.sequence })
+        .from(webhookDeliveries)
+        .where(and(eq(webhookDeliveries.id, query.starting_after), eq(webhookDeliveries.endpointId, endpointId)))
+        .limit(1);
+      if (!cursor) throw apiErrors.parameterInvalid('starting_after', `No such delivery: '${query.starting_after}'`);
+      conditions.push(lt(webhookDeliveries.sequence, cursor.sequence));
+    }
+    const rows = await this.database.db
+      .select()
+      .from(webhookDeliveries)
+      .where(and(...conditions))
+      .orderBy(desc(webhookDeliveries.sequence))
+      .limit(query.limit + 1);
+    return pageOf(rows, query.limit, presentWebhookDelivery);
+  }
+
+  private async activeEndpoint(merchantId: string, endpointId: string) {
+    const [row] = await this.database.db
+      .select()
+      .from(webhookEndpoints)
+      .where(
+        and(
+          eq(webhookEndpoints.id, endpointId),
+          eq(webhookEndpoints.merchantId, merchantId),
+          isNull(webhookEndpoints.deletedAt),
+        ),
+      )
+      .limit(1);
+    if (!row) throw apiErrors.resourceMissing('webhook endpoint', endpointId);
+    return row;
+  }
+}

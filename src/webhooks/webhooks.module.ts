@@ -1,0 +1,60 @@
+import { BullBoardModule } from '@bull-board/nestjs';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { BullModule, InjectQueue } from '@nestjs/bullmq';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import type { AppConfig } from '../config/app-config';
+import type { AppRole } from '../config/config.schema';
+import type { EventSubscription } from '../events/event-subscribers';
+import { MerchantsModule } from '../merchants/merchants.module';
+import { logQueueErrors } from '../queueing/queue-errors';
+import { WebhookDeliveries } from './webhook-deliveries.service';
+import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
+import { WebhookEndpointsController } from './webhook-endpoints.controller';
+import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { WebhookEventsController } from './webhook-events.controller';
+import { WEBHOOK_EVENTS_TRANSPORT, WEBHOOKS_QUEUE } from './webhooks.constants';
+
+const workerRoles: readonly AppRole[] = ['all', 'worker'];
+
+/** The webhook fan-out consumes events from RabbitMQ on its own queue, in the roles that run workers. */
+export function webhookEventSubscription(config: AppConfig): EventSubscription {
+  return { transport: WEBHOOK_EVENTS_TRANSPORT, queue: config.webhooks.eventsQueue, roles: workerRoles };
+}
+
+/**
+ * Webhook endpoints over HTTP (`api`, `all`); the RabbitMQ fan-out and the delivery processor (`worker`, `all`).
+ * The queue is registered in every role, so the dashboard shows it wherever it is served.
+ */
+@Module({})
+export class WebhooksModule {
+  private readonly logger = new Logger(WebhooksModule.name);
+
+  constructor(@InjectQueue(WEBHOOKS_QUEUE) queue: Queue) {
+    logQueueErrors(queue, this.logger);
+  }
+
+  static register(role: AppRole): DynamicModule {
+    const serveHttp = role === 'all' || role === 'api';
+    const runWorker = workerRoles.includes(role);
+    return {
+      module: WebhooksModule,
+      imports: [
+        MerchantsModule,
+        BullModule.registerQueue({ name: WEBHOOKS_QUEUE }),
+        BullBoardModule.forFeature({ name: WEBHOOKS_QUEUE, adapter: BullMQAdapter }),
+      ],
+      controllers: [
+        ...(serveHttp ? [WebhookEndpointsController] : []),
+        ...(runWorker ? [WebhookEventsController] : []),
+      ],
+      providers: [
+        WebhookEndpointsService,
+        WebhookDeliveries,
+        ...(serveHttp ? [ApiKeyGuard] : []),
+        ...(runWorker ? [WebhookDeliveryProcessor] : []),
+      ],
+    };
+  }
+}

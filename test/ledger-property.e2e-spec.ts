@@ -1,0 +1,107 @@
+import fc from 'fast-check';
+import {
+  createMerchant,
+  createPayment,
+  getPayment,
+  type PaymentBody,
+  paymentBody,
+  settledPayment,
+  testCards,
+  uniqueKey,
+} from './support/api';
+import { fastProcessing } from './support/fast-processing';
+import { available, balanceOf, postAs, verifyLedger } from './support/money';
+import { startTestApp, type TestApp } from './support/test-app';
+
+type Operation =
+  | { kind: 'create'; amount: number; manual: boolean; declined: boolean }
+  | { kind: 'capture'; target: number; share: number }
+  | { kind: 'cancel'; target: number }
+  | { kind: 'refund'; target: number; amount: number | null };
+
+const operation: fc.Arbitrary<Operation> = fc.oneof(
+  fc.record({
+    kind: fc.constant('create' as const),
+    amount: fc.integer({ min: 1, max: 5000 }),
+    manual: fc.boolean(),
+    declined: fc.boolean(),
+  }),
+  fc.record({
+    kind: fc.constant('capture' as const),
+    target: fc.nat(),
+    share: fc.double({ min: 0.01, max: 1.2, noNaN: true }),
+  }),
+  fc.record({ kind: fc.constant('cancel' as const), target: fc.nat() }),
+  fc.record({
+    kind: fc.constant('refund' as const),
+    target: fc.nat(),
+    amount: fc.option(fc.integer({ min: 1, max: 3000 }), { nil: null }),
+  }),
+);
+
+describe('the ledger under random sequences of payments, captures, cancels and refunds', () => {
+  let subject: TestApp;
+
+  beforeAll(async () => {
+    subject = await startTestApp(fastProcessing);
+  });
+  afterAll(async () => {
+    await subject.close();
+  });
+
+  it('stays balanced, and the balance equals what the responses reported', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 10 }), async (operations) => {
+        const merchant = await createMerchant(subject, 'Property');
+        const paymentIds: string[] = [];
+        let refundedByResponses = 0;
+        for (const step of operations) {
+          if (step.kind === 'create') {
+            const body = paymentBody(
+              { amount: step.amount, capture_method: step.manual ? 'manual' : 'automatic' },
+              { number: step.declined ? testCards.declined : testCards.visa },
+            );
+            const created = await createPayment(subject, merchant, body);
+            expect(created.statusCode).toBe(202);
+            const settled = await settledPayment(subject, merchant, created.json<PaymentBody>().id);
+            paymentIds.push(settled.id);
+            continue;
+          }
+          if (paymentIds.length === 0) continue;
+          const id = paymentIds[step.target % paymentIds.length]!;
+          const before = await getPayment(subject, merchant, id);
+          if (step.kind === 'capture') {
+            const amount = Math.max(1, Math.floor(before.amount_capturable * step.share));
+            const response = await postAs(subject, merchant, `/v1/payments/${id}/capture`, { amount });
+            const expected = before.status !== 'requires_capture' ? 409 : amount > before.amount_capturable ? 422 : 200;
+            expect(response.statusCode).toBe(expected);
+          } else if (step.kind === 'cancel') {
+            const response = await postAs(subject, merchant, `/v1/payments/${id}/cancel`);
+            expect(response.statusCode).toBe(before.status === 'requires_capture' ? 200 : 409);
+          } else {
+            const refundable = before.amount_captured - before.amount_refunded;
+            const response = await postAs(
+              subject,
+              merchant,
+              '/v1/refunds',
+              { payment_id: id, ...(step.amount === null ? {} : { amount: step.amount }) },
+              uniqueKey('property'),
+            );
+            const requested = step.amount ?? refundable;
+            const expected =
+              before.status !== 'succeeded' ? 409 : requested > refundable || requested === 0 ? 422 : 201;
+            expect(response.statusCode).toBe(expected);
+            if (response.statusCode === 201) refundedByResponses += response.json<{ amount: number }>().amount;
+          }
+        }
+        let capturedByResponses = 0;
+        for (const id of paymentIds) capturedByResponses += (await getPayment(subject, merchant, id)).amount_captured;
+        expect(available(await balanceOf(subject, merchant), 'USD')).toBe(capturedByResponses - refundedByResponses);
+        const verification = await verifyLedger(subject);
+        expect(verification.mismatches).toEqual([]);
+        expect(verification.balanced).toBe(true);
+      }),
+      { numRuns: 15 },
+    );
+  });
+});
