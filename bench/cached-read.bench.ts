@@ -29,6 +29,7 @@ import {
   roundResult,
   summaryLines,
 } from './support/report';
+import { RedisCpuProbe } from './support/redis-cpu';
 import { deleteEventsTopology, deleteRedisKeys, dropDatabase } from './support/scratch-resources';
 import { ServerProcess } from './support/server-process';
 
@@ -116,6 +117,7 @@ async function seedPayment(baseUrl: string, adminToken: string): Promise<{ path:
 
 async function measureRounds(
   server: ServerProcess,
+  redis: RedisCpuProbe,
   settings: LoadSettings,
   rounds: number,
   adminToken: string,
@@ -127,11 +129,11 @@ async function measureRounds(
     const label = rounds > 1 ? `round ${round}/${rounds}: ` : '';
     const each = `${settings.warmupS} s warm-up + ${settings.durationS} s`;
     console.log(`${label}${routes.ceiling} (${each})…`);
-    const ceiling = await measureRoute(server, settings, { path: '/health/live' });
+    const ceiling = await measureRoute(server, redis, settings, { path: '/health/live' });
     checkInterrupted();
     console.log(`  ${took(ceiling)}`);
     console.log(`${label}${routes.cachedRead} (${each})…`);
-    const cachedRead = await measureRoute(server, settings, {
+    const cachedRead = await measureRoute(server, redis, settings, {
       path: payment.path,
       headers: { authorization: payment.authorization },
     });
@@ -184,12 +186,15 @@ async function main(): Promise<number> {
 
   let measured: RoundResult[];
   let server: ServerProcess | undefined;
+  let redis: RedisCpuProbe | undefined;
   const cleanupFailures: string[] = [];
   try {
     server = await ServerProcess.start(environment);
     console.log(`app listening on 127.0.0.1:${server.port}, database ${databaseName}; seeding a payment…`);
-    measured = await measureRounds(server, settings, rounds, adminToken);
+    redis = await RedisCpuProbe.connect(config.redis.cacheUrl);
+    measured = await measureRounds(server, redis, settings, rounds, adminToken);
   } finally {
+    await redis?.close().catch(() => undefined);
     await server?.stop();
     const cleanups: [string, () => Promise<unknown>][] = [
       ['drop the database', () => dropDatabase(config.database.url)],

@@ -21,11 +21,11 @@ function countSelects(subject: TestApp, table: string): { count: () => number; r
   const pool = subject.app.get(Database).pool;
   const original = pool.query.bind(pool) as (...args: unknown[]) => unknown;
   let selects = 0;
-  const spy = jest.spyOn(pool, 'query').mockImplementation(((...args: unknown[]) => {
+  const spy = jest.spyOn(pool, 'query').mockImplementation((...args: unknown[]) => {
     const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
     if (text && /^select/i.test(text) && text.includes(`from "${table}"`)) selects += 1;
     return original(...args);
-  }));
+  });
   return { count: () => selects, restore: () => spy.mockRestore() };
 }
 

@@ -342,18 +342,30 @@ describe('webhooks', () => {
       expect(flaky.deliveries).toHaveLength(3);
       const bodies = new Set(flaky.deliveries.map((delivery) => JSON.parse(delivery.rawBody).id as string));
       expect(bodies.size).toBe(1);
-      const [first, second, third] = flaky.deliveries.map((delivery) => delivery.receivedAtMs);
-      const waits = [second! - first!, third! - second!];
-      // Equal jitter: the first wait is in [150, 300] ms, the second in [300, 600] ms, plus processing time.
-      expect(waits[0]).toBeGreaterThanOrEqual(150);
-      expect(waits[0]).toBeLessThan(300 + 250);
-      expect(waits[1]).toBeGreaterThanOrEqual(300);
-      expect(waits[1]).toBeLessThan(600 + 250);
-      expect(waits[1]! + 50).toBeGreaterThanOrEqual(waits[0]!);
+      const jobId = webhookDeliveryJobId(endpoint.id, attempts[0]!.event_id);
+      // The delays BullMQ scheduled (equal jitter: the first in [150, 300] ms, the second in [300, 600] ms) …
+      const scheduled = subject.logs
+        .records()
+        .filter((record) => record.jobId === jobId && record.retryInMs !== undefined)
+        .map((record) => Number(record.retryInMs));
+      expect(scheduled).toHaveLength(2);
+      expect(scheduled[0]).toBeGreaterThanOrEqual(150);
+      expect(scheduled[0]).toBeLessThanOrEqual(300);
+      expect(scheduled[1]).toBeGreaterThanOrEqual(300);
+      expect(scheduled[1]).toBeLessThanOrEqual(600);
+      expect(scheduled[1]).toBeGreaterThanOrEqual(scheduled[0]!);
+      // … and what the receiver saw: from the end of an attempt (its recorded time) to the next request.
+      const [firstEnd, secondEnd] = [attempts[2]!, attempts[1]!].map((attempt) => Date.parse(attempt.created_at));
+      const waits = [flaky.deliveries[1]!.receivedAtMs - firstEnd!, flaky.deliveries[2]!.receivedAtMs - secondEnd!];
+      expect(waits[0]).toBeGreaterThanOrEqual(scheduled[0]! - 5);
+      expect(waits[1]).toBeGreaterThanOrEqual(scheduled[1]! - 5);
+      expect(waits[0]).toBeLessThan(scheduled[0]! + 1_000);
+      expect(waits[1]).toBeLessThan(scheduled[1]! + 1_000);
+      measurements.retryScheduledMs = scheduled;
       measurements.retryWaitsMs = waits;
       const queue = webhooksQueue();
       try {
-        const job = await queue.getJob(webhookDeliveryJobId(endpoint.id, attempts[0]!.event_id));
+        const job = await queue.getJob(jobId);
         expect(await job?.getState()).toBe('completed');
         expect(job?.returnvalue).toEqual({ outcome: 'delivered', status_code: 200 });
       } finally {

@@ -4,6 +4,7 @@ import type { CacheFamilyCounts } from '../../src/caching/cache-counters';
 import type { CacheFamily } from '../../src/caching/cache-key';
 import { type LoadSummary, runLoad } from './load';
 import type { ServerCounters } from './server-protocol';
+import type { RedisCpuProbe } from './redis-cpu';
 import type { ServerProcess } from './server-process';
 
 const topStatementsKept = 10;
@@ -24,8 +25,10 @@ export interface CpuDuringRun {
   loadGenerator: number;
   /** The whole machine: busy time of every core. */
   machine: number;
-  /** machine − app − load generator: PostgreSQL, Redis, RabbitMQ and anything else running. */
-  rest: number;
+  /** The Redis server (cache and queues). */
+  redis: number;
+  /** machine − app − load generator − Redis: PostgreSQL, RabbitMQ and anything else running. */
+  other: number;
   /** Time the hypervisor ran something else while this VM wanted the CPU (Linux only; null elsewhere). */
   steal: number | null;
 }
@@ -33,6 +36,8 @@ export interface CpuDuringRun {
 export interface RouteResult extends LoadSummary {
   route: string;
   cpuPercentOfOneCore: CpuDuringRun;
+  /** The app process's CPU time per answered request, in microseconds. */
+  appCpuMicrosecondsPerRequest: number;
   /** Queries the app process sent to PostgreSQL during the measured run, its background work included. */
   postgres: { queries: number; topStatements: { statement: string; count: number }[] };
   /** The app's HotCache counts during the measured run. */
@@ -100,6 +105,7 @@ function statementDelta(before: ServerCounters, after: ServerCounters): RouteRes
  */
 export async function measureRoute(
   server: ServerProcess,
+  redis: RedisCpuProbe,
   settings: LoadSettings,
   route: { path: string; headers?: Record<string, string> },
 ): Promise<RouteResult> {
@@ -110,6 +116,7 @@ export async function measureRoute(
   };
   await runLoad({ ...load, durationS: settings.warmupS });
   const before = await server.counters();
+  const redisBefore = await redis.microseconds();
   const ownCpuBefore = process.cpuUsage();
   const machineBefore = machineCpuTimes();
   const stealBefore = stealTicks();
@@ -117,13 +124,13 @@ export async function measureRoute(
   const stealAfter = stealTicks();
   const machineAfter = machineCpuTimes();
   const ownCpu = process.cpuUsage(ownCpuBefore);
+  const redisAfter = await redis.microseconds();
   const after = await server.counters();
 
-  const app = percentOfOneCore(
-    after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system,
-    summary.durationS,
-  );
+  const appCpu = after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system;
+  const app = percentOfOneCore(appCpu, summary.durationS);
   const loadGenerator = percentOfOneCore(ownCpu.user + ownCpu.system, summary.durationS);
+  const redisServer = percentOfOneCore(redisAfter - redisBefore, summary.durationS);
   const machineShare = (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total);
   const cores = os.cpus().length;
   const machine = round1(machineShare * cores * 100);
@@ -138,9 +145,11 @@ export async function measureRoute(
       app,
       loadGenerator,
       machine,
-      rest: round1(Math.max(0, machine - app - loadGenerator)),
+      redis: redisServer,
+      other: round1(Math.max(0, machine - app - loadGenerator - redisServer)),
       steal,
     },
+    appCpuMicrosecondsPerRequest: summary.requests.total > 0 ? round1(appCpu / summary.requests.total) : 0,
     postgres: { queries: after.queries.total - before.queries.total, topStatements: statementDelta(before, after) },
     cache: cacheDelta(before, after),
   };

@@ -16,6 +16,7 @@ export interface RoundResult {
 export interface RouteHeadline {
   route: string;
   requestsPerSecond: number;
+  appCpuMicrosecondsPerRequest: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
 }
 
@@ -69,6 +70,7 @@ function headline(runs: readonly RouteResult[], route: string): RouteHeadline {
   return {
     route,
     requestsPerSecond: Math.round(of((run) => run.requests.perSecond.average)),
+    appCpuMicrosecondsPerRequest: of((run) => run.appCpuMicrosecondsPerRequest),
     latencyMs: {
       p50: of((run) => run.latencyMs.p50),
       p90: of((run) => run.latencyMs.p90),
@@ -104,10 +106,12 @@ function judge(
         `req/s = ${meanMs} ms: p99 < ${target.maxP99Ms} ms is beyond what this machine gives even the trivial route`,
     );
   }
-  const restCpu = Math.max(...rounds.map(({ ceiling }) => ceiling.cpuPercentOfOneCore.rest));
-  if (restCpu > disturbedCpuPercent) {
+  const otherCpu = Math.max(
+    ...rounds.flatMap(({ ceiling, cachedRead }) => [ceiling, cachedRead].map((run) => run.cpuPercentOfOneCore.other)),
+  );
+  if (otherCpu > disturbedCpuPercent) {
     notes.push(
-      `other processes used up to ${restCpu}% of a core during a ceiling run (which does no I/O): ` +
+      `other processes (neither the app, autocannon nor Redis) used up to ${otherCpu}% of a core during a run: ` +
         'the machine was not quiet, rerun on an idle machine for stable numbers',
     );
   }
@@ -203,6 +207,8 @@ export function summaryLines(result: BenchResult): string[] {
     `  ${line(result.summary.ceiling)}`,
     `  ${line(result.summary.cachedRead)}`,
     verdictLine(result),
+    `  app CPU per request: ${result.summary.ceiling.appCpuMicrosecondsPerRequest} µs ceiling, ` +
+      `${result.summary.cachedRead.appCpuMicrosecondsPerRequest} µs cached read`,
     ...result.verdict.problems.map((problem) => `  problem: ${problem}`),
     ...result.verdict.notes.map((note) => `  note: ${note}`),
   ];
@@ -221,16 +227,18 @@ function summedStatements(runs: readonly RouteResult[]): string[] {
 
 export function formatMarkdown(result: BenchResult): string {
   const { verdict, summary, settings, environment, rounds } = result;
-  const headlineRow = (name: string, { route, requestsPerSecond, latencyMs }: RouteHeadline) =>
-    `| ${name} | \`${route}\` | ${requestsPerSecond} | ${latencyMs.p50} | ${latencyMs.p90} | ${latencyMs.p99} | ` +
-    `${latencyMs.max} |`;
+  const headlineRow = (name: string, headline: RouteHeadline) =>
+    `| ${name} | \`${headline.route}\` | ${headline.requestsPerSecond} | ${headline.latencyMs.p50} | ` +
+    `${headline.latencyMs.p90} | ${headline.latencyMs.p99} | ${headline.latencyMs.max} | ` +
+    `${headline.appCpuMicrosecondsPerRequest} |`;
   const runRow = (round: number, name: string, run: RouteResult) => {
     const cpu = run.cpuPercentOfOneCore;
     return (
       `| ${round} | ${name} | ${Math.round(run.requests.perSecond.average)} ± ` +
       `${Math.round(run.requests.perSecond.stddev)} | ${run.latencyMs.p50} | ${run.latencyMs.p90} | ` +
-      `${run.latencyMs.p99} | ${run.latencyMs.max} | ${run.requests.total} | ` +
-      `${run.errors + run.timeouts + run.non2xx} | ${cpu.app}% | ${cpu.loadGenerator}% | ${cpu.rest}% | ` +
+      `${run.latencyMs.p99} | ${run.latencyMs.max} | ${run.requests.total} | ${run.appCpuMicrosecondsPerRequest} | ` +
+      `${run.errors + run.timeouts + run.non2xx} | ${cpu.app}% | ${cpu.loadGenerator}% | ${cpu.redis}% | ` +
+      `${cpu.other}% | ` +
       `${cpu.steal === null ? '-' : `${cpu.steal}%`} | ` +
       `${run.postgres.queries} |`
     );
@@ -259,18 +267,19 @@ export function formatMarkdown(result: BenchResult): string {
     ...(verdict.problems.length + verdict.notes.length > 0 ? [''] : []),
     rounds.length > 1 ? `Medians of ${rounds.length} rounds:` : 'Summary:',
     '',
-    '| | route | req/s (avg) | p50 ms | p90 ms | p99 ms | max ms |',
-    '|---|---|---|---|---|---|---|',
+    '| | route | req/s (avg) | p50 ms | p90 ms | p99 ms | max ms | app CPU µs/request |',
+    '|---|---|---|---|---|---|---|---|',
     headlineRow('ceiling', summary.ceiling),
     headlineRow('cached read', summary.cachedRead),
     '',
-    'Every measured run (CPU in % of one core over the run: the app process, autocannon, the rest of the ' +
-      'machine — PostgreSQL, Redis, RabbitMQ and anything else running — and steal, the time the hypervisor gave ' +
-      "this VM's cores to others; PG queries: sent by the app during the run, its background work included):",
+    'Every measured run. CPU is in % of one core over the run: the app process, autocannon (this process), the ' +
+      'Redis server, everything else on the machine (PostgreSQL, RabbitMQ, other work), and steal — time the ' +
+      "hypervisor gave this VM's cores to others. PG queries: sent by the app during the run, its background work " +
+      'included.',
     '',
-    '| round | route | req/s avg ± stddev | p50 ms | p90 ms | p99 ms | max ms | requests | errors | app CPU | ' +
-      'autocannon CPU | rest CPU | steal | PG queries |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| round | route | req/s avg ± stddev | p50 ms | p90 ms | p99 ms | max ms | requests | app CPU µs/request | ' +
+      'errors | app CPU | autocannon CPU | Redis CPU | other CPU | steal | PG queries |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rounds.flatMap(({ ceiling, cachedRead }, index) => [
       runRow(index + 1, 'ceiling', ceiling),
       runRow(index + 1, 'cached read', cachedRead),

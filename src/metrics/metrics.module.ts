@@ -10,6 +10,7 @@ import { LedgerVerifier } from '../ledger/ledger-verifier.service';
 import { MAINTENANCE_QUEUE } from '../maintenance/maintenance.constants';
 import { PAYMENTS_QUEUE } from '../payments/payments.constants';
 import { logQueueErrors } from '../queueing/queue-errors';
+import { WEBHOOKS_QUEUE } from '../webhooks/webhooks.constants';
 import { MetricsRegistry } from './metrics-registry';
 
 // A scrape must answer even when Redis does not: queue depths are skipped past this deadline.
@@ -61,7 +62,9 @@ export class MetricsModule implements OnModuleInit {
 }
 
 /** Queue depths per state (completed and failed are the job outcomes kept), read from Redis at scrape time. */
-@Module({ imports: [BullModule.registerQueue({ name: PAYMENTS_QUEUE }, { name: MAINTENANCE_QUEUE })] })
+@Module({
+  imports: [BullModule.registerQueue({ name: PAYMENTS_QUEUE }, { name: MAINTENANCE_QUEUE }, { name: WEBHOOKS_QUEUE })],
+})
 export class QueueMetricsModule implements OnModuleInit {
   private readonly logger = new Logger(QueueMetricsModule.name);
 
@@ -69,12 +72,14 @@ export class QueueMetricsModule implements OnModuleInit {
     private readonly registry: MetricsRegistry,
     @InjectQueue(PAYMENTS_QUEUE) private readonly payments: Queue,
     @InjectQueue(MAINTENANCE_QUEUE) private readonly maintenance: Queue,
+    @InjectQueue(WEBHOOKS_QUEUE) private readonly webhooks: Queue,
     private readonly verifier: LedgerVerifier,
-  ) {}
+  ) {
+    for (const queue of [payments, maintenance, webhooks]) logQueueErrors(queue, this.logger);
+  }
 
   onModuleInit(): void {
-    const queues = [this.payments, this.maintenance];
-    for (const queue of queues) logQueueErrors(queue, this.logger);
+    const queues = [this.payments, this.maintenance, this.webhooks];
     new Gauge({
       name: 'queue_jobs',
       help: 'Jobs per queue and state (failed = dead letters)',

@@ -62,6 +62,8 @@ export class WebhookDeliveryProcessor extends GracefulWorkerHost implements OnAp
       eventId: job?.data.eventId,
       attemptsMade: job?.attemptsMade,
       reason: error.message,
+      // Set by BullMQ from the backoff strategy when it moved the job to delayed.
+      ...(final ? {} : { retryInMs: job?.delay }),
     };
     if (final) this.logger.warn(details, 'webhook delivery dead-lettered after its last attempt');
     else this.logger.log(details, 'webhook delivery attempt failed; retrying');
