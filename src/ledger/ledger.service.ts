@@ -149,8 +149,8 @@ export class LedgerService {
     await tx.insert(ledgerPostings).values(rows);
     // Only merchant accounts keep a running balance: system accounts are touched by every payment, and a
     // running total there would serialize all payments on one row. Their balance is the sum of postings.
-    for (const row of rows) {
-      const posting = entry.postings[rows.indexOf(row)]!;
+    for (const [index, row] of rows.entries()) {
+      const posting = entry.postings[index]!;
       if (!isMerchantAccountKind(posting.account.kind)) continue;
       await tx.execute(
         sql`UPDATE ledger_accounts SET balance = balance + ${amountToSql(posting.amountMinor)}::bigint WHERE id = ${row.accountId}`,
