@@ -1,6 +1,6 @@
-import { BullModule, InjectQueue } from '@nestjs/bullmq';
-import { Controller, Get, Global, Header, Logger, Module, type OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { getQueueToken } from '@nestjs/bullmq';
+import { Controller, Get, Global, Header, Module, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -9,7 +9,6 @@ import { withTimeout } from '../health/health-check';
 import { LedgerVerifier } from '../ledger/ledger-verifier.service';
 import { MAINTENANCE_QUEUE } from '../maintenance/maintenance.constants';
 import { PAYMENTS_QUEUE } from '../payments/payments.constants';
-import { logQueueErrors } from '../queueing/queue-errors';
 import { WEBHOOKS_QUEUE } from '../webhooks/webhooks.constants';
 import { MetricsRegistry } from './metrics-registry';
 
@@ -61,25 +60,23 @@ export class MetricsModule implements OnModuleInit {
   }
 }
 
-/** Queue depths per state (completed and failed are the job outcomes kept), read from Redis at scrape time. */
-@Module({
-  imports: [BullModule.registerQueue({ name: PAYMENTS_QUEUE }, { name: MAINTENANCE_QUEUE }, { name: WEBHOOKS_QUEUE })],
-})
+/**
+ * Queue depths per state (completed and failed are the job outcomes kept), read from Redis at scrape time.
+ * The queues are the instances their own modules registered (looked up, not registered again), so metrics add
+ * no Redis connections.
+ */
+@Module({})
 export class QueueMetricsModule implements OnModuleInit {
-  private readonly logger = new Logger(QueueMetricsModule.name);
-
   constructor(
     private readonly registry: MetricsRegistry,
-    @InjectQueue(PAYMENTS_QUEUE) private readonly payments: Queue,
-    @InjectQueue(MAINTENANCE_QUEUE) private readonly maintenance: Queue,
-    @InjectQueue(WEBHOOKS_QUEUE) private readonly webhooks: Queue,
+    private readonly moduleRef: ModuleRef,
     private readonly verifier: LedgerVerifier,
-  ) {
-    for (const queue of [payments, maintenance, webhooks]) logQueueErrors(queue, this.logger);
-  }
+  ) {}
 
   onModuleInit(): void {
-    const queues = [this.payments, this.maintenance, this.webhooks];
+    const queues = [PAYMENTS_QUEUE, MAINTENANCE_QUEUE, WEBHOOKS_QUEUE].map((name) =>
+      this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }),
+    );
     new Gauge({
       name: 'queue_jobs',
       help: 'Jobs per queue and state (failed = dead letters)',

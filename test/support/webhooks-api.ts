@@ -1,3 +1,4 @@
+import type { WebhookDeliveryObject } from '../../src/webhooks/webhook-endpoint.presenter';
 import type { Merchant } from './api';
 import type { TestApp } from './test-app';
 
@@ -11,19 +12,7 @@ export interface EndpointBody {
   secret?: string;
 }
 
-export interface DeliveryBody {
-  id: string;
-  object: 'webhook_delivery';
-  endpoint_id: string;
-  event_id: string;
-  event_type: string;
-  attempt: number;
-  status_code: number | null;
-  error: string | null;
-  duration_ms: number;
-  succeeded: boolean;
-  created_at: string;
-}
+export type DeliveryBody = WebhookDeliveryObject;
 
 export function postEndpoint(
   subject: TestApp,
