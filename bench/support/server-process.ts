@@ -46,7 +46,10 @@ export class ServerProcess {
 
   /** Spawns the app with `environment` and resolves once it listens; rejects (the process gone) if it cannot. */
   static async start(environment: NodeJS.ProcessEnv): Promise<ServerProcess> {
-    const child = spawn(process.execPath, ['--import', swcRegister, serverScript], {
+    // BENCH_CPU_PROFILE_DIR: the app writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
+    const profileDirectory = environment.BENCH_CPU_PROFILE_DIR;
+    const profiling = profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : [];
+    const child = spawn(process.execPath, [...profiling, '--import', swcRegister, serverScript], {
       env: environment,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -31,14 +31,16 @@ export class CacheCounters {
   private readonly counts = Object.fromEntries(
     cacheFamilies.map((family) => [family, { hits: 0, misses: 0, errors: 0, coalescedLoads: 0 }]),
   ) as CacheCountsSnapshot;
-  private readonly counters: Record<CountName, Counter<'family'>>;
+  /** Each counter's series per family, bound once: `inc()` on a bound series skips hashing the labels. */
+  private readonly counters: Record<CountName, Record<CacheFamily, { inc(): void }>>;
 
   constructor(registry: Registry) {
     const counter = (count: CountName) => {
       const created = new Counter({ ...counterDefinitions[count], labelNames: ['family'], registers: [registry] });
+      const series = Object.fromEntries(cacheFamilies.map((family) => [family, created.labels({ family })]));
       // Every family's series exists from the start, so a rate over it is 0 rather than absent.
-      for (const family of cacheFamilies) created.inc({ family }, 0);
-      return created;
+      for (const family of cacheFamilies) series[family]!.inc(0);
+      return series as Record<CacheFamily, Counter.Internal>;
     };
     this.counters = {
       hits: counter('hits'),
@@ -50,7 +52,7 @@ export class CacheCounters {
 
   add(family: CacheFamily, count: CountName): void {
     this.counts[family][count] += 1;
-    this.counters[count].inc({ family });
+    this.counters[count][family].inc();
   }
 
   snapshot(): CacheCountsSnapshot {

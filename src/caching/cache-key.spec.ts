@@ -30,7 +30,8 @@ describe('cacheKey', () => {
   it('tells which values can be key segments', () => {
     expect(isKeySegment('pay_1')).toBe(true);
     expect(isKeySegment('-')).toBe(true);
-    for (const value of ['', 'a:b', 'a b', 'a\nb', 'x'.repeat(257), undefined, 42])
+    expect(isKeySegment('x'.repeat(256))).toBe(true);
+    for (const value of ['', 'a:b', ':', 'a b', 'a\tb', 'a\nb', ' ', 'x'.repeat(257), undefined, null, 42, ['pay_1']])
       expect(isKeySegment(value)).toBe(false);
   });
 

@@ -9,11 +9,17 @@ export type CacheView = 'data' | 'response';
 const knownFamilies: ReadonlySet<string> = new Set(cacheFamilies);
 
 // Segments never contain ':', so `family:merchantId:id` reads back one way only: two merchants cannot share a key.
-const segmentPattern = /^[^\s:]{1,256}$/;
+const segmentLengthMax = 256;
+const forbiddenInSegment = /[\s:]/;
 
-/** Whether `value` can be a merchantId or id segment of a key. */
+/** Whether `value` can be a merchantId or id segment of a key: 1 to 256 characters, no ':' and no whitespace. */
 export function isKeySegment(value: unknown): value is string {
-  return typeof value === 'string' && segmentPattern.test(value);
+  return (
+    typeof value === 'string' &&
+    value.length >= 1 &&
+    value.length <= segmentLengthMax &&
+    !forbiddenInSegment.test(value)
+  );
 }
 
 function assertSegment(name: string, value: string): void {

@@ -28,9 +28,16 @@ interface NotFoundResponse {
 type FoundEntry = { found: true; value: unknown };
 type StoredEntry = FoundEntry | { found: false; response?: NotFoundResponse };
 
+/**
+ * What a cached GET handler answers: its body as JSON text, serialized once when it was loaded so that hits send
+ * the stored bytes without parsing and serializing them again; or, for a body that is not JSON (a stream, a buffer),
+ * the body itself, passed on and never stored.
+ */
+export type ResponseBody = { json: string } | { raw: unknown };
+
 interface Loaded {
   entry: StoredEntry;
-  /** False for a body that does not survive JSON (a stream, a buffer): it is passed on but never stored. */
+  /** False for a body that is passed on but never stored (see ResponseBody). */
   cacheable: boolean;
 }
 
@@ -51,11 +58,18 @@ function isStoredEntry(value: unknown): value is StoredEntry {
   return found === true ? 'value' in value : found === false;
 }
 
-function isJsonBody(body: unknown): boolean {
-  if (body === undefined || typeof body === 'function' || typeof body === 'symbol' || typeof body === 'bigint') {
-    return false;
-  }
-  return !(body instanceof StreamableFile || body instanceof Stream || ArrayBuffer.isView(body));
+/** The JSON text of a handler's object or array body, as Fastify would serialize it; undefined for anything else
+ * (a stream, a buffer, a string Fastify would send as text/plain), which is then passed on uncached. */
+function jsonTextOf(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  if (body instanceof StreamableFile || body instanceof Stream || ArrayBuffer.isView(body)) return undefined;
+  return JSON.stringify(body);
+}
+
+function isResponseBody(value: unknown): value is ResponseBody {
+  return (
+    typeof value === 'object' && value !== null && ('json' in value ? typeof value.json === 'string' : 'raw' in value)
+  );
 }
 
 function reasonOf(error: unknown): string {
@@ -108,26 +122,33 @@ export class HotCache {
   }
 
   /**
-   * The response body of a GET handler, for CachedReadInterceptor: the cached body, or `handle()`'s (then cached).
-   * An ApiError 404 from `handle` is cached briefly and thrown again on later hits; any other error is not cached.
+   * The response body of a GET handler, for CachedReadInterceptor: the cached JSON text, or `handle()`'s body
+   * (then cached as JSON text). An ApiError 404 from `handle` is cached briefly and thrown again on later hits;
+   * any other error is not cached.
    */
   async getOrLoadResponse(
     family: CacheFamily,
     merchantId: string,
     id: string,
     handle: () => Promise<unknown>,
-  ): Promise<unknown> {
+  ): Promise<ResponseBody> {
     const entry = await this.readThrough(family, cacheKey(family, merchantId, id, 'response'), async () => {
       try {
         const body = await handle();
-        return { entry: { found: true, value: body }, cacheable: isJsonBody(body) };
+        const json = jsonTextOf(body);
+        if (json === undefined) return { entry: { found: true, value: { raw: body } }, cacheable: false };
+        return { entry: { found: true, value: { json } }, cacheable: true };
       } catch (error) {
         if (!(error instanceof ApiError) || error.status !== 404) throw error;
         const { type, code, message, param, headers } = error;
         return { entry: { found: false, response: { type, code, message, param, headers } }, cacheable: true };
       }
     });
-    if (entry.found) return entry.value;
+    if (entry.found) {
+      // An entry another version of the application stored in an older shape is not sent: it is loaded afresh.
+      if (isResponseBody(entry.value)) return entry.value;
+      return { raw: await handle() };
+    }
     const response = entry.response;
     if (!response) throw new ApiError(404, 'invalid_request_error', 'resource_missing', 'No such resource');
     throw new ApiError(404, response.type, response.code, response.message, response.param, response.headers);

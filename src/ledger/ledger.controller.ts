@@ -1,4 +1,5 @@
-import { Controller, Get, Req, UseGuards } from '@nestjs/common';
+import { Controller, Get, Req, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
@@ -9,7 +10,8 @@ import { ValidQuery } from '../common/validation/validated.decorators';
 import { listLimitSchema } from '../payments/payment.schemas';
 import { LedgerVerifier } from './ledger-verifier.service';
 import { LedgerService } from './ledger.service';
-import { CachedRead } from '../caching/cached-read.decorator';
+import { CachedReads } from '../caching/cached-reads.service';
+import { currentResourceId } from '../caching/caching.constants';
 
 const listEntriesQuerySchema = z.strictObject({
   limit: listLimitSchema,
@@ -24,12 +26,17 @@ const listEntriesQuerySchema = z.strictObject({
 @UseGuards(ApiKeyGuard)
 @Controller('v1')
 export class LedgerController {
-  constructor(private readonly ledger: LedgerService) {}
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly cachedReads: CachedReads,
+  ) {}
 
   @Get('balance')
-  @CachedRead('balance')
-  balance(@Req() request: AuthenticatedRequest) {
-    return this.ledger.balance(request.merchantId);
+  balance(@Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    const { merchantId } = request;
+    return this.cachedReads.serve(reply, 'balance', merchantId, currentResourceId, () =>
+      this.ledger.balance(merchantId),
+    );
   }
 
   @Get('ledger/entries')

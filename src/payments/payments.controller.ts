@@ -18,8 +18,7 @@ import {
 } from './payment.schemas';
 import { PaymentCache } from './payment-cache';
 import { PaymentsService } from './payments.service';
-import { CachedRead } from '../caching/cached-read.decorator';
-import { isId } from '../common/ids';
+import { CachedReads } from '../caching/cached-reads.service';
 
 @ApiTags('payments')
 @ApiBearerAuth('secret_key')
@@ -30,6 +29,7 @@ export class PaymentsController {
     private readonly payments: PaymentsService,
     private readonly idempotency: IdempotencyService,
     private readonly cache: PaymentCache,
+    private readonly cachedReads: CachedReads,
   ) {}
 
   @Post()
@@ -55,9 +55,13 @@ export class PaymentsController {
   }
 
   @Get(':id')
-  @CachedRead('payment', (id) => isId('pay', id))
-  async get(@ValidId('pay', 'payment') id: string, @Req() request: AuthenticatedRequest) {
-    return this.payments.get(request.merchantId, id);
+  get(
+    @ValidId('pay', 'payment') id: string,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    const { merchantId } = request;
+    return this.cachedReads.serve(reply, 'payment', merchantId, id, () => this.payments.get(merchantId, id));
   }
 
   @Get()

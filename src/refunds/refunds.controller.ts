@@ -10,8 +10,7 @@ import { sendIdempotent } from '../idempotency/idempotent-reply';
 import { type CreateRefundInput, createRefundSchema } from './refund.schemas';
 import { RefundsService } from './refunds.service';
 import type { RefundObject } from './refund.presenter';
-import { CachedRead } from '../caching/cached-read.decorator';
-import { isId } from '../common/ids';
+import { CachedReads } from '../caching/cached-reads.service';
 import { PaymentCache } from '../payments/payment-cache';
 
 @ApiTags('refunds')
@@ -23,6 +22,7 @@ export class RefundsController {
     private readonly refunds: RefundsService,
     private readonly idempotency: IdempotencyService,
     private readonly cache: PaymentCache,
+    private readonly cachedReads: CachedReads,
   ) {}
 
   @Post()
@@ -46,8 +46,12 @@ export class RefundsController {
   }
 
   @Get(':id')
-  @CachedRead('refund', (id) => isId('re', id))
-  async get(@ValidId('re', 'refund') id: string, @Req() request: AuthenticatedRequest) {
-    return this.refunds.get(request.merchantId, id);
+  get(
+    @ValidId('re', 'refund') id: string,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    const { merchantId } = request;
+    return this.cachedReads.serve(reply, 'refund', merchantId, id, () => this.refunds.get(merchantId, id));
   }
 }

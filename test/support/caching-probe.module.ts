@@ -6,13 +6,14 @@ import {
   Injectable,
   Module,
   Param,
-  Post,
   Query,
   Req,
+  Res,
   UseGuards,
 } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
-import { CachedRead } from '../../src/caching/cached-read.decorator';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CachedReads } from '../../src/caching/cached-reads.service';
+import { currentResourceId } from '../../src/caching/caching.constants';
 import { apiErrors } from '../../src/common/errors/api-error';
 
 type ProbeRequest = FastifyRequest & { merchantId?: string };
@@ -35,7 +36,7 @@ export class CachingProbeState {
   readonly payments = new Map<string, Record<string, unknown>>();
   readonly balances = new Map<string, number>();
   private readonly calls = new Map<string, number>();
-  /** Requests that passed the guard: the interceptor takes them over within the same tick. */
+  /** Requests that reached CachedReads.serve, which joins or starts the key's load before it returns. */
   arrivals = 0;
   gate: CachingGate | undefined;
 
@@ -57,14 +58,13 @@ export class CachingProbeState {
 
 export const cachingProbe = { state: new CachingProbeState() };
 
-/** Stands in for the bearer guard: the merchant comes from X-Merchant-Id, and no header means no merchant. */
+/** Stands in for the bearer guard: the merchant comes from X-Merchant-Id (`(none)` without the header). */
 @Injectable()
 class HeaderMerchantGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<ProbeRequest>();
-    cachingProbe.state.arrivals += 1;
     const merchantId = request.headers['x-merchant-id'];
-    if (typeof merchantId === 'string') request.merchantId = merchantId;
+    request.merchantId = typeof merchantId === 'string' ? merchantId : anonymous;
     return true;
   }
 }
@@ -72,38 +72,54 @@ class HeaderMerchantGuard implements CanActivate {
 @Controller('caching-probe')
 @UseGuards(HeaderMerchantGuard)
 class CachingProbeController {
-  @Get('payments/:id')
-  @CachedRead('payment')
-  async payment(@Req() request: ProbeRequest, @Param('id') id: string) {
-    const state = cachingProbe.state;
-    state.count('payment', request.merchantId, id);
-    await state.gate?.opened;
-    const body = state.payments.get(`${request.merchantId ?? anonymous}:${id}`);
-    if (!body) throw apiErrors.resourceMissing('payment', id);
-    return body;
-  }
+  constructor(private readonly cachedReads: CachedReads) {}
 
-  @Post('payments/:id')
-  @CachedRead('payment')
-  createPayment(@Req() request: ProbeRequest, @Param('id') id: string) {
-    cachingProbe.state.count('payment-post', request.merchantId, id);
-    return { id, created: cachingProbe.state.handlerCalls('payment-post', request.merchantId, id) };
+  @Get('payments/:id')
+  payment(@Req() request: ProbeRequest, @Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    const state = cachingProbe.state;
+    const merchantId = request.merchantId ?? anonymous;
+    state.arrivals += 1;
+    return this.cachedReads.serve(reply, 'payment', merchantId, id, async () => {
+      state.count('payment', merchantId, id);
+      await state.gate?.opened;
+      const body = state.payments.get(`${merchantId}:${id}`);
+      if (!body) throw apiErrors.resourceMissing('payment', id);
+      return body;
+    });
   }
 
   @Get('balance')
-  @CachedRead('balance')
-  balance(@Req() request: ProbeRequest) {
-    const state = cachingProbe.state;
-    state.count('balance', request.merchantId, 'current');
-    return { merchant: request.merchantId, available: state.balances.get(request.merchantId ?? '') ?? 0 };
+  balance(@Req() request: ProbeRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const merchantId = request.merchantId ?? anonymous;
+    return this.cachedReads.serve(reply, 'balance', merchantId, currentResourceId, () => {
+      cachingProbe.state.count('balance', merchantId, currentResourceId);
+      return Promise.resolve({ merchant: merchantId, available: cachingProbe.state.balances.get(merchantId) ?? 0 });
+    });
   }
 
   @Get('failing/:id')
-  @CachedRead('payment')
-  failing(@Req() request: ProbeRequest, @Param('id') id: string, @Query('status') status: string) {
-    cachingProbe.state.count('failing', request.merchantId, id);
-    if (status === '400') throw apiErrors.parameterInvalid('id', 'rejected by the probe');
-    throw new Error('probe failure');
+  failing(
+    @Req() request: ProbeRequest,
+    @Param('id') id: string,
+    @Query('status') status: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const merchantId = request.merchantId ?? anonymous;
+    return this.cachedReads.serve(reply, 'payment', merchantId, id, () => {
+      cachingProbe.state.count('failing', merchantId, id);
+      if (status === '400') return Promise.reject(apiErrors.parameterInvalid('id', 'rejected by the probe'));
+      return Promise.reject(new Error('probe failure'));
+    });
+  }
+
+  /** A body that is not JSON (a buffer): passed on as it is, never cached. */
+  @Get('bytes/:id')
+  bytes(@Req() request: ProbeRequest, @Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    const merchantId = request.merchantId ?? anonymous;
+    return this.cachedReads.serve(reply, 'payment', merchantId, id, () => {
+      cachingProbe.state.count('bytes', merchantId, id);
+      return Promise.resolve(Buffer.from(`bytes of ${id}`));
+    });
   }
 }
 
