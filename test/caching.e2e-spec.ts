@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import type { Cache } from '@nestjs/cache-manager';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { cacheKey } from '../src/caching/cache-key';
-import { cacheCommandTimeoutMs, notFoundTtlMs, paymentTtlMs, ttlJitterRatio } from '../src/caching/caching.limits';
+import { cacheKey, generationKey } from '../src/caching/cache-key';
+import { connectCacheStore } from '../src/caching/cache-store';
+import {
+  cacheCommandTimeoutMs,
+  generationTtlMs,
+  notFoundTtlMs,
+  paymentTtlMs,
+  ttlJitterRatio,
+} from '../src/caching/caching.limits';
 import { apiKeyMerchantId, HotCache } from '../src/caching/hot-cache.service';
 import { CachingModule } from '../src/caching/caching.module';
 import { MetricsRegistry } from '../src/metrics/metrics-registry';
@@ -245,6 +253,85 @@ describe('the hot-read cache on the real Redis', () => {
       expect(await cache.getOrLoad('payment', merchantId, id, () => Promise.resolve({ ok: true }))).toEqual({
         ok: true,
       });
+    });
+  });
+
+  describe('two processes on one cache Redis', () => {
+    // A second HotCache on the same Redis and namespace: another process of the same deployment.
+    let otherProcess: HotCache;
+    let otherStore: Awaited<ReturnType<typeof connectCacheStore>>;
+
+    beforeAll(async () => {
+      const { cacheUrl, queuePrefix } = subject.config.redis;
+      otherStore = await connectCacheStore(cacheUrl, queuePrefix, new Logger('OtherProcess'));
+      otherProcess = new HotCache({ stores: [otherStore] } as unknown as Cache, new MetricsRegistry());
+    });
+
+    afterAll(async () => {
+      await otherStore.disconnect();
+    });
+
+    /** A load through `cache` that reads `row()` at once, then waits for the test before it returns what it read. */
+    function heldLoad<T>(merchantId: string, id: string, row: () => T | null) {
+      const gate = new CachingGate();
+      let signalRead: () => void = () => undefined;
+      const hasRead = new Promise<void>((resolve) => (signalRead = resolve));
+      const result = cache.getOrLoad('payment', merchantId, id, async () => {
+        const read = row();
+        signalRead();
+        await gate.opened;
+        return read;
+      });
+      return { hasRead, release: () => gate.open(), result };
+    }
+
+    it('does not cache a row read before another process committed a change and invalidated it', async () => {
+      const [merchantId, id] = [merchant(), newId('pay')];
+      let row = { status: 'processing', amount_refunded: 0 };
+      const load = heldLoad(merchantId, id, () => row);
+      await load.hasRead;
+      // The other process commits (refunds the payment), then invalidates, while this process's load is running.
+      row = { status: 'succeeded', amount_refunded: 500 };
+      await otherProcess.invalidate('payment', merchantId, id);
+      load.release();
+      expect(await load.result).toEqual({ status: 'processing', amount_refunded: 0 });
+      const afterwards = async () => Promise.resolve(row);
+      expect(await otherProcess.getOrLoad('payment', merchantId, id, afterwards)).toEqual(row);
+      expect(await cache.getOrLoad('payment', merchantId, id, afterwards)).toEqual(row);
+    });
+
+    it('does not cache a "not found" read before another process created the row', async () => {
+      const [merchantId, id] = [merchant(), newId('pay')];
+      let row: { status: string } | null = null;
+      const load = heldLoad(merchantId, id, () => row);
+      await load.hasRead;
+      row = { status: 'processing' };
+      await otherProcess.invalidate('payment', merchantId, id);
+      load.release();
+      expect(await load.result).toBeNull();
+      expect(await cache.getOrLoad('payment', merchantId, id, () => Promise.resolve(row))).toEqual(row);
+    });
+
+    it('caches what a load read when nothing was invalidated meanwhile, for every process', async () => {
+      const [merchantId, id] = [merchant(), newId('pay')];
+      const load = heldLoad(merchantId, id, () => ({ status: 'succeeded' }));
+      await load.hasRead;
+      load.release();
+      await load.result;
+      const notExpected = () => Promise.reject(new Error('the entry should have been cached'));
+      expect(await otherProcess.getOrLoad('payment', merchantId, id, notExpected)).toEqual({ status: 'succeeded' });
+    });
+
+    it('keeps the generation of an invalidated object for a bounded time', async () => {
+      const [merchantId, id] = [merchant(), newId('pay')];
+      const key = `${namespace}${generationKey('payment', merchantId, id)}`;
+      expect(await redis.exists(key)).toBe(0);
+      await otherProcess.invalidate('payment', merchantId, id);
+      await cache.invalidate('payment', merchantId, id);
+      expect(await redis.get(key)).toBe('2');
+      const ttl = await redis.pttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(generationTtlMs);
     });
   });
 

@@ -1,4 +1,4 @@
-import { cacheKey, isKeySegment } from './cache-key';
+import { cacheKey, generationKey, isKeySegment } from './cache-key';
 
 describe('cacheKey', () => {
   it('is family:merchantId:id, always with the merchant', () => {
@@ -33,6 +33,12 @@ describe('cacheKey', () => {
     expect(isKeySegment('x'.repeat(256))).toBe(true);
     for (const value of ['', 'a:b', ':', 'a b', 'a\tb', 'a\nb', ' ', 'x'.repeat(257), undefined, null, 42, ['pay_1']])
       expect(isKeySegment(value)).toBe(false);
+  });
+
+  it('names the generation of an object apart from every entry', () => {
+    expect(generationKey('payment', 'mer_A', 'pay_1')).toBe('generation:payment:mer_A:pay_1');
+    expect(generationKey('payment', 'mer_A', 'pay_1')).not.toBe(generationKey('payment', 'mer_B', 'pay_1'));
+    expect(() => generationKey('payment', 'mer:A', 'pay_1')).toThrow(TypeError);
   });
 
   it('refuses an unknown family', () => {

@@ -36,3 +36,9 @@ export function cacheKey(family: CacheFamily, merchantId: string, id: string, vi
   const key = `${family}:${merchantId}:${id}`;
   return view === 'data' ? key : `${key}:${view}`;
 }
+
+/** The key of an object's generation (`generation:family:merchantId:id`), advanced by every invalidation of its
+ * entries; no family is named `generation`, so it never collides with an entry. */
+export function generationKey(family: CacheFamily, merchantId: string, id: string): string {
+  return `generation:${cacheKey(family, merchantId, id)}`;
+}

@@ -28,6 +28,21 @@ function createCacheRedisClient(url: string, name: string) {
 
 type CacheRedisClient = ReturnType<typeof createCacheRedisClient>;
 
+// Advances the generation of an object and deletes its entries, in one command: a load that read the generation
+// before this cannot store what it loaded afterwards. KEYS[1] generation, KEYS[2..] entries; ARGV[1] generation TTL.
+const invalidateScript = `
+redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+for i = 2, #KEYS do redis.call('UNLINK', KEYS[i]) end
+return 1`;
+
+// Stores an entry only while its object's generation is the one read before loading (no invalidation since).
+// KEYS[1] entry, KEYS[2] generation; ARGV[1] generation read ('' for none), ARGV[2] entry, ARGV[3] TTL in ms.
+const setUnlessInvalidatedScript = `
+if (redis.call('GET', KEYS[2]) or '') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`;
+
 /**
  * The @keyv/redis store of the cache, made safe to lose. Errors are thrown (not swallowed into a miss) so a failed
  * read is counted and skips the write-back; after shutdown the client stays closed, where KeyvRedis would reconnect
@@ -48,12 +63,55 @@ export class CacheRedisStore extends KeyvRedis<string> {
     return super.getClient();
   }
 
+  /**
+   * The generation of an object's entries, `''` until its first invalidation. Read it after a miss and before
+   * loading, and store what was loaded with `setUnlessInvalidated`.
+   */
+  async generation(generationKey: string): Promise<string> {
+    const client = await this.getClient();
+    return (await client.get(this.redisKey(generationKey))) ?? '';
+  }
+
+  /**
+   * Stores `serialized` (an entry as Keyv serialized it) under `key` for `ttlMs`, unless the object was invalidated
+   * since `generation` was read, in which case what was loaded may predate the change and nothing is stored.
+   * Returns whether the entry was stored.
+   */
+  async setUnlessInvalidated(
+    key: string,
+    serialized: string,
+    ttlMs: number,
+    generationKey: string,
+    generation: string,
+  ): Promise<boolean> {
+    const client = await this.getClient();
+    const stored = await client.eval(setUnlessInvalidatedScript, {
+      keys: [this.redisKey(key), this.redisKey(generationKey)],
+      arguments: [generation, serialized, String(ttlMs)],
+    });
+    return stored === 1;
+  }
+
+  /** Deletes `keys` (an object's entries) and advances the object's generation, which lives `generationTtlMs`. */
+  async invalidate(generationKey: string, keys: readonly string[], generationTtlMs: number): Promise<void> {
+    const client = await this.getClient();
+    await client.eval(invalidateScript, {
+      keys: [this.redisKey(generationKey), ...keys.map((key) => this.redisKey(key))],
+      arguments: [String(generationTtlMs)],
+    });
+  }
+
   /** Destroys rather than closes: close() waits for replies that a hung Redis never sends, and losing an in-flight
    * cache write costs no more than a later miss. */
   override disconnect(): Promise<void> {
     this.shutDown = true;
     if (this.redis.isOpen) this.redis.destroy();
     return Promise.resolve();
+  }
+
+  /** The Redis key of a cache key: under the namespace, as KeyvRedis's own get, set and delete write it. */
+  private redisKey(key: string): string {
+    return this.createKeyPrefix(key, this.namespace);
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Every bound of the caching module, with the reason beside it. Entries are deleted after each commit that changes
- * them, so a TTL is not how fresh data gets: it bounds how long a missed invalidation (cache Redis down at that
- * moment, or a load racing a commit on another process) can serve stale data.
+ * them (and loads racing a commit cannot store what they read: see HotCache), so a TTL is not how fresh data gets:
+ * it bounds how long a missed invalidation (the cache Redis down or slow at that moment) can serve stale data.
  */
 
 // How long a found entry lives, per family: the upper bound on staleness after a missed invalidation.
@@ -13,6 +13,15 @@ export const balanceTtlMs = 10_000;
 export const apiKeyTtlMs = 300_000;
 /** Like a payment: created once, then a few status changes, each invalidated. */
 export const refundTtlMs = 60_000;
+
+/** How long an object's generation lives after its last invalidation. A load compares the generation it read before
+ * loading with the current one when it stores what it loaded, so the generation must outlive every load that
+ * started before the invalidation: loads are cut off far sooner (see cacheWriteBackWindowMs). */
+export const generationTtlMs = 600_000;
+
+/** A load that took longer than this is returned to its callers but not cached: the generation it read may have
+ * expired meanwhile. Ten times below generationTtlMs; a PostgreSQL read of a hot row takes milliseconds. */
+export const cacheWriteBackWindowMs = 60_000;
 
 /** How long a "not found" marker lives: long enough to absorb a burst of lookups of the same unknown id, short
  * because unknown ids are unbounded (a client probing random ids must not fill the cache for long) and because a

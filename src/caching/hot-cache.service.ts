@@ -4,13 +4,16 @@ import { Cache } from '@nestjs/cache-manager';
 import { LRUCache } from 'lru-cache';
 import { ApiError, type ApiErrorType } from '../common/errors/api-error';
 import { CacheCounters, type CacheCountsSnapshot } from './cache-counters';
-import { type CacheFamily, cacheKey } from './cache-key';
+import { CacheRedisStore } from './cache-store';
+import { type CacheFamily, cacheKey, type CacheView, generationKey } from './cache-key';
 import { entryTtlMs } from './cache-ttl';
 import {
   apiKeyLocalEntriesMax,
   apiKeyLocalTtlMs,
   cacheCommandTimeoutMs,
   cacheFailureLogIntervalMs,
+  cacheWriteBackWindowMs,
+  generationTtlMs,
 } from './caching.limits';
 import { withDeadline } from './deadline';
 import { MetricsRegistry } from '../metrics/metrics-registry';
@@ -76,15 +79,27 @@ function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The keys of one read: its entry, and the generation of the object it belongs to. */
+interface ReadKeys {
+  entry: string;
+  generation: string;
+}
+
 /**
  * Read-through cache of hot reads on the cache Redis, keyed `family:merchantId:id`. Concurrent misses of one key
  * in this process load once; "not found" is cached briefly; a cache that is down or slow is skipped after a short
  * deadline, so no caller ever fails or waits long because of it.
+ *
+ * Never stale after an invalidation, across processes too: every invalidation advances the object's generation
+ * in Redis (atomically with deleting its entries), a miss reads the generation before loading, and what was loaded
+ * is stored only if the generation has not moved since. So a load that read PostgreSQL before another process
+ * committed a change and invalidated cannot put the old row back after that invalidation.
  */
 @Injectable()
 export class HotCache {
   private readonly logger = new Logger(HotCache.name);
   private readonly store: CacheStore;
+  private readonly redisStore: CacheRedisStore;
   private readonly counters: CacheCounters;
   private readonly flights = new SingleFlight<FlightOutcome>();
   private readonly localApiKeys = new LRUCache<string, FoundEntry>({
@@ -96,7 +111,9 @@ export class HotCache {
   constructor(cache: Cache, registry: MetricsRegistry) {
     const store = cache.stores[0];
     if (!store) throw new Error('the cache manager has no store');
+    if (!(store.store instanceof CacheRedisStore)) throw new Error('the cache store must be a CacheRedisStore');
     this.store = store;
+    this.redisStore = store.store;
     this.counters = new CacheCounters(registry);
   }
 
@@ -111,7 +128,7 @@ export class HotCache {
     id: string,
     load: () => Promise<T | null>,
   ): Promise<T | null> {
-    const entry = await this.readThrough(family, cacheKey(family, merchantId, id), async () => {
+    const entry = await this.readThrough(family, this.keysOf(family, merchantId, id, 'data'), async () => {
       const value = await load();
       return {
         entry: value === null || value === undefined ? { found: false } : { found: true, value },
@@ -132,7 +149,7 @@ export class HotCache {
     id: string,
     handle: () => Promise<unknown>,
   ): Promise<ResponseBody> {
-    const entry = await this.readThrough(family, cacheKey(family, merchantId, id, 'response'), async () => {
+    const entry = await this.readThrough(family, this.keysOf(family, merchantId, id, 'response'), async () => {
       try {
         const body = await handle();
         const json = jsonTextOf(body);
@@ -156,9 +173,9 @@ export class HotCache {
 
   /**
    * Deletes `family:merchantId:id` (value, "not found" marker and cached response body) from Redis and from this
-   * process, and keeps a load already running for it from caching what it read. Call it after the commit that
-   * changed the row. Never throws because of the cache: a failure is logged and counted, and the entry then
-   * expires with its TTL.
+   * process, and keeps every load already running for it, in any process, from caching what it read. Call it
+   * after the commit that changed the row. Never throws because of the cache: a failure is logged and counted,
+   * and the entry then expires with its TTL.
    */
   async invalidate(family: CacheFamily, merchantId: string, id: string): Promise<void> {
     const keys = [cacheKey(family, merchantId, id), cacheKey(family, merchantId, id, 'response')];
@@ -167,10 +184,9 @@ export class HotCache {
       this.localApiKeys.delete(key);
     }
     try {
-      // One UNLINK per key: Keyv's delete of several keys uses MULTI, which the client queues while disconnected
-      // (until its next reconnection attempt fails) instead of failing at once like a plain command.
-      const deleting = Promise.all(keys.map((key) => this.store.delete(key)));
-      await withDeadline(deleting, cacheCommandTimeoutMs, 'cache invalidation');
+      // One script, one command: it fails at once while disconnected (a MULTI would be queued instead).
+      const invalidating = this.redisStore.invalidate(generationKey(family, merchantId, id), keys, generationTtlMs);
+      await withDeadline(invalidating, cacheCommandTimeoutMs, 'cache invalidation');
     } catch (error) {
       this.counters.add(family, 'errors');
       const what = family === 'api_key' ? 'an API key' : keys[0];
@@ -188,15 +204,19 @@ export class HotCache {
     return this.counters.snapshot();
   }
 
-  private async readThrough(family: CacheFamily, key: string, load: () => Promise<Loaded>): Promise<StoredEntry> {
+  private keysOf(family: CacheFamily, merchantId: string, id: string, view: CacheView): ReadKeys {
+    return { entry: cacheKey(family, merchantId, id, view), generation: generationKey(family, merchantId, id) };
+  }
+
+  private async readThrough(family: CacheFamily, keys: ReadKeys, load: () => Promise<Loaded>): Promise<StoredEntry> {
     if (family === 'api_key') {
-      const local = this.localApiKeys.get(key);
+      const local = this.localApiKeys.get(keys.entry);
       if (local) {
         this.counters.add(family, 'hits');
         return local;
       }
     }
-    const { result, joined } = this.flights.run(key, (flight) => this.readOrLoad(family, key, load, flight));
+    const { result, joined } = this.flights.run(keys.entry, (flight) => this.readOrLoad(family, keys, load, flight));
     const { entry, source } = await result;
     if (joined) this.counters.add(family, source === 'cache' ? 'hits' : 'coalescedLoads');
     return entry;
@@ -204,34 +224,50 @@ export class HotCache {
 
   private async readOrLoad(
     family: CacheFamily,
-    key: string,
+    keys: ReadKeys,
     load: () => Promise<Loaded>,
     flight: Flight,
   ): Promise<FlightOutcome> {
-    let cacheAnswered = true;
+    // The generation of the object before loading; undefined when the cache did not answer.
+    let generation: string | undefined;
     try {
-      const cached: unknown = await withDeadline(this.store.get(key), cacheCommandTimeoutMs, 'cache read');
+      const cached: unknown = await withDeadline(this.store.get(keys.entry), cacheCommandTimeoutMs, 'cache read');
       if (isStoredEntry(cached)) {
         this.counters.add(family, 'hits');
-        this.keepLocally(family, key, cached, flight);
+        this.keepLocally(family, keys.entry, cached, flight);
         return { entry: cached, source: 'cache' };
       }
       this.counters.add(family, 'misses');
+      generation = await withDeadline(
+        this.redisStore.generation(keys.generation),
+        cacheCommandTimeoutMs,
+        'cache generation read',
+      );
     } catch (error) {
-      cacheAnswered = false;
       this.failed(family, 'read', error);
     }
+    const loadStartedMs = performance.now();
     const { entry, cacheable } = await load();
+    const loadTookMs = performance.now() - loadStartedMs;
     // After a failed read the write would fail or wait the same way; after an invalidation it could be stale.
-    if (cacheAnswered && cacheable && !flight.invalidated) {
+    if (generation !== undefined && cacheable && !flight.invalidated && loadTookMs < cacheWriteBackWindowMs) {
       try {
         const ttlMs = entryTtlMs(family, entry.found);
-        await withDeadline(this.store.set(key, entry, ttlMs), cacheCommandTimeoutMs, 'cache write');
+        const serialized = await this.store.serializeData({ value: entry, expires: Date.now() + ttlMs });
+        if (typeof serialized !== 'string') throw new Error('the cache serializer did not return a string');
+        const storing = this.redisStore.setUnlessInvalidated(
+          keys.entry,
+          serialized,
+          ttlMs,
+          keys.generation,
+          generation,
+        );
+        await withDeadline(storing, cacheCommandTimeoutMs, 'cache write');
       } catch (error) {
         this.failed(family, 'write', error);
       }
     }
-    if (cacheable) this.keepLocally(family, key, entry, flight);
+    if (cacheable) this.keepLocally(family, keys.entry, entry, flight);
     return { entry, source: 'loader' };
   }
 
