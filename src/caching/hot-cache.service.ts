@@ -194,6 +194,17 @@ export class HotCache {
     }
   }
 
+  /**
+   * The merchant of the API key whose secret hashes to `keyHash` when this process holds it (its in-process layer),
+   * without waiting: undefined when it must be read through `getOrLoad`. A hit is counted like any other.
+   */
+  localApiKeyMerchantId(keyHash: string): string | undefined {
+    const local = this.localApiKeys.get(cacheKey('api_key', apiKeyMerchantId, keyHash));
+    if (typeof local?.value !== 'string') return undefined;
+    this.counters.add('api_key', 'hits');
+    return local.value;
+  }
+
   /** Forgets the API key whose secret hashes to `keyHash`, in Redis and in this process (when it is revoked). */
   async invalidateApiKey(keyHash: string): Promise<void> {
     await this.invalidate('api_key', apiKeyMerchantId, keyHash);

@@ -35,6 +35,12 @@ export class MerchantsService {
     return { id, object: 'merchant', name, api_key: apiKey, created_at: merchant!.createdAt.toISOString() };
   }
 
+  /** The merchant of `apiKey` when this process holds it already: no I/O, no waiting. Undefined: look it up. */
+  merchantIdForApiKeyAtHand(apiKey: string): string | undefined {
+    if (!apiKey.startsWith(apiKeyPrefix)) return undefined;
+    return this.cache.localApiKeyMerchantId(sha256Hex(apiKey));
+  }
+
   /** Behind every authenticated request: served from the in-process and Redis caches, PostgreSQL on a miss. */
   async merchantIdForApiKey(apiKey: string): Promise<string | null> {
     if (!apiKey.startsWith(apiKeyPrefix)) return null;
