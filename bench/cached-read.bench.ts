@@ -4,13 +4,16 @@
  * the same machine with autocannon and 50 connections, and keep its p99 latency under 10 ms.
  *
  *   npm run bench      # BENCH_DURATION_S=10 BENCH_WARMUP_S=3 BENCH_CONNECTIONS=50 BENCH_ROUNDS=5
+ *                      # BENCH_SPREAD_PAYMENTS=1000
  *   BENCH_CPU_PROFILE_DIR=/tmp/prof npm run bench   # also writes the app's V8 CPU profile (.cpuprofile) there
  *
  * The app runs in a child process (support/app-server.ts) on a throwaway database `payments_bench_<id>`, queue
- * prefix, events exchange and queue, all removed at the end; this process seeds a merchant and a succeeded payment
- * over HTTP, then, per round, warms up and measures the ceiling, then warms up and measures the cached read.
- * The verdict takes the median of the rounds' ratios: with the app, autocannon and the services sharing two cores,
- * one round's ratio moves by about ±0.06 from run to run, the median of five by much less.
+ * prefix, events exchange and queue, all removed at the end; this process seeds a merchant and succeeded payments
+ * over HTTP, then, per round, warms up and measures the ceiling, then the cached read (every connection reads one
+ * payment), then the spread cached read (each request reads one of BENCH_SPREAD_PAYMENTS payments at random).
+ * The verdict is the issue's: the cached read of one payment, the median of the rounds' ratios (with the app,
+ * autocannon and the services sharing two cores, one round's ratio moves by about ±0.06 from run to run, the median
+ * of five by much less). The spread read is reported beside it: there concurrent reads never share a Redis read.
  * autocannon runs here and not in the app's process: at these rates it needs about half a core of its own, which
  * in one process would be taken from the app's event loop and charged to the route.
  *
@@ -36,7 +39,14 @@ import { RedisCpuProbe } from './support/redis-cpu';
 import { deleteEventsTopology, deleteRedisKeys, dropDatabase } from './support/scratch-resources';
 import { ServerProcess } from './support/server-process';
 
-const routes = { ceiling: 'GET /health/live', cachedRead: 'GET /v1/payments/:id' } as const;
+const spreadPayments = positiveInteger('BENCH_SPREAD_PAYMENTS', 1000);
+const routes = {
+  ceiling: 'GET /health/live',
+  cachedRead: 'GET /v1/payments/:id',
+  spreadRead: `GET /v1/payments/:id (${spreadPayments} payments)`,
+} as const;
+/** Payments created at once while seeding: the app processes them in the background. */
+const seedingConcurrency = 25;
 const resultsDirectory = path.join(__dirname, 'results');
 const postgresServerUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const settlementDeadlineMs = 30_000;
@@ -77,15 +87,8 @@ async function requestJson<T>(
   return JSON.parse(text) as T;
 }
 
-/** A merchant and one payment that has succeeded, read once more so that its response is cached. */
-async function seedPayment(baseUrl: string, adminToken: string): Promise<{ path: string; authorization: string }> {
-  const merchant = await requestJson<{ api_key: string }>(
-    `${baseUrl}/v1/admin/merchants`,
-    { method: 'POST', headers: { 'x-admin-token': adminToken }, body: { name: 'Bench merchant' } },
-    201,
-  );
-  const authorization = `Bearer ${merchant.api_key}`;
-  // test/support/api.ts paymentBody(): a Visa test card that succeeds, captured automatically.
+/** POST /v1/payments of a Visa test card that succeeds, captured automatically (test/support/api.ts paymentBody()). */
+async function createPayment(baseUrl: string, authorization: string): Promise<string> {
   const card = { number: '4242424242424242', exp_month: 12, exp_year: new Date().getUTCFullYear() + 3, cvc: '123' };
   const payment = await requestJson<{ id: string }>(
     `${baseUrl}/v1/payments`,
@@ -96,26 +99,48 @@ async function seedPayment(baseUrl: string, adminToken: string): Promise<{ path:
     },
     202,
   );
-  const paymentPath = `/v1/payments/${payment.id}`;
-  const read = () =>
-    requestJson<{ id: string; status: string }>(
+  return `/v1/payments/${payment.id}`;
+}
+
+/** Reads the payment at `paymentPath` until it has succeeded (then its response is cached). */
+async function settled(baseUrl: string, authorization: string, paymentPath: string, deadline: number): Promise<void> {
+  for (;;) {
+    checkInterrupted();
+    const payment = await requestJson<{ id: string; status: string }>(
       `${baseUrl}${paymentPath}`,
       { method: 'GET', headers: { authorization } },
       200,
     );
-  const deadline = Date.now() + settlementDeadlineMs;
-  for (;;) {
-    checkInterrupted();
-    const { status } = await read();
-    if (status === 'succeeded') break;
-    if (status !== 'processing') throw new Error(`payment ${payment.id} ended ${status}, not succeeded`);
-    if (Date.now() > deadline)
-      throw new Error(`payment ${payment.id} still processing after ${settlementDeadlineMs} ms`);
+    if (`/v1/payments/${payment.id}` !== paymentPath) throw new Error(`GET ${paymentPath} answered ${payment.id}`);
+    if (payment.status === 'succeeded') return;
+    if (payment.status !== 'processing') throw new Error(`${paymentPath} ended ${payment.status}, not succeeded`);
+    if (Date.now() > deadline) throw new Error(`${paymentPath} still processing after ${settlementDeadlineMs} ms`);
     await sleep(settlementPollMs);
   }
-  const cached = await read();
-  if (cached.id !== payment.id) throw new Error(`GET ${paymentPath} answered payment ${cached.id}`);
-  return { path: paymentPath, authorization };
+}
+
+/** A merchant with one payment for the cached read and `spreadCount` more for the spread one, all succeeded. */
+async function seedPayments(
+  baseUrl: string,
+  adminToken: string,
+  spreadCount: number,
+): Promise<{ path: string; spreadPaths: string[]; authorization: string }> {
+  const merchant = await requestJson<{ api_key: string }>(
+    `${baseUrl}/v1/admin/merchants`,
+    { method: 'POST', headers: { 'x-admin-token': adminToken }, body: { name: 'Bench merchant' } },
+    201,
+  );
+  const authorization = `Bearer ${merchant.api_key}`;
+  const paths: string[] = [];
+  for (let created = 0; created < spreadCount + 1; created += seedingConcurrency) {
+    const batch = Math.min(seedingConcurrency, spreadCount + 1 - created);
+    const deadline = Date.now() + settlementDeadlineMs;
+    const batchPaths = await Promise.all(Array.from({ length: batch }, () => createPayment(baseUrl, authorization)));
+    await Promise.all(batchPaths.map((paymentPath) => settled(baseUrl, authorization, paymentPath, deadline)));
+    paths.push(...batchPaths);
+  }
+  const [path, ...spreadPaths] = paths;
+  return { path: path!, spreadPaths, authorization };
 }
 
 async function measureRounds(
@@ -125,7 +150,8 @@ async function measureRounds(
   rounds: number,
   adminToken: string,
 ): Promise<RoundResult[]> {
-  const payment = await seedPayment(`http://127.0.0.1:${server.port}`, adminToken);
+  console.log(`seeding ${spreadPayments + 1} payments…`);
+  const payment = await seedPayments(`http://127.0.0.1:${server.port}`, adminToken, spreadPayments);
   const results: RoundResult[] = [];
   const took = (run: RouteResult) => `${Math.round(run.requests.perSecond.average)} req/s, p99 ${run.latencyMs.p99} ms`;
   for (let round = 1; round <= rounds; round += 1) {
@@ -142,7 +168,15 @@ async function measureRounds(
     });
     checkInterrupted();
     console.log(`  ${took(cachedRead)}`);
-    results.push(roundResult(ceiling, cachedRead));
+    console.log(`${label}${routes.spreadRead} (${each})…`);
+    const spreadRead = await measureRoute(server, redis, settings, {
+      path: payment.path,
+      headers: { authorization: payment.authorization },
+      paths: payment.spreadPaths,
+    });
+    checkInterrupted();
+    console.log(`  ${took(spreadRead)}`);
+    results.push(roundResult(ceiling, cachedRead, spreadRead));
   }
   return results;
 }
@@ -193,7 +227,7 @@ async function main(): Promise<number> {
   const cleanupFailures: string[] = [];
   try {
     server = await ServerProcess.start(environment);
-    console.log(`app listening on 127.0.0.1:${server.port}, database ${databaseName}; seeding a payment…`);
+    console.log(`app listening on 127.0.0.1:${server.port}, database ${databaseName}`);
     redis = await RedisCpuProbe.connect(config.redis.cacheUrl);
     measured = await measureRounds(server, redis, settings, rounds, adminToken);
   } finally {

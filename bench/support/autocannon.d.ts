@@ -15,6 +15,21 @@ declare module 'autocannon' {
       method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
       headers?: Record<string, string>;
       title?: string;
+      /** Each connection loops over these requests; each may rewrite its own request before it is sent. */
+      requests?: RequestSpec[];
+    }
+
+    /** The raw request a connection is about to send (method, path, headers, body). */
+    interface Request {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+    }
+
+    interface RequestSpec extends Request {
+      /** Returns the request to send: `request` changed, or a new object. */
+      setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
     }
 
     /** hdr-histogram-percentiles-obj: latencies in milliseconds (1 ms resolution), request counts per second. */

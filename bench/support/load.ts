@@ -5,6 +5,8 @@ export interface LoadOptions {
   connections: number;
   durationS: number;
   headers?: Record<string, string>;
+  /** Paths of the URL's origin, one picked at random for every request instead of the URL's own path. */
+  paths?: readonly string[];
 }
 
 /** What one autocannon run measured, in the units of the report: requests per second and milliseconds. */
@@ -26,6 +28,13 @@ export function stopLoad(): void {
   current?.stop();
 }
 
+function randomPathOf(paths: readonly string[]) {
+  return (request: autocannon.Request): autocannon.Request => ({
+    ...request,
+    path: paths[Math.floor(Math.random() * paths.length)],
+  });
+}
+
 /** One autocannon run: `connections` keep-alive connections, one request in flight each, for `durationS`. */
 export function runLoad(options: LoadOptions): Promise<LoadSummary> {
   return new Promise((resolve, reject) => {
@@ -36,6 +45,7 @@ export function runLoad(options: LoadOptions): Promise<LoadSummary> {
         duration: options.durationS,
         pipelining: 1,
         headers: options.headers,
+        ...(options.paths ? { requests: [{ setupRequest: randomPathOf(options.paths) }] } : {}),
       },
       (error, result) => {
         current = undefined;

@@ -42,6 +42,8 @@ export interface RouteResult extends LoadSummary {
   postgres: { queries: number; topStatements: { statement: string; count: number }[] };
   /** The app's HotCache counts during the measured run. */
   cache: Record<ReadFamily, CacheFamilyCounts>;
+  /** Commands the Redis server processed during the measured run (cache and queues, every client). */
+  redisCommands: number;
 }
 
 /** Busy and total CPU time of all cores since boot, in milliseconds. */
@@ -107,16 +109,18 @@ export async function measureRoute(
   server: ServerProcess,
   redis: RedisCpuProbe,
   settings: LoadSettings,
-  route: { path: string; headers?: Record<string, string> },
+  route: { path: string; headers?: Record<string, string>; paths?: readonly string[] },
 ): Promise<RouteResult> {
   const load = {
     url: `http://127.0.0.1:${server.port}${route.path}`,
     connections: settings.connections,
     headers: route.headers,
+    paths: route.paths,
   };
   await runLoad({ ...load, durationS: settings.warmupS });
   const before = await server.counters();
   const redisBefore = await redis.microseconds();
+  const redisCommandsBefore = await redis.commandsProcessed();
   const ownCpuBefore = process.cpuUsage();
   const machineBefore = machineCpuTimes();
   const stealBefore = stealTicks();
@@ -125,6 +129,7 @@ export async function measureRoute(
   const machineAfter = machineCpuTimes();
   const ownCpu = process.cpuUsage(ownCpuBefore);
   const redisAfter = await redis.microseconds();
+  const redisCommandsAfter = await redis.commandsProcessed();
   const after = await server.counters();
 
   const appCpu = after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system;
@@ -152,5 +157,6 @@ export async function measureRoute(
     appCpuMicrosecondsPerRequest: summary.requests.total > 0 ? round1(appCpu / summary.requests.total) : 0,
     postgres: { queries: after.queries.total - before.queries.total, topStatements: statementDelta(before, after) },
     cache: cacheDelta(before, after),
+    redisCommands: redisCommandsAfter - redisCommandsBefore,
   };
 }

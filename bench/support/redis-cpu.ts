@@ -19,6 +19,14 @@ export class RedisCpuProbe {
     return seconds * 1e6;
   }
 
+  /** Commands the server has processed since it started (INFO stats), this probe's own included. */
+  async commandsProcessed(): Promise<number> {
+    const info = await this.redis.info('stats');
+    const processed = Number(/^total_commands_processed:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
+    if (Number.isNaN(processed)) throw new Error('INFO stats has no total_commands_processed');
+    return processed;
+  }
+
   async close(): Promise<void> {
     await this.redis.quit();
   }
