@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
-import { AppModule, type AppModuleOptions } from './app.module';
+import { AppModule, type AppModuleOptions, eventSubscriptions } from './app.module';
 import { ApiExceptionFilter } from './common/errors/api-exception.filter';
 import { requestBodyLimitBytes } from './common/http.limits';
 import type { AppConfigValues } from './config/config.schema';
@@ -12,7 +12,6 @@ import { createRootLogger } from './logging/root-logger';
 import { connectEventSubscribers } from './events/event-subscribers';
 import { setupOpenApi } from './openapi/openapi.setup';
 import { protectDashboard } from './queueing/dashboard-auth';
-import { webhookEventSubscription } from './webhooks/webhooks.module';
 
 function registerRequestHooks(fastify: FastifyInstance): void {
   // Only JSON is accepted; Fastify's default text/plain parser would let a string body past the contract.
@@ -53,7 +52,7 @@ export async function createApp(
   app.useGlobalFilters(new ApiExceptionFilter());
   // Hybrid application: the RabbitMQ subscribers of this role share the HTTP app's modules; the caller starts
   // them (startAllMicroservices) after init and before listen. The HTTP filter above does not apply to them.
-  connectEventSubscribers(app, config, [webhookEventSubscription(config)]);
+  connectEventSubscribers(app, config, eventSubscriptions(config));
   setupOpenApi(app);
   return app;
 }

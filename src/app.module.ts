@@ -15,13 +15,19 @@ import { CachingModule } from './caching/caching.module';
 import { MetricsModule, QueueMetricsModule } from './metrics/metrics.module';
 import { PaymentsModule } from './payments/payments.module';
 import { QueueingModule } from './queueing/queueing.module';
-import { WebhooksModule } from './webhooks/webhooks.module';
+import type { EventSubscription } from './events/event-subscribers';
+import { webhookEventSubscription, WebhooksModule } from './webhooks/webhooks.module';
 
 export interface AppModuleOptions {
   /** Where JSON log lines go (stdout when unset). */
   logStream?: DestinationStream;
   /** Extra modules mounted beside the built-in ones: the extension point for teams adding their own. */
   imports?: ModuleMetadata['imports'];
+}
+
+/** Every RabbitMQ subscription of the application: each role consumes its own, the publisher declares them all. */
+export function eventSubscriptions(config: AppConfigValues): EventSubscription[] {
+  return [webhookEventSubscription(config)];
 }
 
 @Module({})
@@ -39,7 +45,7 @@ export class AppModule {
         HealthModule,
         IdempotencyModule,
         LedgerModule,
-        EventsModule.register(config.role),
+        EventsModule.register(config.role, eventSubscriptions(config)),
         OutboxModule,
         PaymentsModule.register(config.role),
         MaintenanceModule.register(config.role),

@@ -1,4 +1,6 @@
 import { Queue } from 'bullmq';
+import { sql } from 'drizzle-orm';
+import { Database } from '../src/database/database';
 import type { EventObject } from '../src/events/event-types';
 import { WebhookDeliveryProcessor } from '../src/webhooks/webhook-delivery.processor';
 import { verifyWebhookSignature } from '../src/webhooks/webhook-signature';
@@ -534,5 +536,63 @@ describe('webhooks across APP_ROLE processes', () => {
       const events = await role.inject({ method: 'GET', url: '/v1/events', headers: merchant.headers });
       expect(events.statusCode).toBe(404);
     }
+  });
+});
+
+describe('webhooks on a broker where no worker has run yet', () => {
+  const databaseName = uniqueDatabaseName();
+  const shared = {
+    ...fastProcessing,
+    ...shortSchedule,
+    DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
+    QUEUE_PREFIX: `fresh-broker-${process.pid}`,
+  };
+  let api: TestApp;
+  let relay: TestApp;
+  let worker: TestApp | undefined;
+  let target: WebhookReceiver;
+
+  beforeAll(async () => {
+    // A fresh exchange and queue names: nothing has declared the webhooks queue when the relay starts publishing.
+    api = await startTestApp({ ...shared, APP_ROLE: 'api' });
+    relay = await startTestApp({ ...shared, APP_ROLE: 'relay' });
+    target = await WebhookReceiver.start();
+  });
+  afterAll(async () => {
+    await api.close();
+    await relay.close();
+    await worker?.close();
+    await target.close();
+    await dropDatabase(databaseName);
+  });
+
+  it('keeps the events published before the first worker starts, and delivers them once it does', async () => {
+    const merchant = await createMerchant(api);
+    await createEndpoint(api, merchant, target.url(), ['payment.processing', 'payment.succeeded']);
+    const created = await createPayment(api, merchant, paymentBody());
+    const paymentId = created.json<PaymentBody>().id;
+    const database = relay.app.get(Database);
+    await eventually(
+      async () => {
+        const result = await database.db.execute<{ unsent: string }>(
+          sql`SELECT count(*) AS unsent FROM outbox WHERE topic = 'event.publish' AND sent_at IS NULL`,
+        );
+        return Number(result.rows[0]!.unsent);
+      },
+      (unsent) => unsent === 0,
+      { what: 'the payment.processing event confirmed by RabbitMQ' },
+    );
+    // Processed by the worker, which starts only now: its queue already holds what the relay published.
+    worker = await startTestApp({ ...shared, APP_ROLE: 'worker' });
+    await settledPayment(api, merchant, paymentId);
+    await eventually(
+      current(() => target.deliveries.map((delivery) => (JSON.parse(delivery.rawBody) as EventObject).type).sort()),
+      (types) => types.length === 2,
+      { what: 'both events delivered' },
+    );
+    expect(target.deliveries.map((delivery) => (JSON.parse(delivery.rawBody) as EventObject).type).sort()).toEqual([
+      'payment.processing',
+      'payment.succeeded',
+    ]);
   });
 });

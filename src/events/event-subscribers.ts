@@ -15,11 +15,15 @@ import { rmqSubscriberOptions } from './rmq.options';
  *   onPaymentEvent(@Payload() event: EventObject, @Ctx() context: RmqContext) { … ack … }
  *
  * Each subscription gets an RMQ server of its own, on its own durable queue bound with its handlers' patterns,
- * so subscribers never take messages from each other and a slow one only backs up its own queue.
+ * so subscribers never take messages from each other and a slow one only backs up its own queue. The publisher
+ * declares the same queues and bindings before it publishes (EventsClient), so what is published before a
+ * subscriber's process first starts waits in its queue instead of being dropped by the exchange.
  */
 export interface EventSubscription {
   transport: symbol;
   queue: string;
+  /** The routing patterns of its handlers' @EventPattern: the publisher binds the queue with them too. */
+  patterns: readonly string[];
   /** The APP_ROLEs whose processes consume it. */
   roles: readonly AppRole[];
 }

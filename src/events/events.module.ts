@@ -6,6 +6,8 @@ import type { AppRole } from '../config/config.schema';
 import { MerchantsModule } from '../merchants/merchants.module';
 import { OutboxRelay } from '../outbox/outbox.relay';
 import { EventPublisher } from './event-publisher';
+import type { EventSubscription } from './event-subscribers';
+import { EventsClient, type EventsClientOptions } from './events-client';
 import { EVENT_PUBLISH_TOPIC, EVENTS_CLIENT } from './events.constants';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
@@ -23,7 +25,8 @@ export class EventsModule implements OnModuleInit {
     private readonly publisher: EventPublisher,
   ) {}
 
-  static register(role: AppRole): DynamicModule {
+  /** `subscriptions`: every RabbitMQ subscription of the application, declared by the publisher (EventsClient). */
+  static register(role: AppRole, subscriptions: readonly EventSubscription[]): DynamicModule {
     const serveHttp = role === 'all' || role === 'api';
     return {
       module: EventsModule,
@@ -31,7 +34,17 @@ export class EventsModule implements OnModuleInit {
       imports: [
         MerchantsModule,
         ClientsModule.registerAsync([
-          { name: EVENTS_CLIENT, inject: [AppConfig], useFactory: (config: AppConfig) => rmqPublisherOptions(config) },
+          {
+            name: EVENTS_CLIENT,
+            inject: [AppConfig],
+            useFactory: (config: AppConfig) => {
+              const options: EventsClientOptions = {
+                rmq: rmqPublisherOptions(config).options ?? {},
+                subscriptions: subscriptions.map(({ queue, patterns }) => ({ queue, patterns })),
+              };
+              return { customClass: EventsClient, options };
+            },
+          },
         ]),
       ],
       controllers: serveHttp ? [EventsController] : [],

@@ -31,6 +31,11 @@ export function rmqPublisherOptions(config: AppConfig): RmqOptions {
   };
 }
 
+export type RmqPublisherOptions = RmqTransportOptions;
+
+/** How a subscriber's queue is declared, by its RMQ server and by the publisher alike (they must agree). */
+export const subscriberQueueOptions = { durable: true } as const;
+
 /**
  * A subscriber's RMQ transport: its own durable `queue`, bound to the events exchange with the patterns of its
  * `@EventPattern` handlers (`wildcards`), acknowledged by the handler only once the message is taken care of.
@@ -39,7 +44,7 @@ export function rmqSubscriberOptions(config: AppConfig, queue: string): RmqTrans
   return {
     ...connectionOptions(config),
     queue,
-    queueOptions: { durable: true },
+    queueOptions: subscriberQueueOptions,
     exchange: config.rabbitmq.eventsExchange,
     exchangeType: 'topic',
     wildcards: true,

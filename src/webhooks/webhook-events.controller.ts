@@ -4,7 +4,7 @@ import type { Channel, Message } from 'amqplib';
 import { isId } from '../common/ids';
 import { throttledWarning } from '../queueing/queue-errors';
 import { WebhookDeliveries } from './webhook-deliveries.service';
-import { WEBHOOK_EVENTS_TRANSPORT } from './webhooks.constants';
+import { WEBHOOK_EVENTS_PATTERN, WEBHOOK_EVENTS_TRANSPORT } from './webhooks.constants';
 import { webhookLimits } from './webhooks.limits';
 
 function eventIdOf(payload: unknown): string | undefined {
@@ -24,7 +24,7 @@ export class WebhookEventsController {
 
   constructor(private readonly deliveries: WebhookDeliveries) {}
 
-  @EventPattern<string>('#', WEBHOOK_EVENTS_TRANSPORT)
+  @EventPattern<string>(WEBHOOK_EVENTS_PATTERN, WEBHOOK_EVENTS_TRANSPORT)
   async onEvent(@Payload() payload: unknown, @Ctx() context: RmqContext): Promise<void> {
     const channel = context.getChannelRef() as Channel;
     const message = context.getMessage() as Message;

@@ -9,6 +9,9 @@ export const WEBHOOK_BACKOFF_TYPE = 'webhook-equal-jitter';
 /** Transport id of the webhook fan-out subscriber: its @EventPattern handlers run on its own RabbitMQ queue. */
 export const WEBHOOK_EVENTS_TRANSPORT = Symbol('webhook-events');
 
+/** Every event: webhook endpoints choose their types, so the fan-out takes all and filters per endpoint. */
+export const WEBHOOK_EVENTS_PATTERN = '#';
+
 export interface WebhookDeliveryJobData {
   endpointId: string;
   eventId: string;

@@ -14,13 +14,18 @@ import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { WebhookEndpointsController } from './webhook-endpoints.controller';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 import { WebhookEventsController } from './webhook-events.controller';
-import { WEBHOOK_EVENTS_TRANSPORT, WEBHOOKS_QUEUE } from './webhooks.constants';
+import { WEBHOOK_EVENTS_PATTERN, WEBHOOK_EVENTS_TRANSPORT, WEBHOOKS_QUEUE } from './webhooks.constants';
 
 const workerRoles: readonly AppRole[] = ['all', 'worker'];
 
 /** The webhook fan-out consumes events from RabbitMQ on its own queue, in the roles that run workers. */
 export function webhookEventSubscription(config: AppConfig): EventSubscription {
-  return { transport: WEBHOOK_EVENTS_TRANSPORT, queue: config.webhooks.eventsQueue, roles: workerRoles };
+  return {
+    transport: WEBHOOK_EVENTS_TRANSPORT,
+    queue: config.webhooks.eventsQueue,
+    patterns: [WEBHOOK_EVENTS_PATTERN],
+    roles: workerRoles,
+  };
 }
 
 /**
