@@ -123,6 +123,7 @@ describe('hot reads from the cache', () => {
 
   it('rejects malformed ids before any lookup', async () => {
     const selects = countSelects(subject, 'payments');
+    const cacheBefore = subject.app.get(HotCache).snapshot().payment;
     try {
       for (const id of ['nope', 'pay_123', 'pay:x', `re_${'a'.repeat(24)}`]) {
         const response = await subject.inject({
@@ -133,6 +134,8 @@ describe('hot reads from the cache', () => {
         expect(response.statusCode).toBe(404);
       }
       expect(selects.count()).toBe(0);
+      // Not a cache read either: no hit, miss or error counted for payments.
+      expect(subject.app.get(HotCache).snapshot().payment).toEqual(cacheBefore);
     } finally {
       selects.restore();
     }
