@@ -26,33 +26,33 @@ const counterDefinitions: Record<CountName, { name: string; help: string }> = {
   },
 };
 
-/** Per-family counts, kept as plain numbers for `snapshot()` and as Prometheus counters labelled by family. */
+/**
+ * Per-family counts, kept as plain numbers (counted on every cache read, so counting must cost next to nothing)
+ * and exposed as Prometheus counters labelled by family, which take their values from them at scrape time.
+ */
 export class CacheCounters {
   private readonly counts = Object.fromEntries(
     cacheFamilies.map((family) => [family, { hits: 0, misses: 0, errors: 0, coalescedLoads: 0 }]),
   ) as CacheCountsSnapshot;
-  /** Each counter's series per family, bound once: `inc()` on a bound series skips hashing the labels. */
-  private readonly counters: Record<CountName, Record<CacheFamily, { inc(): void }>>;
 
   constructor(registry: Registry) {
-    const counter = (count: CountName) => {
-      const created = new Counter({ ...counterDefinitions[count], labelNames: ['family'], registers: [registry] });
-      const series = Object.fromEntries(cacheFamilies.map((family) => [family, created.labels({ family })]));
-      // Every family's series exists from the start, so a rate over it is 0 rather than absent.
-      for (const family of cacheFamilies) series[family]!.inc(0);
-      return series as Record<CacheFamily, Counter.Internal>;
-    };
-    this.counters = {
-      hits: counter('hits'),
-      misses: counter('misses'),
-      errors: counter('errors'),
-      coalescedLoads: counter('coalescedLoads'),
-    };
+    const counts = this.counts;
+    for (const count of Object.keys(counterDefinitions) as CountName[]) {
+      new Counter({
+        ...counterDefinitions[count],
+        labelNames: ['family'],
+        registers: [registry],
+        collect() {
+          // Every family's series is there from the start, so a rate over it is 0 rather than absent.
+          this.reset();
+          for (const family of cacheFamilies) this.inc({ family }, counts[family][count]);
+        },
+      });
+    }
   }
 
   add(family: CacheFamily, count: CountName): void {
     this.counts[family][count] += 1;
-    this.counters[count][family].inc();
   }
 
   snapshot(): CacheCountsSnapshot {
