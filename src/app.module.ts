@@ -15,6 +15,7 @@ import { CachingModule } from './caching/caching.module';
 import { MetricsModule, QueueMetricsModule } from './metrics/metrics.module';
 import { PaymentsModule } from './payments/payments.module';
 import { QueueingModule } from './queueing/queueing.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import type { EventSubscription } from './events/event-subscribers';
 import { webhookEventSubscription, WebhooksModule } from './webhooks/webhooks.module';
 
@@ -42,6 +43,7 @@ export class AppModule {
         MetricsModule,
         QueueingModule,
         CachingModule,
+        RateLimitModule,
         HealthModule,
         IdempotencyModule,
         LedgerModule,

@@ -14,7 +14,9 @@ function reconnectDelayMs(attempt: number): number {
   return Math.min(100 * 2 ** Math.min(attempt, 10), cacheReconnectDelayMaxMs) + Math.floor(Math.random() * 100);
 }
 
-function createCacheRedisClient(url: string, name: string) {
+/** A node-redis client for the cache Redis, made safe to lose (also used by the rate limiter, whose counters are
+ * just as disposable). */
+export function createCacheRedisClient(url: string, name: string) {
   return createClient({
     url,
     // Shown by CLIENT LIST, to tell which deployment (or test run) a connection belongs to.
@@ -26,7 +28,7 @@ function createCacheRedisClient(url: string, name: string) {
   });
 }
 
-type CacheRedisClient = ReturnType<typeof createCacheRedisClient>;
+export type CacheRedisClient = ReturnType<typeof createCacheRedisClient>;
 
 // Advances the generation of an object and deletes its entries, in one command: a load that read the generation
 // before this cannot store what it loaded afterwards. KEYS[1] generation, KEYS[2..] entries; ARGV[1] generation TTL.

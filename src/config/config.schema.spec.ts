@@ -11,6 +11,12 @@ describe('parseConfig', () => {
     expect(config.role).toBe('all');
     expect(config.adminToken).toBe(developmentAdminToken);
     expect(config.production).toBe(false);
+    expect(config.rateLimitPerSecond).toBe(100);
+  });
+
+  it('takes RATE_LIMIT_PER_SECOND, 0 turning limiting off', () => {
+    expect(parseConfig({ RATE_LIMIT_PER_SECOND: '0' }).rateLimitPerSecond).toBe(0);
+    expect(parseConfig({ RATE_LIMIT_PER_SECOND: '2500' }).rateLimitPerSecond).toBe(2500);
   });
 
   it('lets CACHE_REDIS_URL default to REDIS_URL and be set on its own', () => {
@@ -35,6 +41,9 @@ describe('parseConfig', () => {
     ['CACHE_REDIS_URL', 'http://cache'],
     ['RABBITMQ_URL', 'redis://127.0.0.1:6379'],
     ['QUEUE_PREFIX', 'has space'],
+    ['RATE_LIMIT_PER_SECOND', '-1'],
+    ['RATE_LIMIT_PER_SECOND', '1.5'],
+    ['RATE_LIMIT_PER_SECOND', 'many'],
   ])('refuses %s=%s with one line naming the variable', (variable, value) => {
     expect(() => parseConfig({ [variable]: value })).toThrow(ConfigError);
     try {

@@ -23,7 +23,11 @@ export const errorBodySchema = z.object({
 export function setupOpenApi(app: INestApplication): void {
   const config = new DocumentBuilder()
     .setTitle('Payments API')
-    .setDescription('Card payments, captures, refunds, balances and events. Amounts are integers in minor units.')
+    .setDescription(
+      'Card payments, captures, refunds, balances and events. Amounts are integers in minor units. ' +
+        'Each merchant may make RATE_LIMIT_PER_SECOND requests per second (default 100); over it, ' +
+        '429 `rate_limited` with `Retry-After`.',
+    )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Secret API key: sk_test_…' }, 'secret_key')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Admin-Token' }, 'admin_token')

@@ -40,6 +40,8 @@ export async function startTestApp(
     QUEUE_PREFIX: queuePrefix,
     EVENTS_EXCHANGE: `${queuePrefix}.events`,
     WEBHOOK_EVENTS_QUEUE: `${queuePrefix}.webhooks`,
+    // Tests send bursts of one merchant's requests; test/rate-limit.e2e-spec.ts turns the limit on.
+    RATE_LIMIT_PER_SECOND: '0',
     ...environment,
   });
   const logs = new LogCapture();

@@ -75,5 +75,14 @@ export const apiErrors = {
       undefined,
       { 'Retry-After': String(retryAfterSeconds) },
     ),
+  rateLimited: (limitPerSecond: number, retryAfterSeconds: number) =>
+    new ApiError(
+      429,
+      'rate_limit_error',
+      'rate_limited',
+      `Too many requests: this API key may make ${limitPerSecond} requests per second.`,
+      undefined,
+      { 'Retry-After': String(retryAfterSeconds) },
+    ),
   internal: () => new ApiError(500, 'api_error', 'api_error', 'An unexpected error occurred on our side.'),
 };

@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import { createCacheRedisClient, type CacheRedisClient } from '../caching/cache-store';
+import { withDeadline } from '../caching/deadline';
+import { apiErrors } from '../common/errors/api-error';
+import { AppConfig } from '../config/app-config';
+import { MetricsRegistry } from '../metrics/metrics-registry';
+import { gcraScript, retryAfterSeconds } from './gcra';
+import { rateLimitCheckTimeoutMs, rateLimitFailureLogIntervalMs, rateLimitStartupWaitMs } from './rate-limit.limits';
+
+const outcomes = ['allowed', 'limited', 'failed_open'] as const;
+type Outcome = (typeof outcomes)[number];
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The script's reply: [1, 0] allowed, [0, wait in ms] refused. */
+function decisionOf(reply: unknown): { allowed: boolean; waitMs: number } {
+  if (!Array.isArray(reply) || reply.length !== 2 || !reply.every((item) => typeof item === 'number')) {
+    throw new Error(`unexpected rate limit reply: ${JSON.stringify(reply)}`);
+  }
+  const [allowed, waitMs] = reply as [number, number];
+  return { allowed: allowed === 1, waitMs };
+}
+
+/**
+ * API.md's rate limit: `RATE_LIMIT_PER_SECOND` requests per second per merchant (0: off), shared by every process
+ * of the deployment through the cache Redis (GCRA, see gcra.ts); over it, 429 `rate_limited` with Retry-After.
+ * The counters live in the cache Redis: they are as disposable as cache entries, and the queue Redis (append-only
+ * file, no eviction) would have to persist one write per request. When that Redis is down or slow the request is
+ * let through (fail open, counted and logged): the limiter protects the API, it must not take it down.
+ */
+@Injectable()
+export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RateLimiter.name);
+  private readonly limitPerSecond: number;
+  private readonly keyPrefix: string;
+  private readonly client: CacheRedisClient | undefined;
+  private readonly scriptSha = createHash('sha1').update(gcraScript).digest('hex');
+  private readonly counts: Record<Outcome, number> = { allowed: 0, limited: 0, failed_open: 0 };
+  private failureLoggedAtMs = Number.NEGATIVE_INFINITY;
+
+  constructor(config: AppConfig, registry: MetricsRegistry) {
+    this.limitPerSecond = config.rateLimitPerSecond;
+    this.keyPrefix = `${config.redis.queuePrefix}:rate-limit:`;
+    this.client =
+      this.limitPerSecond > 0
+        ? createCacheRedisClient(config.redis.cacheUrl, `${config.redis.queuePrefix}:rate-limit`)
+        : undefined;
+    const counts = this.counts;
+    new Counter({
+      name: 'rate_limit_checks_total',
+      help: 'Rate limit checks of merchant requests: allowed, limited (429), or let through because Redis failed',
+      labelNames: ['outcome'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const outcome of outcomes) this.inc({ outcome }, counts[outcome]);
+      },
+    });
+  }
+
+  /** Whether requests are limited at all (RATE_LIMIT_PER_SECOND > 0). */
+  get enabled(): boolean {
+    return this.client !== undefined;
+  }
+
+  /** Connects, waiting a little for Redis but not for long: the limiter fails open until it answers. */
+  async onModuleInit(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    let available: boolean | undefined;
+    client.on('ready', () => (available = true));
+    client.on('error', (error: unknown) => {
+      if (available !== false) this.logger.warn(`rate limiter Redis unavailable, not limiting: ${reasonOf(error)}`);
+      available = false;
+    });
+    const connecting = client.connect();
+    connecting.catch(() => undefined);
+    await withDeadline(connecting, rateLimitStartupWaitMs, 'connecting the rate limiter').catch(() => undefined);
+  }
+
+  onApplicationShutdown(): void {
+    if (this.client?.isOpen) this.client.destroy();
+  }
+
+  /**
+   * Counts a request of `merchantId`, or throws the 429 when the merchant is over its limit. Never throws because
+   * of Redis: a failed or slow check lets the request through.
+   */
+  async admit(merchantId: string): Promise<void> {
+    if (!this.client) return;
+    let decision: { allowed: boolean; waitMs: number };
+    try {
+      decision = await withDeadline(this.check(this.client, merchantId), rateLimitCheckTimeoutMs, 'rate limit check');
+    } catch (error) {
+      this.counts.failed_open += 1;
+      this.warnThrottled(error);
+      return;
+    }
+    if (decision.allowed) {
+      this.counts.allowed += 1;
+      return;
+    }
+    this.counts.limited += 1;
+    throw apiErrors.rateLimited(this.limitPerSecond, retryAfterSeconds(decision.waitMs));
+  }
+
+  /** Counts since start, per outcome (the same numbers as rate_limit_checks_total). */
+  snapshot(): Record<Outcome, number> {
+    return { ...this.counts };
+  }
+
+  private async check(client: CacheRedisClient, merchantId: string): Promise<{ allowed: boolean; waitMs: number }> {
+    const options = { keys: [`${this.keyPrefix}${merchantId}`], arguments: [String(this.limitPerSecond)] };
+    try {
+      return decisionOf(await client.evalSha(this.scriptSha, options));
+    } catch (error) {
+      // The server does not have the script yet (first call, or after a restart): send it whole once.
+      if (!reasonOf(error).startsWith('NOSCRIPT')) throw error;
+      return decisionOf(await client.eval(gcraScript, options));
+    }
+  }
+
+  private warnThrottled(error: unknown): void {
+    const nowMs = Date.now();
+    if (nowMs - this.failureLoggedAtMs < rateLimitFailureLogIntervalMs) return;
+    this.failureLoggedAtMs = nowMs;
+    this.logger.warn(`rate limit check failed, request let through: ${reasonOf(error)}`);
+  }
+}
