@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { RateLimiter } from '../src/rate-limit/rate-limiter.service';
 import { createMerchant, eventually, type Merchant } from './support/api';
+import { OwnRedis } from './support/own-redis';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const limitPerSecond = 5;
@@ -142,5 +143,41 @@ describe('the rate limit with its Redis unreachable', () => {
       expect((await balance(subject, merchant)).statusCode).toBe(200);
     }
     expect(subject.app.get(RateLimiter).snapshot().failed_open).toBe(5);
+  });
+});
+
+describe('the rate limit on a Redis that has never seen its script', () => {
+  let redis: OwnRedis;
+  let subject: TestApp;
+
+  beforeAll(async () => {
+    redis = await OwnRedis.start();
+    subject = await startTestApp({ RATE_LIMIT_PER_SECOND: String(limitPerSecond), CACHE_REDIS_URL: redis.url });
+  });
+  afterAll(async () => {
+    await subject.close();
+    await redis.stop();
+  });
+
+  it('loads the script on first use and again after a restart of Redis (which forgets scripts)', async () => {
+    const limiter = subject.app.get(RateLimiter);
+    const merchant = await createMerchant(subject);
+    const { limited } = await burst(subject, merchant, 20);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(limiter.snapshot().failed_open).toBe(0);
+
+    await redis.stop();
+    await redis.start();
+    const other = await createMerchant(subject);
+    const checkedBefore = limiter.snapshot().allowed;
+    // While the client reconnects, requests are let through (failed open); then they are checked again.
+    await eventually(
+      async () => {
+        expect((await balance(subject, other)).statusCode).toBe(200);
+        return limiter.snapshot().allowed;
+      },
+      (allowed) => allowed > checkedBefore,
+      { deadlineMs: 15_000, intervalMs: 250, what: 'a request checked on the restarted Redis' },
+    );
   });
 });
