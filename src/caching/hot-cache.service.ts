@@ -139,7 +139,7 @@ export class HotCache {
   }
 
   /**
-   * The response body of a GET handler, for CachedReadInterceptor: the cached JSON text, or `handle()`'s body
+   * The response body of a GET handler, for CachedReads.serve: the cached JSON text, or `handle()`'s body
    * (then cached as JSON text). An ApiError 404 from `handle` is cached briefly and thrown again on later hits;
    * any other error is not cached.
    */
