@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newId } from '../src/common/ids';
 import { Database } from '../src/database/database';
 import { HotCache } from '../src/caching/hot-cache.service';
 import {
@@ -27,11 +27,6 @@ function countSelects(subject: TestApp, table: string): { count: () => number; r
     return original(...args);
   });
   return { count: () => selects, restore: () => spy.mockRestore() };
-}
-
-function randomPaymentId(): string {
-  const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-  return `pay_${Array.from(randomBytes(24), (byte) => alphabet[byte % 62]).join('')}`;
 }
 
 describe('hot reads from the cache', () => {
@@ -106,7 +101,7 @@ describe('hot reads from the cache', () => {
   });
 
   it('reads each random well-formed unknown id from PostgreSQL once, not once per request', async () => {
-    const ids = Array.from({ length: 25 }, randomPaymentId);
+    const ids = Array.from({ length: 25 }, () => newId('pay'));
     const selects = countSelects(subject, 'payments');
     try {
       for (let round = 0; round < 4; round += 1) {

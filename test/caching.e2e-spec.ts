@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Cache } from '@nestjs/cache-manager';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { cacheKey, generationKey } from '../src/caching/cache-key';
+import { cacheKey, generationKeyOf } from '../src/caching/cache-key';
 import { connectCacheStore } from '../src/caching/cache-store';
 import {
   cacheCommandTimeoutMs,
@@ -324,7 +324,7 @@ describe('the hot-read cache on the real Redis', () => {
 
     it('keeps the generation of an invalidated object for a bounded time', async () => {
       const [merchantId, id] = [merchant(), newId('pay')];
-      const key = `${namespace}${generationKey('payment', merchantId, id)}`;
+      const key = `${namespace}${generationKeyOf(cacheKey('payment', merchantId, id))}`;
       expect(await redis.exists(key)).toBe(0);
       await otherProcess.invalidate('payment', merchantId, id);
       await cache.invalidate('payment', merchantId, id);

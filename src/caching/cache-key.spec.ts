@@ -1,4 +1,4 @@
-import { cacheKey, generationKey, isKeySegment } from './cache-key';
+import { cacheKey, generationKeyOf, isKeySegment, viewKey } from './cache-key';
 
 describe('cacheKey', () => {
   it('is family:merchantId:id, always with the merchant', () => {
@@ -36,9 +36,16 @@ describe('cacheKey', () => {
   });
 
   it('names the generation of an object apart from every entry', () => {
-    expect(generationKey('payment', 'mer_A', 'pay_1')).toBe('generation:payment:mer_A:pay_1');
-    expect(generationKey('payment', 'mer_A', 'pay_1')).not.toBe(generationKey('payment', 'mer_B', 'pay_1'));
-    expect(() => generationKey('payment', 'mer:A', 'pay_1')).toThrow(TypeError);
+    const generationKey = (merchantId: string) => generationKeyOf(cacheKey('payment', merchantId, 'pay_1'));
+    expect(generationKey('mer_A')).toBe('generation:payment:mer_A:pay_1');
+    expect(generationKey('mer_A')).not.toBe(generationKey('mer_B'));
+    expect(() => generationKey('mer:A')).toThrow(TypeError);
+  });
+
+  it('derives the key of a view from the object key, as cacheKey does', () => {
+    const object = cacheKey('payment', 'mer_A', 'pay_1');
+    expect(viewKey(object, 'data')).toBe(object);
+    expect(viewKey(object, 'response')).toBe(cacheKey('payment', 'mer_A', 'pay_1', 'response'));
   });
 
   it('refuses an unknown family', () => {

@@ -33,12 +33,17 @@ export function cacheKey(family: CacheFamily, merchantId: string, id: string, vi
   if (!knownFamilies.has(family)) throw new TypeError(`unknown cache family: ${String(family)}`);
   assertSegment('merchantId', merchantId);
   assertSegment('id', id);
-  const key = `${family}:${merchantId}:${id}`;
-  return view === 'data' ? key : `${key}:${view}`;
+  return viewKey(`${family}:${merchantId}:${id}`, view);
 }
 
-/** The key of an object's generation (`generation:family:merchantId:id`), advanced by every invalidation of its
- * entries; no family is named `generation`, so it never collides with an entry. */
-export function generationKey(family: CacheFamily, merchantId: string, id: string): string {
-  return `generation:${cacheKey(family, merchantId, id)}`;
+/** The key of `view` of the object whose 'data' key is `objectKey` (what cacheKey returns for the 'data' view). */
+export function viewKey(objectKey: string, view: CacheView): string {
+  return view === 'data' ? objectKey : `${objectKey}:${view}`;
+}
+
+/** The key of the generation of the object whose 'data' key is `objectKey` (`generation:family:merchantId:id`),
+ * advanced by every invalidation of its entries; no family is named `generation`, so it never collides with an
+ * entry. */
+export function generationKeyOf(objectKey: string): string {
+  return `generation:${objectKey}`;
 }

@@ -1,13 +1,14 @@
 import type { LoggerService } from '@nestjs/common';
 import KeyvRedis, { createClient } from '@keyv/redis';
 import { Keyv } from 'keyv';
+import { errorMessage } from '../common/errors/error-message';
 import {
   cacheCommandQueueMax,
   cacheConnectTimeoutMs,
   cacheReconnectDelayMaxMs,
   cacheStartupWaitMs,
 } from './caching.limits';
-import { withDeadline } from './deadline';
+import { withDeadline } from '../common/deadline';
 
 // Doubling from 100 ms up to the cap; the random part keeps many processes from reconnecting in step.
 function reconnectDelayMs(attempt: number): number {
@@ -125,18 +126,6 @@ export class CacheRedisStore extends KeyvRedis<string> {
 export async function connectCacheStore(url: string, keyPrefix: string, logger: LoggerService): Promise<Keyv> {
   const namespace = `${keyPrefix}:cache`;
   const redis = createCacheRedisClient(url, namespace);
-  let available: boolean | undefined;
-  redis.on('ready', () => {
-    if (available !== true) logger.log('cache Redis connected');
-    available = true;
-  });
-  redis.on('error', (error: unknown) => {
-    if (available !== false) {
-      const reason = error instanceof Error ? error.message : String(error);
-      logger.warn(`cache Redis unavailable, serving without the cache until it answers: ${reason}`);
-    }
-    available = false;
-  });
   const keyv = new Keyv({
     store: new CacheRedisStore(redis, namespace),
     namespace,
@@ -149,9 +138,31 @@ export async function connectCacheStore(url: string, keyPrefix: string, logger: 
   keyv.throwOnErrors = true;
   // Each failed command is already thrown to (and counted by) its caller; the event would only duplicate it.
   keyv.on('error', () => undefined);
+  await connectWithin(redis, logger, { what: 'cache Redis', meanwhile: 'serving without the cache' });
+  return keyv;
+}
+
+/**
+ * Connects `redis`, logging each change between answering and not (once, not once per failed reconnection), and
+ * waits up to `cacheStartupWaitMs` for the first connection, then returns either way: the caller works without
+ * that Redis until it answers, and the client keeps reconnecting in the background.
+ */
+export async function connectWithin(
+  redis: CacheRedisClient,
+  logger: LoggerService,
+  { what, meanwhile }: { what: string; meanwhile: string },
+): Promise<void> {
+  let available: boolean | undefined;
+  redis.on('ready', () => {
+    if (available !== true) logger.log(`${what} connected`);
+    available = true;
+  });
+  redis.on('error', (error: unknown) => {
+    if (available !== false) logger.warn(`${what} unavailable, ${meanwhile} until it answers: ${errorMessage(error)}`);
+    available = false;
+  });
   const connecting = redis.connect();
   // connect() settles only once Redis answers (it retries until then), or rejects when the client is destroyed.
   connecting.catch(() => undefined);
-  await withDeadline(connecting, cacheStartupWaitMs, 'connecting to the cache Redis').catch(() => undefined);
-  return keyv;
+  await withDeadline(connecting, cacheStartupWaitMs, `connecting to the ${what}`).catch(() => undefined);
 }

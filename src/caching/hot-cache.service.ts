@@ -3,9 +3,10 @@ import { Injectable, Logger, StreamableFile } from '@nestjs/common';
 import { Cache } from '@nestjs/cache-manager';
 import { LRUCache } from 'lru-cache';
 import { ApiError, type ApiErrorType } from '../common/errors/api-error';
+import { errorMessage } from '../common/errors/error-message';
 import { CacheCounters, type CacheCountsSnapshot } from './cache-counters';
 import { CacheRedisStore } from './cache-store';
-import { type CacheFamily, cacheKey, type CacheView, generationKey } from './cache-key';
+import { type CacheFamily, cacheKey, type CacheView, generationKeyOf, viewKey } from './cache-key';
 import { entryTtlMs } from './cache-ttl';
 import {
   apiKeyLocalEntriesMax,
@@ -15,7 +16,7 @@ import {
   cacheWriteBackWindowMs,
   generationTtlMs,
 } from './caching.limits';
-import { withDeadline } from './deadline';
+import { withDeadline } from '../common/deadline';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { type Flight, SingleFlight } from './single-flight';
 
@@ -75,14 +76,10 @@ function isResponseBody(value: unknown): value is ResponseBody {
   );
 }
 
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The keys of one read: its entry, and the generation of the object it belongs to. */
+/** The keys of one read: its entry, and the 'data' key of the object it belongs to (its generation's base). */
 interface ReadKeys {
   entry: string;
-  generation: string;
+  object: string;
 }
 
 /**
@@ -178,19 +175,22 @@ export class HotCache {
    * and the entry then expires with its TTL.
    */
   async invalidate(family: CacheFamily, merchantId: string, id: string): Promise<void> {
-    const keys = [cacheKey(family, merchantId, id), cacheKey(family, merchantId, id, 'response')];
+    const object = cacheKey(family, merchantId, id);
+    const keys = [object, viewKey(object, 'response')];
     for (const key of keys) {
       this.flights.invalidate(key);
       this.localApiKeys.delete(key);
     }
     try {
       // One script, one command: it fails at once while disconnected (a MULTI would be queued instead).
-      const invalidating = this.redisStore.invalidate(generationKey(family, merchantId, id), keys, generationTtlMs);
+      const invalidating = this.redisStore.invalidate(generationKeyOf(object), keys, generationTtlMs);
       await withDeadline(invalidating, cacheCommandTimeoutMs, 'cache invalidation');
     } catch (error) {
       this.counters.add(family, 'errors');
       const what = family === 'api_key' ? 'an API key' : keys[0];
-      this.logger.warn(`cache invalidation of ${what} failed, it may be served until it expires: ${reasonOf(error)}`);
+      this.logger.warn(
+        `cache invalidation of ${what} failed, it may be served until it expires: ${errorMessage(error)}`,
+      );
     }
   }
 
@@ -215,8 +215,10 @@ export class HotCache {
     return this.counters.snapshot();
   }
 
+  /** Validates the segments once; the generation key is derived only when a miss needs it. */
   private keysOf(family: CacheFamily, merchantId: string, id: string, view: CacheView): ReadKeys {
-    return { entry: cacheKey(family, merchantId, id, view), generation: generationKey(family, merchantId, id) };
+    const object = cacheKey(family, merchantId, id);
+    return { entry: viewKey(object, view), object };
   }
 
   private async readThrough(family: CacheFamily, keys: ReadKeys, load: () => Promise<Loaded>): Promise<StoredEntry> {
@@ -239,8 +241,8 @@ export class HotCache {
     load: () => Promise<Loaded>,
     flight: Flight,
   ): Promise<FlightOutcome> {
-    // The generation of the object before loading; undefined when the cache did not answer.
-    let generation: string | undefined;
+    // The object's generation before loading (and its key); undefined when the cache did not answer.
+    let generation: { key: string; value: string } | undefined;
     try {
       const cached: unknown = await withDeadline(this.store.get(keys.entry), cacheCommandTimeoutMs, 'cache read');
       if (isStoredEntry(cached)) {
@@ -249,11 +251,13 @@ export class HotCache {
         return { entry: cached, source: 'cache' };
       }
       this.counters.add(family, 'misses');
-      generation = await withDeadline(
-        this.redisStore.generation(keys.generation),
+      const generationKey = generationKeyOf(keys.object);
+      const value = await withDeadline(
+        this.redisStore.generation(generationKey),
         cacheCommandTimeoutMs,
         'cache generation read',
       );
+      generation = { key: generationKey, value };
     } catch (error) {
       this.failed(family, 'read', error);
     }
@@ -270,8 +274,8 @@ export class HotCache {
           keys.entry,
           serialized,
           ttlMs,
-          keys.generation,
-          generation,
+          generation.key,
+          generation.value,
         );
         await withDeadline(storing, cacheCommandTimeoutMs, 'cache write');
       } catch (error) {
@@ -294,7 +298,7 @@ export class HotCache {
     this.failureLoggedAtMs = nowMs;
     this.logger.warn(
       `cache ${operation} failed, served from the loader (later failures for ${cacheFailureLogIntervalMs} ms ` +
-        `are only counted in cache_errors_total): ${reasonOf(error)}`,
+        `are only counted in cache_errors_total): ${errorMessage(error)}`,
     );
   }
 }

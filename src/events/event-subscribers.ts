@@ -2,7 +2,7 @@ import { type INestApplication, Logger } from '@nestjs/common';
 import { type CustomStrategy, ServerRMQ } from '@nestjs/microservices';
 import type { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
-import { withTimeout } from '../health/health-check';
+import { withDeadline } from '../common/deadline';
 import { eventsLimits } from './events.limits';
 import { rmqSubscriberOptions } from './rmq.options';
 
@@ -54,7 +54,7 @@ export async function startEventSubscribers(
   const logger = new Logger('EventSubscribers');
   const started = app.startAllMicroservices();
   try {
-    await withTimeout(started, waitMs, 'RabbitMQ');
+    await withDeadline(started, waitMs, 'RabbitMQ');
   } catch (error) {
     logger.warn({ err: error }, 'event subscribers not connected yet; they keep trying in the background');
     started.then(

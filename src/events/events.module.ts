@@ -40,7 +40,7 @@ export class EventsModule implements OnModuleInit {
             useFactory: (config: AppConfig) => {
               const options: EventsClientOptions = {
                 rmq: rmqPublisherOptions(config).options ?? {},
-                subscriptions: subscriptions.map(({ queue, patterns }) => ({ queue, patterns })),
+                subscriptions,
               };
               return { customClass: EventsClient, options };
             },

@@ -5,11 +5,8 @@ import { Redis } from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
 import { redisOptionsFromUrl } from '../queueing/redis-options';
-import { withTimeout } from './health-check';
-
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+import { errorMessage } from '../common/errors/error-message';
+import { withDeadline } from '../common/deadline';
 
 /** Readiness checks of the three real dependencies, each bounded by HEALTH_CHECK_TIMEOUT_MS. */
 @Injectable()
@@ -36,10 +33,10 @@ export class DependencyIndicators implements OnApplicationShutdown {
   async postgres() {
     const indicator = this.indicators.check('postgres');
     try {
-      await withTimeout(this.database.pool.query('SELECT 1'), this.config.healthCheckTimeoutMs, 'PostgreSQL');
+      await withDeadline(this.database.pool.query('SELECT 1'), this.config.healthCheckTimeoutMs, 'PostgreSQL');
       return indicator.up();
     } catch (error) {
-      return indicator.down({ message: reason(error) });
+      return indicator.down({ message: errorMessage(error) });
     }
   }
 
@@ -47,18 +44,18 @@ export class DependencyIndicators implements OnApplicationShutdown {
     const indicator = this.indicators.check('redis');
     try {
       if (this.redis.status === 'wait')
-        await withTimeout(this.redis.connect(), this.config.healthCheckTimeoutMs, 'Redis');
-      await withTimeout(this.redis.ping(), this.config.healthCheckTimeoutMs, 'Redis');
+        await withDeadline(this.redis.connect(), this.config.healthCheckTimeoutMs, 'Redis');
+      await withDeadline(this.redis.ping(), this.config.healthCheckTimeoutMs, 'Redis');
       return indicator.up();
     } catch (error) {
-      return indicator.down({ message: reason(error) });
+      return indicator.down({ message: errorMessage(error) });
     }
   }
 
   async rabbitmq() {
     const indicator = this.indicators.check('rabbitmq');
     try {
-      const connection = await withTimeout(
+      const connection = await withDeadline(
         connect(this.config.rabbitmq.url, { timeout: this.config.healthCheckTimeoutMs }),
         this.config.healthCheckTimeoutMs,
         'RabbitMQ',
@@ -66,7 +63,7 @@ export class DependencyIndicators implements OnApplicationShutdown {
       await connection.close();
       return indicator.up();
     } catch (error) {
-      return indicator.down({ message: reason(error) });
+      return indicator.down({ message: errorMessage(error) });
     }
   }
 

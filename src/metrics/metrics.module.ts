@@ -5,7 +5,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram } from 'prom-client';
-import { withTimeout } from '../health/health-check';
+import { withDeadline } from '../common/deadline';
 import { LedgerVerifier } from '../ledger/ledger-verifier.service';
 import { MAINTENANCE_QUEUE } from '../maintenance/maintenance.constants';
 import { PAYMENTS_QUEUE } from '../payments/payments.constants';
@@ -85,7 +85,7 @@ export class QueueMetricsModule implements OnModuleInit {
       async collect() {
         this.reset();
         for (const queue of queues) {
-          const counts = await withTimeout(queue.getJobCounts(...jobStates), queueDepthTimeoutMs, 'queue depth').catch(
+          const counts = await withDeadline(queue.getJobCounts(...jobStates), queueDepthTimeoutMs, 'queue depth').catch(
             () => undefined,
           );
           if (!counts) continue;

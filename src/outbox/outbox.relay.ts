@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { Client } from 'pg';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { withTimeout } from '../health/health-check';
+import { withDeadline } from '../common/deadline';
 import { outboxLimits, outboxNotifyChannel } from './outbox.limits';
 
 export interface OutboxMessage {
@@ -72,7 +72,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         const dispatcher = this.dispatchers.get(message.topic);
         if (!dispatcher || stalledTopics.has(message.topic)) continue;
         try {
-          await withTimeout(dispatcher(message), outboxLimits.dispatchTimeoutMs, `dispatch of ${message.topic}`);
+          await withDeadline(dispatcher(message), outboxLimits.dispatchTimeoutMs, `dispatch of ${message.topic}`);
         } catch (error) {
           stalledTopics.add(message.topic);
           firstFailure ??= error;

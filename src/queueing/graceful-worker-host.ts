@@ -1,7 +1,7 @@
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { type BeforeApplicationShutdown, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { withTimeout } from '../health/health-check';
+import { withDeadline } from '../common/deadline';
 import { throttledWarning } from './queue-errors';
 
 // How long a shutdown waits to learn whether the queue Redis answers before choosing how to close.
@@ -20,7 +20,7 @@ export abstract class GracefulWorkerHost extends WorkerHost implements BeforeApp
   );
 
   async beforeApplicationShutdown(): Promise<void> {
-    const reachable = await withTimeout(
+    const reachable = await withDeadline(
       this.worker.backend.client.then((client) => (client as unknown as Redis).ping()),
       redisProbeTimeoutMs,
       'queue Redis',

@@ -4,8 +4,5 @@
  * the API down with it, and a healthy Redis answers in about a millisecond. */
 export const rateLimitCheckTimeoutMs = 100;
 
-/** At start, how long to wait for Redis before serving without the limiter (it keeps connecting meanwhile). */
-export const rateLimitStartupWaitMs = 1_000;
-
 /** Failed checks are logged at most once per this interval; every one is counted in rate_limit_checks_total. */
 export const rateLimitFailureLogIntervalMs = 10_000;

@@ -1,20 +1,17 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Counter } from 'prom-client';
-import { createCacheRedisClient, type CacheRedisClient } from '../caching/cache-store';
-import { withDeadline } from '../caching/deadline';
+import { connectWithin, createCacheRedisClient, type CacheRedisClient } from '../caching/cache-store';
+import { withDeadline } from '../common/deadline';
 import { apiErrors } from '../common/errors/api-error';
+import { errorMessage } from '../common/errors/error-message';
 import { AppConfig } from '../config/app-config';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { gcraScript, retryAfterSeconds } from './gcra';
-import { rateLimitCheckTimeoutMs, rateLimitFailureLogIntervalMs, rateLimitStartupWaitMs } from './rate-limit.limits';
+import { rateLimitCheckTimeoutMs, rateLimitFailureLogIntervalMs } from './rate-limit.limits';
 
 const outcomes = ['allowed', 'limited', 'failed_open'] as const;
 type Outcome = (typeof outcomes)[number];
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** The script's reply: [1, 0] allowed, [0, wait in ms] refused. */
 function decisionOf(reply: unknown): { allowed: boolean; waitMs: number } {
@@ -69,17 +66,8 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
 
   /** Connects, waiting a little for Redis but not for long: the limiter fails open until it answers. */
   async onModuleInit(): Promise<void> {
-    const client = this.client;
-    if (!client) return;
-    let available: boolean | undefined;
-    client.on('ready', () => (available = true));
-    client.on('error', (error: unknown) => {
-      if (available !== false) this.logger.warn(`rate limiter Redis unavailable, not limiting: ${reasonOf(error)}`);
-      available = false;
-    });
-    const connecting = client.connect();
-    connecting.catch(() => undefined);
-    await withDeadline(connecting, rateLimitStartupWaitMs, 'connecting the rate limiter').catch(() => undefined);
+    if (!this.client) return;
+    await connectWithin(this.client, this.logger, { what: 'rate limiter Redis', meanwhile: 'not limiting' });
   }
 
   onApplicationShutdown(): void {
@@ -119,7 +107,7 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
       return decisionOf(await client.evalSha(this.scriptSha, options));
     } catch (error) {
       // The server does not have the script yet (first call, or after a restart): send it whole once.
-      if (!reasonOf(error).startsWith('NOSCRIPT')) throw error;
+      if (!errorMessage(error).startsWith('NOSCRIPT')) throw error;
       return decisionOf(await client.eval(gcraScript, options));
     }
   }
@@ -128,6 +116,6 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
     const nowMs = Date.now();
     if (nowMs - this.failureLoggedAtMs < rateLimitFailureLogIntervalMs) return;
     this.failureLoggedAtMs = nowMs;
-    this.logger.warn(`rate limit check failed, request let through: ${reasonOf(error)}`);
+    this.logger.warn(`rate limit check failed, request let through: ${errorMessage(error)}`);
   }
 }
