@@ -10,6 +10,7 @@ import {
   settledPayment,
 } from './support/api';
 import { fastProcessing } from './support/fast-processing';
+import { createRabbitmqUser, type RabbitmqUser } from './support/rabbitmq-user';
 import { startTestApp, type TestApp } from './support/test-app';
 import { deliveriesOf, postEndpoint } from './support/webhooks-api';
 import { WebhookReceiver } from './support/webhooks-receiver';
@@ -18,12 +19,17 @@ describe('webhook URLs in production mode', () => {
   let subject: TestApp;
   let merchant: Merchant;
   let receiver: WebhookReceiver;
+  let rabbitmqUser: RabbitmqUser;
 
   beforeAll(async () => {
+    // Production refuses RabbitMQ's guest/guest: the app logs in as a user of its own.
+    rabbitmqUser = await createRabbitmqUser();
     subject = await startTestApp({
       ...fastProcessing,
       NODE_ENV: 'production',
       CARD_VAULT_KEY: 'ab'.repeat(32),
+      FINGERPRINT_KEY: 'cd'.repeat(32),
+      RABBITMQ_URL: rabbitmqUser.url,
       WEBHOOK_ATTEMPTS_MAX: '1',
     });
     merchant = await createMerchant(subject);
@@ -32,6 +38,7 @@ describe('webhook URLs in production mode', () => {
   afterAll(async () => {
     await subject.close();
     await receiver.close();
+    await rabbitmqUser.remove();
   });
 
   it.each([

@@ -1,4 +1,10 @@
-import { ConfigError, developmentAdminToken, parseConfig } from './config.schema';
+import {
+  ConfigError,
+  developmentAdminToken,
+  developmentCardVaultKey,
+  developmentFingerprintKey,
+  parseConfig,
+} from './config.schema';
 
 describe('parseConfig', () => {
   it('works with no configuration at all, on this machine and under docker-compose defaults', () => {
@@ -55,20 +61,97 @@ describe('parseConfig', () => {
   });
 
   const productionVaultKey = 'ab'.repeat(32);
+  const production = {
+    NODE_ENV: 'production',
+    ADMIN_TOKEN: 'x'.repeat(32),
+    CARD_VAULT_KEY: productionVaultKey,
+    FINGERPRINT_KEY: 'cd'.repeat(32),
+    RABBITMQ_URL: 'amqp://payments:s3cret@rabbitmq:5672',
+  };
 
-  it('refuses production without an ADMIN_TOKEN, or with a short one', () => {
-    const production = { NODE_ENV: 'production', CARD_VAULT_KEY: productionVaultKey };
-    expect(() => parseConfig(production)).toThrow(/ADMIN_TOKEN/);
-    expect(() => parseConfig({ ...production, ADMIN_TOKEN: 'x'.repeat(31) })).toThrow(/ADMIN_TOKEN/);
-    expect(parseConfig({ ...production, ADMIN_TOKEN: 'x'.repeat(32) }).adminToken).toBe('x'.repeat(32));
+  it('starts in production with every secret set to its own value', () => {
+    const config = parseConfig(production);
+    expect(config.production).toBe(true);
+    expect(config.fingerprintKey).toEqual(Buffer.from('cd'.repeat(32), 'hex'));
   });
 
-  it('refuses production without a CARD_VAULT_KEY, and a malformed key anywhere', () => {
-    expect(() => parseConfig({ NODE_ENV: 'production', ADMIN_TOKEN: 'x'.repeat(32) })).toThrow(/CARD_VAULT_KEY/);
+  it('refuses production without an ADMIN_TOKEN, with a short one, or with the development one', () => {
+    const { ADMIN_TOKEN: _, ...withoutToken } = production;
+    expect(() => parseConfig(withoutToken)).toThrow(/^Invalid configuration: ADMIN_TOKEN/);
+    expect(() => parseConfig({ ...production, ADMIN_TOKEN: 'x'.repeat(31) })).toThrow(/ADMIN_TOKEN/);
+    expect(() => parseConfig({ ...production, ADMIN_TOKEN: developmentAdminToken })).toThrow(/ADMIN_TOKEN/);
+    expect(parseConfig({ ...production, ADMIN_TOKEN: 'y'.repeat(32) }).adminToken).toBe('y'.repeat(32));
+  });
+
+  it('refuses production without a CARD_VAULT_KEY or with the development key, and a malformed key anywhere', () => {
+    const { CARD_VAULT_KEY: _, ...withoutKey } = production;
+    expect(() => parseConfig(withoutKey)).toThrow(/^Invalid configuration: CARD_VAULT_KEY/);
+    expect(() => parseConfig({ ...production, CARD_VAULT_KEY: developmentCardVaultKey })).toThrow(/CARD_VAULT_KEY/);
+    // The same key spelled in base64 is still the development key.
+    const developmentBase64 = Buffer.from(developmentCardVaultKey, 'hex').toString('base64');
+    expect(() => parseConfig({ ...production, CARD_VAULT_KEY: developmentBase64 })).toThrow(/CARD_VAULT_KEY/);
     expect(() => parseConfig({ CARD_VAULT_KEY: 'short' })).toThrow(/^Invalid configuration: CARD_VAULT_KEY/);
     expect(parseConfig({ CARD_VAULT_KEY: productionVaultKey }).cardVaultKey).toEqual(
       Buffer.from(productionVaultKey, 'hex'),
     );
+  });
+
+  it('refuses production without a FINGERPRINT_KEY or with the development one', () => {
+    const { FINGERPRINT_KEY: _, ...withoutKey } = production;
+    expect(() => parseConfig(withoutKey)).toThrow(/^Invalid configuration: FINGERPRINT_KEY/);
+    expect(() => parseConfig({ ...production, FINGERPRINT_KEY: developmentFingerprintKey })).toThrow(
+      /FINGERPRINT_KEY/,
+    );
+    expect(() => parseConfig({ FINGERPRINT_KEY: 'short' })).toThrow(/^Invalid configuration: FINGERPRINT_KEY/);
+  });
+
+  it.each([
+    ['unset (the development default)', undefined],
+    ['guest/guest', 'amqp://guest:guest@rabbitmq:5672'],
+    ['no credentials (AMQP logs in as guest)', 'amqp://rabbitmq:5672'],
+  ])("refuses production with RabbitMQ's %s credentials", (_, url) => {
+    const { RABBITMQ_URL: __, ...rest } = production;
+    expect(() => parseConfig(url === undefined ? rest : { ...rest, RABBITMQ_URL: url })).toThrow(
+      /^Invalid configuration: RABBITMQ_URL/,
+    );
+  });
+
+  it('keeps the development defaults outside production', () => {
+    const config = parseConfig({});
+    expect(config.cardVaultKey).toEqual(Buffer.from(developmentCardVaultKey, 'hex'));
+    expect(config.fingerprintKey).toEqual(Buffer.from(developmentFingerprintKey, 'hex'));
+    expect(config.cardVaultPreviousKeys).toEqual([]);
+  });
+
+  it('reads CARD_VAULT_PREVIOUS_KEYS as a list and refuses a malformed entry', () => {
+    const base64Key = Buffer.alloc(32, 7).toString('base64');
+    const config = parseConfig({ CARD_VAULT_PREVIOUS_KEYS: `${'01'.repeat(32)}, ${base64Key}` });
+    expect(config.cardVaultPreviousKeys).toEqual([Buffer.alloc(32, 1), Buffer.alloc(32, 7)]);
+    expect(() => parseConfig({ CARD_VAULT_PREVIOUS_KEYS: `${'01'.repeat(32)},short` })).toThrow(
+      /^Invalid configuration: CARD_VAULT_PREVIOUS_KEYS/,
+    );
+  });
+
+  it('reads AUTH_FAILURES_PER_SECOND_PER_IP (default 20, 0 off)', () => {
+    expect(parseConfig({}).authFailuresPerSecondPerIp).toBe(20);
+    expect(parseConfig({ AUTH_FAILURES_PER_SECOND_PER_IP: '0' }).authFailuresPerSecondPerIp).toBe(0);
+    expect(() => parseConfig({ AUTH_FAILURES_PER_SECOND_PER_IP: '-1' })).toThrow(/AUTH_FAILURES_PER_SECOND_PER_IP/);
+  });
+
+  it.each([
+    [undefined, false],
+    ['false', false],
+    ['true', true],
+    ['2', 2],
+    ['10.0.0.1', ['10.0.0.1']],
+    ['10.0.0.0/8, 192.168.1.1', ['10.0.0.0/8', '192.168.1.1']],
+    ['::1', ['::1']],
+  ])('reads TRUST_PROXY=%s as %j', (value, expected) => {
+    expect(parseConfig(value === undefined ? {} : { TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it('refuses a TRUST_PROXY that is no address list', () => {
+    expect(() => parseConfig({ TRUST_PROXY: 'everyone' })).toThrow(/^Invalid configuration: TRUST_PROXY/);
   });
 
   it('uses a given ADMIN_TOKEN outside production', () => {

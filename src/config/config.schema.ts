@@ -15,6 +15,20 @@ export const developmentAdminToken = 'dev-admin-token-change-me-in-production';
 export const adminTokenProductionLengthMin = 32;
 // A fixed key so development data survives restarts; production must bring its own (64 hex chars or base64 of 32 bytes).
 export const developmentCardVaultKey = 'de'.repeat(32);
+// The same bytes as the development vault key, so fingerprints made before FINGERPRINT_KEY existed stay equal.
+export const developmentFingerprintKey = developmentCardVaultKey;
+
+function sameKey(left: string, right: string): boolean {
+  return parseVaultKey(left).equals(parseVaultKey(right));
+}
+
+function usesGuestCredentials(rabbitmqUrl: string): boolean {
+  const parsed = new URL(rabbitmqUrl);
+  // An AMQP URL without credentials logs in as guest/guest.
+  const user = decodeURIComponent(parsed.username) || 'guest';
+  const password = decodeURIComponent(parsed.password) || 'guest';
+  return user === 'guest' && password === 'guest';
+}
 
 const appRoles = ['all', 'api', 'worker', 'relay'] as const;
 export type AppRole = (typeof appRoles)[number];
@@ -68,6 +82,16 @@ const environmentSchema = z
     HEALTH_CHECK_TIMEOUT_MS: integerFromEnv(50, 30_000).default(1000),
     SHUTDOWN_TIMEOUT_MS: integerFromEnv(100, 120_000).default(10_000),
     CARD_VAULT_KEY: z.string().refine(isVaultKey, 'must be 64 hex characters or base64 of 32 bytes').optional(),
+    // Keys rotated out of CARD_VAULT_KEY, comma-separated: still read what they sealed, never seal anything new.
+    CARD_VAULT_PREVIOUS_KEYS: z
+      .string()
+      .refine(
+        (value) => value.split(',').every((key) => isVaultKey(key)),
+        'must be a comma-separated list of keys, each 64 hex characters or base64 of 32 bytes',
+      )
+      .optional(),
+    // The secret of keyed hashes that must stay equal across a vault key rotation (card and request fingerprints).
+    FINGERPRINT_KEY: z.string().refine(isVaultKey, 'must be 64 hex characters or base64 of 32 bytes').optional(),
     PAYMENT_ATTEMPTS_MAX: integerFromEnv(1, 50).default(5),
     // 4 s doubling over 5 attempts waits 4 + 8 + 16 + 32 = 60 s: "5 attempts within about a minute" (API.md).
     PAYMENT_BACKOFF_DELAY_MS: integerFromEnv(1, 600_000).default(4_000),
@@ -83,21 +107,66 @@ const environmentSchema = z
     LEDGER_VERIFY_INTERVAL_MS: integerFromEnv(1_000, 7 * 86_400_000).default(3_600_000),
     // API.md: requests per second per merchant; 0 turns limiting off (benchmarks).
     RATE_LIMIT_PER_SECOND: integerFromEnv(0, 1_000_000).default(100),
+    // Failed authentications per second per client address before 429; 0 turns the limit off.
+    AUTH_FAILURES_PER_SECOND_PER_IP: integerFromEnv(0, 1_000_000).default(20),
+    // Which proxies may set X-Forwarded-For: unset/false (none: the socket's address counts), true, a hop count,
+    // or a comma-separated list of addresses and CIDR ranges (Fastify's trustProxy).
+    TRUST_PROXY: z
+      .string()
+      .trim()
+      .transform((value, context): boolean | number | string[] => {
+        if (value === 'false') return false;
+        if (value === 'true') return true;
+        if (/^[0-9]{1,2}$/.test(value)) return Number(value);
+        const addresses = value.split(',').map((entry) => entry.trim());
+        if (addresses.every((entry) => /^[0-9a-fA-F:.]+(\/[0-9]{1,3})?$/.test(entry))) return addresses;
+        context.addIssue({ code: 'custom', message: 'must be true, false, a hop count, or addresses/CIDRs' });
+        return z.NEVER;
+      })
+      .default(false),
   })
   .transform((env, context) => {
     const production = env.NODE_ENV === 'production';
     const adminToken = env.ADMIN_TOKEN ?? (production ? undefined : developmentAdminToken);
-    if (adminToken === undefined || (production && adminToken.length < adminTokenProductionLengthMin)) {
+    if (
+      adminToken === undefined ||
+      (production && (adminToken.length < adminTokenProductionLengthMin || adminToken === developmentAdminToken))
+    ) {
       context.addIssue({
         code: 'custom',
         path: ['ADMIN_TOKEN'],
-        message: `must be set to at least ${adminTokenProductionLengthMin} characters in production`,
+        message: `must be set to at least ${adminTokenProductionLengthMin} characters (not the development default) in production`,
       });
       return z.NEVER;
     }
     const cardVaultKey = env.CARD_VAULT_KEY ?? (production ? undefined : developmentCardVaultKey);
-    if (cardVaultKey === undefined) {
-      context.addIssue({ code: 'custom', path: ['CARD_VAULT_KEY'], message: 'must be set in production' });
+    if (cardVaultKey === undefined || (production && sameKey(cardVaultKey, developmentCardVaultKey))) {
+      context.addIssue({
+        code: 'custom',
+        path: ['CARD_VAULT_KEY'],
+        message: 'must be set (not the development key) in production',
+      });
+      return z.NEVER;
+    }
+    const fingerprintKey = env.FINGERPRINT_KEY ?? (production ? undefined : developmentFingerprintKey);
+    if (fingerprintKey === undefined || (production && sameKey(fingerprintKey, developmentFingerprintKey))) {
+      context.addIssue({
+        code: 'custom',
+        path: ['FINGERPRINT_KEY'],
+        message: 'must be set (not the development key) in production',
+      });
+      return z.NEVER;
+    }
+    const previousVaultKeys = (env.CARD_VAULT_PREVIOUS_KEYS ?? '')
+      .split(',')
+      .filter((key) => key.trim() !== '')
+      .map(parseVaultKey);
+    if (production && usesGuestCredentials(env.RABBITMQ_URL)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['RABBITMQ_URL'],
+        message: "must not use RabbitMQ's default guest/guest credentials in production",
+      });
       return z.NEVER;
     }
     if (env.WEBHOOK_RETRY_MAX_DELAY_MS < env.WEBHOOK_RETRY_BASE_DELAY_MS) {
@@ -129,6 +198,8 @@ const environmentSchema = z
       healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       cardVaultKey: parseVaultKey(cardVaultKey),
+      cardVaultPreviousKeys: previousVaultKeys,
+      fingerprintKey: parseVaultKey(fingerprintKey),
       payments: {
         attemptsMax: env.PAYMENT_ATTEMPTS_MAX,
         backoffDelayMs: env.PAYMENT_BACKOFF_DELAY_MS,
@@ -142,6 +213,8 @@ const environmentSchema = z
       authorizationExpiryMs: env.AUTHORIZATION_EXPIRY_MS,
       ledgerVerifyIntervalMs: env.LEDGER_VERIFY_INTERVAL_MS,
       rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
+      authFailuresPerSecondPerIp: env.AUTH_FAILURES_PER_SECOND_PER_IP,
+      trustProxy: env.TRUST_PROXY,
     };
   });
 

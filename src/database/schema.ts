@@ -77,6 +77,8 @@ export const payments = pgTable(
     cardFingerprint: text().notNull(),
     /** The card vault entry while the card is still needed; null once the payment is final and the entry erased. */
     vaultToken: text(),
+    /** When an uncaptured authorization is canceled; set when the payment enters requires_capture. */
+    authorizationExpiresAt: timestamp({ withTimezone: true, precision: 3 }),
     failureCode: text(),
     failureMessage: text(),
     description: text(),
@@ -111,6 +113,8 @@ export const payments = pgTable(
 export const cardVault = pgTable('card_vault', {
   token: text().primaryKey(),
   sealed: bytea().notNull(),
+  /** The id of the vault key that sealed the entry (null: sealed before key ids existed), to track a rotation. */
+  keyId: text(),
   createdAt: createdAt(),
 });
 
@@ -122,7 +126,12 @@ export const idempotencyKeys = pgTable(
     key: text().notNull(),
     requestFingerprint: text().notNull(),
     responseStatus: integer(),
+    /** Only rows stored before responses were encrypted; new rows keep the body in response_sealed. */
     responseBody: jsonb(),
+    /** The stored response body, encrypted (it may hold a secret shown once, such as an API key). */
+    responseSealed: bytea(),
+    /** Who holds the claim: storing the response and releasing the key both require it. */
+    ownerToken: text(),
     lockedAt: timestamp({ withTimezone: true, precision: 3 }),
     createdAt: createdAt(),
     expiresAt: timestamp({ withTimezone: true, precision: 3 }).notNull(),
@@ -266,7 +275,7 @@ export const ledgerVerifications = pgTable('ledger_verifications', {
   createdAt: createdAt(),
 });
 
-/** A merchant's webhook endpoints; the signing secret is needed in the clear to sign, and shown only at creation. */
+/** A merchant's webhook endpoints; the signing secret is shown only at creation and kept encrypted. */
 export const webhookEndpoints = pgTable(
   'webhook_endpoints',
   {
@@ -276,7 +285,10 @@ export const webhookEndpoints = pgTable(
       .notNull()
       .references(() => merchants.id),
     url: text().notNull(),
-    secret: text().notNull(),
+    /** Only rows made before secrets were encrypted; emptied at start once sealed into secret_sealed. */
+    secret: text(),
+    /** The signing secret, encrypted; opened only to sign a delivery. */
+    secretSealed: bytea(),
     enabledEvents: jsonb().$type<string[]>().notNull(),
     createdAt: createdAt(),
     /** Deleted endpoints stay for their delivery history but receive nothing more. */

@@ -81,6 +81,7 @@ export class WebhookDeliveries {
       .limit(1);
     const stored = endpoint ? await this.events.find(job.eventId) : undefined;
     if (!endpoint || !stored || stored.merchantId !== endpoint.merchantId) return undefined;
+    if (endpoint.secret === null) return undefined; // sealed secrets: see the secrets-at-rest change
     return { endpointId: endpoint.id, url: endpoint.url, secret: endpoint.secret, event: stored.event };
   }
 
