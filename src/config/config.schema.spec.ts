@@ -99,9 +99,7 @@ describe('parseConfig', () => {
   it('refuses production without a FINGERPRINT_KEY or with the development one', () => {
     const { FINGERPRINT_KEY: _, ...withoutKey } = production;
     expect(() => parseConfig(withoutKey)).toThrow(/^Invalid configuration: FINGERPRINT_KEY/);
-    expect(() => parseConfig({ ...production, FINGERPRINT_KEY: developmentFingerprintKey })).toThrow(
-      /FINGERPRINT_KEY/,
-    );
+    expect(() => parseConfig({ ...production, FINGERPRINT_KEY: developmentFingerprintKey })).toThrow(/FINGERPRINT_KEY/);
     expect(() => parseConfig({ FINGERPRINT_KEY: 'short' })).toThrow(/^Invalid configuration: FINGERPRINT_KEY/);
   });
 
