@@ -1,4 +1,5 @@
 ALTER TABLE "webhook_endpoints" ALTER COLUMN "secret" DROP NOT NULL;--> statement-breakpoint
+ALTER TABLE "api_keys" ADD COLUMN "last4" char(4);--> statement-breakpoint
 ALTER TABLE "card_vault" ADD COLUMN "key_id" text;--> statement-breakpoint
 ALTER TABLE "idempotency_keys" ADD COLUMN "response_sealed" "bytea";--> statement-breakpoint
 ALTER TABLE "idempotency_keys" ADD COLUMN "owner_token" text;--> statement-breakpoint

@@ -37,6 +37,8 @@ export const apiKeys = pgTable(
       .notNull()
       .references(() => merchants.id),
     keyHash: text().notNull().unique(),
+    /** The key's last four characters, shown in lists; null for keys made before it was kept. */
+    last4: char({ length: 4 }),
     createdAt: createdAt(),
     revokedAt: timestamp({ withTimezone: true, precision: 3 }),
   },
