@@ -12,6 +12,7 @@ import { MaintenanceModule } from './maintenance/maintenance.module';
 import { MerchantsHttpModule } from './merchants/merchants.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { CachingModule } from './caching/caching.module';
+import { CryptoModule } from './common/crypto/crypto.module';
 import { MetricsModule, QueueMetricsModule } from './metrics/metrics.module';
 import { PaymentsModule } from './payments/payments.module';
 import { QueueingModule } from './queueing/queueing.module';
@@ -40,6 +41,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(rootLogger),
         DatabaseModule,
+        CryptoModule,
         MetricsModule,
         QueueingModule,
         CachingModule,
