@@ -44,7 +44,7 @@ export class IdempotencyService {
     private readonly database: Database,
     config: AppConfig,
   ) {
-    this.fingerprintSecret = fingerprintKey(config.cardVaultKey);
+    this.fingerprintSecret = fingerprintKey(config.fingerprintKey);
   }
 
   /** Validates the `Idempotency-Key` header value; `required` on payment and refund creation. */

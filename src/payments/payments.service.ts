@@ -73,7 +73,7 @@ export class PaymentsService {
         cardLast4: card.number.slice(-4),
         cardExpMonth: card.exp_month,
         cardExpYear: card.exp_year,
-        cardFingerprint: cardFingerprint(card.number, this.config.cardVaultKey),
+        cardFingerprint: cardFingerprint(card.number, this.config.fingerprintKey),
         vaultToken,
         description: input.description ?? null,
         metadata: input.metadata ?? {},
