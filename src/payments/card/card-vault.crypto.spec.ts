@@ -1,10 +1,13 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { keyIdOf, Keyring, sealedKeyId } from '../../common/crypto/keyring';
 import {
   CardVaultError,
   cardFingerprint,
   decryptCardSecret,
   encryptCardSecret,
+  openCardSecret,
   parseVaultKey,
+  sealCardSecret,
 } from './card-vault.crypto';
 
 const key = Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex');
@@ -132,9 +135,103 @@ describe('encryptCardSecret and decryptCardSecret', () => {
   });
 });
 
+describe('sealCardSecret and openCardSecret', () => {
+  const token = 'cv_first';
+
+  it('seal format 2 under the current key, naming it, and round-trip with and without a CVC', () => {
+    const keyring = new Keyring(key, [otherKey]);
+    const sealed = sealCardSecret(keyring, token, card);
+    expect(sealed[0]).toBe(2);
+    expect(sealedKeyId(sealed)).toBe(keyIdOf(key));
+    expect(openCardSecret(keyring, token, sealed)).toEqual(card);
+    const withoutCvc = { number: card.number, cvc: null };
+    expect(openCardSecret(keyring, token, sealCardSecret(keyring, token, withoutCvc))).toEqual(withoutCvc);
+    expect(sealed.includes(Buffer.from(card.number))).toBe(false);
+  });
+
+  it('bind the entry to its token: copied onto another token it does not open', () => {
+    const keyring = new Keyring(key);
+    const sealed = sealCardSecret(keyring, token, card);
+    expect(() => openCardSecret(keyring, 'cv_second', sealed)).toThrow(CardVaultError);
+    expect(() => openCardSecret(keyring, 'cv_second', sealed)).toThrow(/failed authentication/);
+  });
+
+  it('open format 2 sealed under a previous key, but not once that key is gone', () => {
+    const sealedBefore = sealCardSecret(new Keyring(otherKey), token, card);
+    expect(openCardSecret(new Keyring(key, [otherKey]), token, sealedBefore)).toEqual(card);
+    expect(() => openCardSecret(new Keyring(key), token, sealedBefore)).toThrow(
+      new RegExp(`${keyIdOf(otherKey)}, which is neither the current nor a previous key`),
+    );
+  });
+
+  it('open format 1 entries (no key id, sealed directly under the vault key) under the current or a previous key', () => {
+    const legacy = encryptCardSecret(card, otherKey);
+    expect(sealedKeyId(legacy)).toBeNull();
+    expect(openCardSecret(new Keyring(otherKey), token, legacy)).toEqual(card);
+    expect(openCardSecret(new Keyring(key, [otherKey]), token, legacy)).toEqual(card);
+    // Format 1 was never bound to a token: any token opens it, as before.
+    expect(openCardSecret(new Keyring(key, [otherKey]), 'cv_any', legacy)).toEqual(card);
+    expect(() => openCardSecret(new Keyring(key), token, legacy)).toThrow(/none of the configured vault keys/);
+  });
+
+  it('refuse an altered format 1 entry as malformed under every key, and an unknown version', () => {
+    const legacy = encryptCardSecret(card, key);
+    expect(() => openCardSecret(new Keyring(otherKey, [key]), token, legacy.subarray(0, 20))).toThrow(/too short/);
+    const unknown = Buffer.from(legacy);
+    unknown[0] = 3;
+    expect(() => openCardSecret(new Keyring(key), token, unknown)).toThrow(/unknown format version/);
+    expect(() => openCardSecret(new Keyring(key), token, Buffer.alloc(0))).toThrow(CardVaultError);
+  });
+
+  it('fail when any single byte of a format 2 entry is altered', () => {
+    const keyring = new Keyring(key, [otherKey]);
+    const sealed = sealCardSecret(keyring, token, card);
+    for (let index = 0; index < sealed.length; index += 1) {
+      const tampered = Buffer.from(sealed);
+      tampered[index] = (tampered[index] ?? 0) ^ 0x01;
+      expect(() => openCardSecret(keyring, token, tampered)).toThrow(CardVaultError);
+    }
+  });
+
+  it('keep card data and keys out of error messages', () => {
+    const sealed = sealCardSecret(new Keyring(key), token, card);
+    for (const attempt of [
+      () => openCardSecret(new Keyring(otherKey), token, sealed),
+      () => openCardSecret(new Keyring(key), 'cv_second', sealed),
+      () => openCardSecret(new Keyring(otherKey), token, encryptCardSecret(card, key)),
+    ]) {
+      const message = String(
+        (() => {
+          try {
+            attempt();
+          } catch (error) {
+            return error;
+          }
+          throw new Error('expected a failure');
+        })(),
+      );
+      expect(message).not.toContain('4242');
+      expect(message).not.toContain(card.cvc);
+      expect(message).not.toContain(key.toString('hex'));
+      expect(message).not.toContain(otherKey.toString('hex'));
+    }
+  });
+
+  it('refuse to seal what is not a card', () => {
+    expect(() => sealCardSecret(new Keyring(key), token, { number: '4242', cvc: null })).toThrow(CardVaultError);
+  });
+});
+
 describe('cardFingerprint', () => {
   it('is 32 lower-case hex characters', () => {
     expect(cardFingerprint(card.number, key)).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('stays the same when the development fingerprint key replaces the development vault key it used to be', () => {
+    // Fingerprints were keyed by the vault key before FINGERPRINT_KEY existed; its default is those same bytes, and
+    // this is the value the function gave then (commit 6530ace), so existing fingerprints still match new ones.
+    const developmentKey = Buffer.alloc(32, 0xde);
+    expect(cardFingerprint(card.number, developmentKey)).toBe('fa03d46a2d5d44e2cfc3ab1faebf117a');
   });
 
   it('is the same for the same card and key', () => {

@@ -1,7 +1,9 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { type Keyring, KeyringError, keyringFormatVersion } from '../../common/crypto/keyring';
 
-// Sealed layout: version (1 byte) | IV (12 bytes) | GCM tag (16 bytes) | ciphertext.
-// The version byte lets a later format or key rotation coexist with entries already stored.
+// Format 1, the entries sealed before key ids: version (1 byte) | IV (12 bytes) | GCM tag (16 bytes) | ciphertext,
+// directly under the vault key, authenticated data = the version byte. New entries are format 2 (the keyring's
+// layout, see sealCardSecret); format 1 is still opened, under the current or a previous key.
 const formatVersion = 1;
 const keyLengthBytes = 32; // AES-256
 const ivLengthBytes = 12; // the GCM standard nonce size; random per entry, so a key can seal ~2^32 entries safely
@@ -9,7 +11,9 @@ const tagLengthBytes = 16; // the full GCM tag; shorter tags make forgeries chea
 const headerLengthBytes = 1 + ivLengthBytes + tagLengthBytes;
 const cipherName = 'aes-256-gcm';
 
-// The fingerprint uses its own key derived from the vault key, so that one key never serves two algorithms.
+// The fingerprint uses its own key derived from FINGERPRINT_KEY (which does not rotate with the vault key), so
+// that one key never serves two algorithms. The info string is unchanged since the fingerprint key was derived
+// from the vault key: a deployment that sets FINGERPRINT_KEY to its old vault key keeps its fingerprints.
 const fingerprintKeyInfo = 'payments card fingerprint v1';
 // 32 hex characters are 128 bits: no two cards of one deployment share a fingerprint.
 const fingerprintLengthHex = 32;
@@ -26,6 +30,9 @@ export interface CardSecret {
 export class CardVaultError extends Error {
   override readonly name = 'CardVaultError';
 }
+
+/** Failed authentication: altered, or sealed under another key (the next key may open it). */
+class EntryNotAuthentic extends CardVaultError {}
 
 function assertKey(key: Buffer): void {
   if (!Buffer.isBuffer(key) || key.length !== keyLengthBytes) {
@@ -46,7 +53,10 @@ function assertCardSecret(value: unknown): asserts value is CardSecret {
   }
 }
 
-/** Seals a card number and CVC with AES-256-GCM under a fresh random IV. */
+/**
+ * Format 1: seals a card directly under a vault key. Nothing new is sealed this way (sealCardSecret is); it stays
+ * to describe, and let tests make, the entries stored before key ids.
+ */
 export function encryptCardSecret(plain: CardSecret, key: Buffer): Buffer {
   assertKey(key);
   assertCardSecret(plain);
@@ -61,7 +71,7 @@ export function encryptCardSecret(plain: CardSecret, key: Buffer): Buffer {
   return Buffer.concat([header, iv, cipher.getAuthTag(), ciphertext]);
 }
 
-/** Opens a sealed card secret; throws CardVaultError if it was altered, truncated or sealed under another key. */
+/** Opens a format 1 entry; throws CardVaultError if it was altered, truncated or sealed under another key. */
 export function decryptCardSecret(sealed: Buffer, key: Buffer): CardSecret {
   assertKey(key);
   if (!Buffer.isBuffer(sealed) || sealed.length <= headerLengthBytes) {
@@ -80,8 +90,13 @@ export function decryptCardSecret(sealed: Buffer, key: Buffer): CardSecret {
     decipher.setAuthTag(tag);
     plaintext = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
   } catch {
-    throw new CardVaultError('sealed card secret failed authentication (tampered, or another key)');
+    throw new EntryNotAuthentic('sealed card secret failed authentication (tampered, or another key)');
   }
+  return cardSecretFrom(plaintext);
+}
+
+/** Parses an opened entry, then wipes the plaintext bytes. */
+function cardSecretFrom(plaintext: Buffer): CardSecret {
   let parsed: unknown;
   try {
     parsed = JSON.parse(plaintext.toString('utf8'));
@@ -94,9 +109,54 @@ export function decryptCardSecret(sealed: Buffer, key: Buffer): CardSecret {
   return { number: parsed.number, cvc: parsed.cvc };
 }
 
+const vaultPurpose = 'card vault';
+
 /**
- * A keyed hash of the card number: the same card gives the same fingerprint under one vault key, and
- * without the key a fingerprint cannot be matched against the (small) space of possible card numbers.
+ * Format 2: seals a card under the keyring's current key, bound to its vault token, so that the entry copied onto
+ * another token no longer opens. The entry's key id (sealedKeyId) says which key a rotation has yet to replace.
+ */
+export function sealCardSecret(keyring: Keyring, token: string, plain: CardSecret): Buffer {
+  assertCardSecret(plain);
+  const plaintext = Buffer.from(JSON.stringify({ number: plain.number, cvc: plain.cvc }), 'utf8');
+  try {
+    return keyring.seal(vaultPurpose, token, plaintext);
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
+/**
+ * Opens the entry of `token` in either format: format 2 under the key its header names, format 1 under the
+ * current or any previous key. Throws CardVaultError when no configured key opens it (or it was altered or moved).
+ */
+export function openCardSecret(keyring: Keyring, token: string, sealed: Buffer): CardSecret {
+  if (!Buffer.isBuffer(sealed) || sealed.length === 0) throw new CardVaultError('sealed card secret is too short');
+  if (sealed[0] === keyringFormatVersion) {
+    let plaintext: Buffer;
+    try {
+      plaintext = keyring.open(vaultPurpose, token, sealed);
+    } catch (error) {
+      // The keyring's messages are fixed texts and key ids, never key or card bytes.
+      if (error instanceof KeyringError) throw new CardVaultError(`card vault entry: ${error.message}`);
+      throw error;
+    }
+    return cardSecretFrom(plaintext);
+  }
+  if (sealed[0] !== formatVersion) throw new CardVaultError('sealed card secret has an unknown format version');
+  for (const key of keyring.legacyRootKeys()) {
+    try {
+      return decryptCardSecret(sealed, key);
+    } catch (error) {
+      // Only "not this key" moves on to the next key; a malformed entry fails the same under every key.
+      if (!(error instanceof EntryNotAuthentic)) throw error;
+    }
+  }
+  throw new CardVaultError('card vault entry (format 1) opens under none of the configured vault keys');
+}
+
+/**
+ * A keyed hash of the card number under FINGERPRINT_KEY: the same card gives the same fingerprint across vault
+ * key rotations, and without the key a fingerprint cannot be matched against the (small) space of card numbers.
  */
 export function cardFingerprint(number: string, key: Buffer): string {
   assertKey(key);
