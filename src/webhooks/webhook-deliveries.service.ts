@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { and, eq, isNull, sql } from 'drizzle-orm';
+import { Keyring } from '../common/crypto/keyring';
 import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
@@ -9,6 +10,7 @@ import { webhookDeliveries, webhookEndpoints } from '../database/schema';
 import type { EventObject } from '../events/event-types';
 import { EventsService } from '../events/events.service';
 import { endpointReceives } from './enabled-events';
+import { openWebhookSecret } from './webhook-secret';
 import type { WebhookAttempt } from './webhook-sender';
 import {
   DELIVER_WEBHOOK_JOB,
@@ -22,6 +24,7 @@ import { webhookLimits } from './webhooks.limits';
 export interface DeliveryTarget {
   endpointId: string;
   url: string;
+  /** The signing secret, opened for this attempt only: never cached, never in job data. */
   secret: string;
   event: EventObject;
 }
@@ -36,6 +39,7 @@ export class WebhookDeliveries {
     private readonly database: Database,
     private readonly events: EventsService,
     private readonly config: AppConfig,
+    private readonly keyring: Keyring,
   ) {}
 
   /**
@@ -81,8 +85,17 @@ export class WebhookDeliveries {
       .limit(1);
     const stored = endpoint ? await this.events.find(job.eventId) : undefined;
     if (!endpoint || !stored || stored.merchantId !== endpoint.merchantId) return undefined;
-    if (endpoint.secret === null) return undefined; // sealed secrets: see the secrets-at-rest change
-    return { endpointId: endpoint.id, url: endpoint.url, secret: endpoint.secret, event: stored.event };
+    return { endpointId: endpoint.id, url: endpoint.url, secret: this.signingSecret(endpoint), event: stored.event };
+  }
+
+  /**
+   * A clear secret is still read: a row written by an older process during a rolling deploy, until the next
+   * start seals it. A secret that cannot be opened throws (KeyringError, no data), and the attempt fails.
+   */
+  private signingSecret(endpoint: typeof webhookEndpoints.$inferSelect): string {
+    if (endpoint.secretSealed !== null) return openWebhookSecret(this.keyring, endpoint.id, endpoint.secretSealed);
+    if (endpoint.secret !== null) return endpoint.secret;
+    throw new Error(`webhook endpoint ${endpoint.id} has no signing secret`);
   }
 
   /** Numbers attempts per endpoint and event across retries, operator retries included. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { and, desc, eq, isNull, lt, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, isNull, lt, type SQL, sql } from 'drizzle-orm';
+import { Keyring } from '../common/crypto/keyring';
 import { ApiError, apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
 import { type ListObject, pageOf } from '../common/pagination';
@@ -21,6 +22,7 @@ import type {
   ListWebhookDeliveriesQuery,
   ListWebhookEndpointsQuery,
 } from './webhook-endpoint.schemas';
+import { sealWebhookSecret } from './webhook-secret';
 import { checkWebhookUrl } from './webhook-url';
 import { webhookLimits } from './webhooks.limits';
 
@@ -32,6 +34,7 @@ export class WebhookEndpointsService {
   constructor(
     private readonly database: Database,
     private readonly config: AppConfig,
+    private readonly keyring: Keyring,
   ) {}
 
   /**
@@ -66,18 +69,46 @@ export class WebhookEndpointsService {
         `A merchant can have at most ${webhookLimits.endpointsPerMerchantMax} webhook endpoints; delete one first.`,
       );
     }
+    const id = newId('we');
     const secret = webhookSecretPrefix + randomBytes(webhookLimits.secretRandomBytes).toString('base64url');
     const [row] = await tx
       .insert(webhookEndpoints)
       .values({
-        id: newId('we'),
+        id,
         merchantId,
         url: input.url,
-        secret,
+        secret: null,
+        secretSealed: sealWebhookSecret(this.keyring, id, secret),
         enabledEvents: normalizeEnabledEvents(input.enabled_events),
       })
       .returning();
     return { ...presentWebhookEndpoint(row!), secret };
+  }
+
+  /**
+   * Seals the secrets of endpoints made before secrets were encrypted and empties their clear column, a batch at
+   * a time; returns how many. Safe to run from several processes at once: a row is only changed while its clear
+   * secret is still the one that was sealed.
+   */
+  async sealClearSecrets(): Promise<number> {
+    let sealed = 0;
+    for (;;) {
+      const rows = await this.database.db
+        .select({ id: webhookEndpoints.id, secret: webhookEndpoints.secret })
+        .from(webhookEndpoints)
+        .where(isNotNull(webhookEndpoints.secret))
+        .limit(webhookLimits.secretSealBatchSize);
+      if (rows.length === 0) return sealed;
+      await this.database.transaction(async (tx) => {
+        for (const row of rows) {
+          await tx
+            .update(webhookEndpoints)
+            .set({ secret: null, secretSealed: sealWebhookSecret(this.keyring, row.id, row.secret!) })
+            .where(and(eq(webhookEndpoints.id, row.id), eq(webhookEndpoints.secret, row.secret!)));
+        }
+      });
+      sealed += rows.length;
+    }
   }
 
   async get(merchantId: string, endpointId: string): Promise<WebhookEndpointObject> {

@@ -3,6 +3,8 @@ export const webhookLimits = {
   endpointsPerMerchantMax: 16,
   // 32 random bytes (256 bits) for the signing secret: as strong as the HMAC-SHA256 key can use.
   secretRandomBytes: 32,
+  // Clear secrets of older endpoints sealed at start per transaction: short transactions, few round trips.
+  secretSealBatchSize: 500,
   // Completed deliveries kept (and so de-duplicated by jobId) this long, and at most this many.
   completedJobsKeptSeconds: 24 * 60 * 60,
   completedJobsKeptCount: 10_000,

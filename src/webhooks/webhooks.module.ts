@@ -1,13 +1,12 @@
-import { BullBoardModule } from '@bull-board/nestjs';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { BullModule, InjectQueue } from '@nestjs/bullmq';
-import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import { type DynamicModule, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import type { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
 import type { EventSubscription } from '../events/event-subscribers';
 import { MerchantsModule } from '../merchants/merchants.module';
+import { dashboardQueue } from '../queueing/dashboard-queue';
 import { logQueueErrors } from '../queueing/queue-errors';
 import { WebhookDeliveries } from './webhook-deliveries.service';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
@@ -33,11 +32,20 @@ export function webhookEventSubscription(config: AppConfig): EventSubscription {
  * The queue is registered in every role, so the dashboard shows it wherever it is served.
  */
 @Module({})
-export class WebhooksModule {
+export class WebhooksModule implements OnApplicationBootstrap {
   private readonly logger = new Logger(WebhooksModule.name);
 
-  constructor(@InjectQueue(WEBHOOKS_QUEUE) queue: Queue) {
+  constructor(
+    @InjectQueue(WEBHOOKS_QUEUE) queue: Queue,
+    private readonly endpoints: WebhookEndpointsService,
+  ) {
     logQueueErrors(queue, this.logger);
+  }
+
+  /** Every role, at every start: no signing secret stays in the clear once a process of this version has run. */
+  async onApplicationBootstrap(): Promise<void> {
+    const sealed = await this.endpoints.sealClearSecrets();
+    if (sealed > 0) this.logger.log({ sealed }, 'sealed the clear signing secrets of older webhook endpoints');
   }
 
   static register(role: AppRole): DynamicModule {
@@ -45,11 +53,7 @@ export class WebhooksModule {
     const runWorker = workerRoles.includes(role);
     return {
       module: WebhooksModule,
-      imports: [
-        MerchantsModule,
-        BullModule.registerQueue({ name: WEBHOOKS_QUEUE }),
-        BullBoardModule.forFeature({ name: WEBHOOKS_QUEUE, adapter: BullMQAdapter }),
-      ],
+      imports: [MerchantsModule, BullModule.registerQueue({ name: WEBHOOKS_QUEUE }), dashboardQueue(WEBHOOKS_QUEUE)],
       controllers: [
         ...(serveHttp ? [WebhookEndpointsController] : []),
         ...(runWorker ? [WebhookEventsController] : []),
