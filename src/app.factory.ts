@@ -7,6 +7,7 @@ import { ApiExceptionFilter } from './common/errors/api-exception.filter';
 import { requestBodyLimitBytes } from './common/http.limits';
 import type { AppConfigValues } from './config/config.schema';
 import { requestIdOf } from './http/request-id';
+import { refuseNonOriginForm } from './http/request-target';
 import { RequestLogController } from './logging/request-log.controller';
 import { createRootLogger } from './logging/root-logger';
 import { connectEventSubscribers } from './events/event-subscribers';
@@ -19,6 +20,7 @@ function registerRequestHooks(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('Request-Id', request.id);
   });
+  refuseNonOriginForm(fastify);
 }
 
 /** Builds the whole application for `config`; main.ts and the integration tests share it. */

@@ -1,10 +1,9 @@
-import { BullBoardModule } from '@bull-board/nestjs';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { BullModule, InjectQueue } from '@nestjs/bullmq';
 import { type DynamicModule, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
+import { dashboardQueue } from '../queueing/dashboard-queue';
 import { logQueueErrors } from '../queueing/queue-errors';
 import { MAINTENANCE_QUEUE, SWEEP_IDEMPOTENCY_KEYS_JOB, VERIFY_LEDGER_JOB } from './maintenance.constants';
 import { MaintenanceProcessor } from './maintenance.processor';
@@ -29,7 +28,7 @@ export class MaintenanceModule implements OnApplicationBootstrap {
       module: MaintenanceModule,
       imports: [
         BullModule.registerQueue({ name: MAINTENANCE_QUEUE }),
-        BullBoardModule.forFeature({ name: MAINTENANCE_QUEUE, adapter: BullMQAdapter }),
+        dashboardQueue(MAINTENANCE_QUEUE),
       ],
       providers: runWorker ? [MaintenanceProcessor] : [],
     };

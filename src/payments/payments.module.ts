@@ -1,5 +1,3 @@
-import { BullBoardModule } from '@bull-board/nestjs';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { BullModule, InjectQueue } from '@nestjs/bullmq';
 import { type DynamicModule, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
@@ -8,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
 import { MerchantsModule } from '../merchants/merchants.module';
 import { OutboxRelay } from '../outbox/outbox.relay';
+import { dashboardQueue } from '../queueing/dashboard-queue';
 import { logQueueErrors } from '../queueing/queue-errors';
 import { CardNetwork } from './card-network/card-network.port';
 import { CardNetworkSimulator } from './card-network/card-network.simulator';
@@ -50,7 +49,7 @@ export class PaymentsModule implements OnModuleInit {
       imports: [
         MerchantsModule,
         BullModule.registerQueue({ name: PAYMENTS_QUEUE }),
-        BullBoardModule.forFeature({ name: PAYMENTS_QUEUE, adapter: BullMQAdapter }),
+        dashboardQueue(PAYMENTS_QUEUE),
       ],
       controllers: serveHttp ? [PaymentsController, RefundsController] : [],
       providers: [

@@ -6,20 +6,41 @@ export const dashboardRoute = '/admin/queues';
 const dashboardUser = 'admin';
 
 /**
- * HTTP basic auth (admin / ADMIN_TOKEN) on every path of the Bull Board dashboard, its API and assets included,
- * checked before routing so that no sub-route can be reached without it.
+ * Whether a matched route pattern (Fastify's `request.routeOptions.url`) belongs to the dashboard. Bull Board
+ * registers every route it serves (page, API, static assets) in a plugin prefixed with `dashboardRoute`, so the
+ * pattern starts with it however the client spelled the URL; a request no route matched has no pattern.
+ */
+export function isDashboardRoute(routeUrl: string | undefined): boolean {
+  if (routeUrl === undefined) return false;
+  return routeUrl === dashboardRoute || routeUrl.startsWith(`${dashboardRoute}/`);
+}
+
+/** HTTP basic auth: user `admin`, password `adminToken`; both compared in constant time. */
+export function dashboardCredentialsValid(authorization: string | undefined, adminToken: string): boolean {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(authorization ?? '');
+  const decoded = match ? Buffer.from(match[1]!, 'base64').toString('utf8') : '';
+  const separator = decoded.indexOf(':');
+  const user = separator >= 0 ? decoded.slice(0, separator) : '';
+  const password = separator >= 0 ? decoded.slice(separator + 1) : '';
+  // Both comparisons always run, so the time taken does not tell which half was wrong.
+  const userValid = secretsEqual(user, dashboardUser);
+  const passwordValid = secretsEqual(password, adminToken);
+  return userValid && passwordValid;
+}
+
+/**
+ * Basic auth (admin / ADMIN_TOKEN) on every route of the Bull Board dashboard, its API and assets included.
+ *
+ * The check runs on the route the router matched, not on the URL as sent: the router percent-decodes the path
+ * and reads the path out of an absolute-form target before matching, so `/admin/%71ueues/...`,
+ * `/%61dmin/queues/...` and `http://x/admin/queues/...` all reach Bull Board while a string comparison on
+ * `request.url` sees something else. onRequest hooks run after routing and before any handler, body parsing
+ * included; a request no route matched goes to the not-found handler, which never serves the dashboard.
  */
 export function protectDashboard(fastify: FastifyInstance, adminToken: string): void {
   fastify.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
-    if (path !== dashboardRoute && !path.startsWith(`${dashboardRoute}/`)) return;
-    const header = request.headers.authorization ?? '';
-    const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
-    const decoded = match ? Buffer.from(match[1]!, 'base64').toString('utf8') : '';
-    const separator = decoded.indexOf(':');
-    const user = separator >= 0 ? decoded.slice(0, separator) : '';
-    const password = separator >= 0 ? decoded.slice(separator + 1) : '';
-    if (secretsEqual(user, dashboardUser) && secretsEqual(password, adminToken)) return;
+    if (!isDashboardRoute(request.routeOptions.url)) return;
+    if (dashboardCredentialsValid(request.headers.authorization, adminToken)) return;
     const error = apiErrors.adminTokenInvalid();
     return reply
       .status(401)

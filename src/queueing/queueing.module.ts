@@ -3,11 +3,12 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { dashboardHandlerHooks } from './dashboard-actions';
 import { dashboardRoute } from './dashboard-auth';
 
 /**
  * The BullMQ connection to the queue Redis, configured once, and the Bull Board dashboard. Feature modules call
- * `BullModule.registerQueue` and `BullBoardModule.forFeature` side by side for each queue they own.
+ * `BullModule.registerQueue` and `dashboardQueue` side by side for each queue they own.
  */
 @Global()
 @Module({
@@ -20,8 +21,13 @@ import { dashboardRoute } from './dashboard-auth';
         prefix: config.redis.queuePrefix,
       }),
     }),
-    // Authentication is a Fastify hook on the whole route (see dashboard-auth.ts), not a middleware here.
-    BullBoardModule.forRoot({ route: dashboardRoute, adapter: FastifyAdapter }),
+    // Authentication is a Fastify hook on the matched route (see dashboard-auth.ts), not a middleware here; what an
+    // authenticated operator may do is decided by dashboardHandlerHooks (read everything, retry failed jobs).
+    BullBoardModule.forRoot({
+      route: dashboardRoute,
+      adapter: FastifyAdapter,
+      boardOptions: { handlerHooks: dashboardHandlerHooks },
+    }),
   ],
   exports: [BullModule],
 })
