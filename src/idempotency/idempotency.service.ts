@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
 import { ApiError } from '../common/errors/api-error';
@@ -25,6 +26,22 @@ export interface IdempotentResponse extends ApiResponse {
 }
 
 const keyPattern = /^[\x20-\x7e]+$/;
+
+interface HeldClaim {
+  scope: string;
+  key: string;
+  /** Random per claim: only the request that made the claim may store a response for it or release it. */
+  ownerToken: string;
+}
+
+/** Thrown inside the work's transaction to roll it back when the claim turned out to be lost. */
+class ClaimLost extends Error {}
+
+const ownerTokenBytes = 16;
+
+function newOwnerToken(): string {
+  return randomBytes(ownerTokenBytes).toString('base64url');
+}
 
 interface StoredKey extends Record<string, unknown> {
   request_fingerprint: string;
@@ -80,21 +97,26 @@ export class IdempotencyService {
     }
     const key = request.key;
     const fingerprint = requestFingerprint(this.fingerprintSecret, request.method, request.path, request.body);
-    const existing = await this.claim(request.scope, key, fingerprint);
-    if (existing) return this.answerFromStored(existing, fingerprint);
+    const claim = await this.claim(request.scope, key, fingerprint);
+    if ('stored' in claim) return this.answerFromStored(claim.stored, fingerprint);
+    const held: HeldClaim = { scope: request.scope, key, ownerToken: claim.ownerToken };
 
     try {
       const response = await this.database.transaction(async (tx) => {
         const result = await work(tx);
-        await this.store(tx, request.scope, key, result);
+        // No row stored means the claim was taken over: throwing rolls the work back, so the late request
+        // creates nothing and the winner's response stands.
+        if (!(await this.store(tx, held, result))) throw new ClaimLost();
         return result;
       });
       return { ...response, replayed: false };
     } catch (error) {
+      if (error instanceof ClaimLost) return this.answerAfterLosing(held, fingerprint);
       if (error instanceof ApiError && error.status < 500) {
-        await this.store(this.database.db, request.scope, key, { status: error.status, body: error.toBody() });
+        const stored = await this.store(this.database.db, held, { status: error.status, body: error.toBody() });
+        if (!stored) return this.answerAfterLosing(held, fingerprint);
       } else {
-        await this.release(request.scope, key).catch(() => undefined);
+        await this.release(held).catch(() => undefined);
       }
       throw error;
     }
@@ -108,29 +130,51 @@ export class IdempotencyService {
     return result.rowCount ?? 0;
   }
 
-  /** Takes the key for this request, or returns the row that someone else holds. */
-  private async claim(scope: string, key: string, fingerprint: string): Promise<StoredKey | undefined> {
+  /**
+   * Takes the key for this request under a fresh owner token, or returns the row that someone else holds. A claim
+   * abandoned for `abandonedLockMs` may be taken over by the identical request; the token fences the old holder.
+   */
+  private async claim(
+    scope: string,
+    key: string,
+    fingerprint: string,
+  ): Promise<{ ownerToken: string } | { stored: StoredKey }> {
     const retentionSeconds = idempotencyLimits.keyRetentionMs / 1000;
     const abandonedSeconds = idempotencyLimits.abandonedLockMs / 1000;
+    const ownerToken = newOwnerToken();
     const claimed = await this.database.db.execute(sql`
-      INSERT INTO idempotency_keys (scope, key, request_fingerprint, locked_at, expires_at)
-      VALUES (${scope}, ${key}, ${fingerprint}, now(), now() + make_interval(secs => ${retentionSeconds}))
+      INSERT INTO idempotency_keys (scope, key, request_fingerprint, owner_token, locked_at, expires_at)
+      VALUES (${scope}, ${key}, ${fingerprint}, ${ownerToken}, now(),
+              now() + make_interval(secs => ${retentionSeconds}))
       ON CONFLICT (scope, key) DO UPDATE
-        SET request_fingerprint = EXCLUDED.request_fingerprint, locked_at = now(), created_at = now(),
-            expires_at = EXCLUDED.expires_at, response_status = NULL, response_body = NULL
+        SET request_fingerprint = EXCLUDED.request_fingerprint, owner_token = EXCLUDED.owner_token,
+            locked_at = now(), created_at = now(), expires_at = EXCLUDED.expires_at,
+            response_status = NULL, response_body = NULL, response_sealed = NULL
         WHERE idempotency_keys.expires_at < now()
            OR (idempotency_keys.response_status IS NULL
                AND idempotency_keys.request_fingerprint = EXCLUDED.request_fingerprint
                AND idempotency_keys.locked_at < now() - make_interval(secs => ${abandonedSeconds}))
       RETURNING 1`);
-    if (claimed.rows.length > 0) return undefined;
+    if (claimed.rows.length > 0) return { ownerToken };
+    const row = await this.stored(scope, key);
+    // Deleted between the two statements (released after a failure): let the client retry.
+    return { stored: row ?? { request_fingerprint: fingerprint, response_status: null, response_body: null } };
+  }
+
+  private async stored(scope: string, key: string): Promise<StoredKey | undefined> {
     const stored = await this.database.db.execute<StoredKey>(sql`
       SELECT request_fingerprint, response_status, response_body FROM idempotency_keys
       WHERE scope = ${scope} AND key = ${key}`);
-    const row = stored.rows[0];
-    // Deleted between the two statements (released after a failure): let the client retry.
-    if (!row) return { request_fingerprint: fingerprint, response_status: null, response_body: null };
-    return row;
+    return stored.rows[0];
+  }
+
+  /** This request's claim was taken over while it worked: answer as any later request with the key would be. */
+  private async answerAfterLosing(held: HeldClaim, fingerprint: string): Promise<IdempotentResponse> {
+    const row = await this.stored(held.scope, held.key);
+    return this.answerFromStored(
+      row ?? { request_fingerprint: fingerprint, response_status: null, response_body: null },
+      fingerprint,
+    );
   }
 
   /** In flight wins over a body mismatch (API.md: any request whose key is still in flight gets 409). */
@@ -156,15 +200,22 @@ export class IdempotencyService {
     return { status: row.response_status, body: row.response_body, replayed: true };
   }
 
-  private async store(executor: Tx | Database['db'], scope: string, key: string, response: ApiResponse): Promise<void> {
-    await executor.execute(sql`
+  /** Stores the response if this request still holds the claim; false when another request has taken it. */
+  private async store(executor: Tx | Database['db'], held: HeldClaim, response: ApiResponse): Promise<boolean> {
+    const result = await executor.execute(sql`
       UPDATE idempotency_keys
-      SET response_status = ${response.status}, response_body = ${JSON.stringify(response.body)}::jsonb, locked_at = NULL
-      WHERE scope = ${scope} AND key = ${key}`);
+      SET response_status = ${response.status}, response_body = ${JSON.stringify(response.body)}::jsonb,
+          locked_at = NULL
+      WHERE scope = ${held.scope} AND key = ${held.key} AND owner_token = ${held.ownerToken}
+        AND response_status IS NULL`);
+    return (result.rowCount ?? 0) === 1;
   }
 
-  private async release(scope: string, key: string): Promise<void> {
+  /** Frees the key after a failure, unless another request has taken it over meanwhile. */
+  private async release(held: HeldClaim): Promise<void> {
     await this.database.db.execute(sql`
-      DELETE FROM idempotency_keys WHERE scope = ${scope} AND key = ${key} AND response_status IS NULL`);
+      DELETE FROM idempotency_keys
+      WHERE scope = ${held.scope} AND key = ${held.key} AND owner_token = ${held.ownerToken}
+        AND response_status IS NULL`);
   }
 }
