@@ -18,11 +18,16 @@ import {
   paymentBody,
   settledPayment,
   testCards,
+  uniqueKey,
 } from './support/api';
+import { current } from './support/events-polling';
 import { fastProcessing } from './support/fast-processing';
 import { OwnRedis } from './support/own-redis';
 import { startTestApp, type TestApp, testAdminToken } from './support/test-app';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
+import { type EndpointBody, postEndpoint } from './support/webhooks-api';
+import { WebhookReceiver } from './support/webhooks-receiver';
+import { verifyWebhookSignature } from '../src/webhooks/webhook-signature';
 
 const dashboardAuth = `Basic ${Buffer.from(`admin:${testAdminToken}`).toString('base64')}`;
 
@@ -43,6 +48,48 @@ async function ledgerTransactionsOf(database: Database, paymentId: string): Prom
   return Number(result.rows[0]!.count);
 }
 
+/** Every row of every table of the app's schemas, as text, per table. */
+async function databaseDump(database: Database): Promise<{ table: string; text: string }[]> {
+  const tables = await database.db.execute<{ table_schema: string; table_name: string }>(
+    sql`SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('public', 'drizzle')`,
+  );
+  const dump: { table: string; text: string }[] = [];
+  for (const { table_schema: schema, table_name: table } of tables.rows) {
+    const rows = await database.db.execute(sql.raw(`SELECT t::text AS row FROM "${schema}"."${table}" t`));
+    dump.push({ table: `${schema}.${table}`, text: JSON.stringify(rows.rows) });
+  }
+  return dump;
+}
+
+/** Every key under `prefix` with its value, whatever its type, as text. */
+async function redisDump(url: string, prefix: string): Promise<string> {
+  const redis = new Redis(url);
+  let text = '';
+  try {
+    for (const key of await redis.keys(`${prefix}*`)) {
+      const type = await redis.type(key);
+      const value =
+        type === 'string'
+          ? await redis.get(key)
+          : type === 'hash'
+            ? await redis.hgetall(key)
+            : type === 'list'
+              ? await redis.lrange(key, 0, -1)
+              : type === 'set'
+                ? await redis.smembers(key)
+                : type === 'zset'
+                  ? await redis.zrange(key, '0', '-1')
+                  : type === 'stream'
+                    ? await redis.xrange(key, '-', '+')
+                    : null;
+      text += key + JSON.stringify(value);
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return text;
+}
+
 describe('payment processing', () => {
   let subject: TestApp;
   let database: Database;
@@ -59,13 +106,13 @@ describe('payment processing', () => {
     const merchant = await createMerchant(subject);
     const created = await createPayment(subject, merchant);
     const payment = created.json<PaymentBody>();
-    const outbox = await database.db.execute<{ id: string; token: string }>(
-      sql`SELECT id, payload->>'vaultToken' AS token FROM outbox WHERE payload->>'paymentId' = ${payment.id}`,
+    const outbox = await database.db.execute<{ id: string }>(
+      sql`SELECT id FROM outbox WHERE payload->>'paymentId' = ${payment.id}`,
     );
     const job = {
       id: outbox.rows[0]!.id,
       name: AUTHORIZE_PAYMENT_JOB,
-      data: { paymentId: payment.id, vaultToken: outbox.rows[0]!.token },
+      data: { paymentId: payment.id, merchantId: merchant.id },
       attemptsMade: 0,
       opts: { attempts: 5 },
     } as unknown as Job<AuthorizePaymentJobData>;
@@ -182,42 +229,10 @@ describe('payment processing', () => {
     }
     for (const id of ids) await settledPayment(subject, merchant, id);
 
-    const tables = await database.db.execute<{ table_schema: string; table_name: string }>(
-      sql`SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('public', 'drizzle')`,
-    );
-    let databaseText = '';
-    for (const { table_schema: schema, table_name: table } of tables.rows) {
-      const rows = await database.db.execute(sql.raw(`SELECT t::text AS row FROM "${schema}"."${table}" t`));
-      databaseText += JSON.stringify(rows.rows);
-    }
+    const databaseText = (await databaseDump(database)).map(({ text }) => text).join('\n');
     expect(databaseText.length).toBeGreaterThan(1000);
-
-    const redis = new Redis(subject.config.redis.url);
-    let redisText = '';
-    try {
-      const keys = await redis.keys(`${subject.config.redis.queuePrefix}:*`);
-      expect(keys.length).toBeGreaterThan(0);
-      for (const key of keys) {
-        const type = await redis.type(key);
-        const value =
-          type === 'string'
-            ? await redis.get(key)
-            : type === 'hash'
-              ? await redis.hgetall(key)
-              : type === 'list'
-                ? await redis.lrange(key, 0, -1)
-                : type === 'set'
-                  ? await redis.smembers(key)
-                  : type === 'zset'
-                    ? await redis.zrange(key, '0', '-1')
-                    : type === 'stream'
-                      ? await redis.xrange(key, '-', '+')
-                      : null;
-        redisText += key + JSON.stringify(value);
-      }
-    } finally {
-      redis.disconnect();
-    }
+    const redisText = await redisDump(subject.config.redis.url, `${subject.config.redis.queuePrefix}:`);
+    expect(redisText.length).toBeGreaterThan(0);
     const logText = subject.logs.text();
     expect(logText.length).toBeGreaterThan(1000);
     for (const number of numbers) {
@@ -227,6 +242,65 @@ describe('payment processing', () => {
     }
     // A CVC could only leak under its field name (three digits alone also occur in hashes and timestamps).
     for (const text of [databaseText, redisText, logText]) expect(text).not.toMatch(/\bcvc\b/i);
+  });
+
+  it('never stores, queues or logs an API key or a webhook signing secret in the clear', async () => {
+    const receiver = await WebhookReceiver.start();
+    try {
+      const created = await subject.inject({
+        method: 'POST',
+        url: '/v1/admin/merchants',
+        headers: { 'x-admin-token': testAdminToken, 'idempotency-key': uniqueKey('merchant') },
+        payload: { name: 'Secret keeper' },
+      });
+      expect(created.statusCode).toBe(201);
+      const body = created.json<{ id: string; api_key: string }>();
+      expect(body.api_key).toMatch(/^sk_test_/);
+      const merchant = { id: body.id, apiKey: body.api_key, headers: { authorization: `Bearer ${body.api_key}` } };
+      const endpointResponse = await postEndpoint(
+        subject,
+        merchant,
+        { url: receiver.url(), enabled_events: ['payment.succeeded'] },
+        { 'idempotency-key': uniqueKey('endpoint') },
+      );
+      expect(endpointResponse.statusCode).toBe(201);
+      const endpoint = endpointResponse.json<EndpointBody & { secret: string }>();
+      expect(endpoint.secret).toMatch(/^whsec_/);
+      const payment = await createPayment(subject, merchant);
+      await settledPayment(subject, merchant, payment.json<PaymentBody>().id);
+      const [delivery] = await eventually(
+        current(() => receiver.deliveries),
+        (deliveries) => deliveries.length === 1,
+        { what: 'the webhook delivery' },
+      );
+      expect(
+        verifyWebhookSignature({
+          header: delivery!.headers['payments-signature'] as string,
+          rawBody: delivery!.rawBody,
+          secret: endpoint.secret,
+        }),
+      ).toBe(true);
+
+      const secrets = [body.api_key, endpoint.secret];
+      const redisText = await redisDump(subject.config.redis.url, subject.config.redis.queuePrefix);
+      expect(redisText.length).toBeGreaterThan(0);
+      const logText = subject.logs.text();
+      for (const secret of secrets) {
+        expect(redisText).not.toContain(secret);
+        expect(logText).not.toContain(secret);
+      }
+      // Nor anything that looks like one, such as a secret of an earlier test of this file.
+      const secretPattern = /sk_test_[A-Za-z0-9]|whsec_[A-Za-z0-9]/;
+      for (const text of [redisText, logText]) expect(text).not.toMatch(secretPattern);
+      const leakingTables = (await databaseDump(database))
+        .filter(({ text }) => secrets.some((secret) => text.includes(secret)) || secretPattern.test(text))
+        .map(({ table }) => table);
+      // Last, so that the other stores are checked first. Passes once idempotent responses are stored sealed:
+      // until then public.idempotency_keys holds both creation responses in the clear.
+      expect(leakingTables).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
   });
 });
 
