@@ -14,12 +14,12 @@ import { CardVault } from './card/card-vault.service';
 import {
   AUTHORIZE_PAYMENT_JOB,
   AUTHORIZE_PAYMENT_TOPIC,
-  type AuthorizePaymentJobData,
   EXPIRE_AUTHORIZATION_JOB,
   EXPIRE_AUTHORIZATION_TOPIC,
-  type ExpireAuthorizationJobData,
   PAYMENTS_QUEUE,
+  type PaymentJobData,
 } from './payments.constants';
+import { expiryDelayMs, paymentJobData } from './payment-jobs';
 import { PaymentsController } from './payments.controller';
 import { paymentLimits } from './payments.limits';
 import { PaymentsProcessor } from './payments.processor';
@@ -33,7 +33,7 @@ export class PaymentsModule implements OnModuleInit {
   private readonly logger = new Logger(PaymentsModule.name);
 
   constructor(
-    @InjectQueue(PAYMENTS_QUEUE) private readonly queue: Queue<AuthorizePaymentJobData | ExpireAuthorizationJobData>,
+    @InjectQueue(PAYMENTS_QUEUE) private readonly queue: Queue<PaymentJobData>,
     private readonly relay: OutboxRelay,
     private readonly config: AppConfig,
   ) {
@@ -46,11 +46,7 @@ export class PaymentsModule implements OnModuleInit {
     const runWorker = role === 'all' || role === 'worker';
     return {
       module: PaymentsModule,
-      imports: [
-        MerchantsModule,
-        BullModule.registerQueue({ name: PAYMENTS_QUEUE }),
-        dashboardQueue(PAYMENTS_QUEUE),
-      ],
+      imports: [MerchantsModule, BullModule.registerQueue({ name: PAYMENTS_QUEUE }), dashboardQueue(PAYMENTS_QUEUE)],
       controllers: serveHttp ? [PaymentsController, RefundsController] : [],
       providers: [
         PaymentsService,
@@ -65,10 +61,13 @@ export class PaymentsModule implements OnModuleInit {
     };
   }
 
-  /** Outbox rows of the authorize topic become BullMQ jobs; jobId = outbox id, so a re-send is a no-op. */
+  /**
+   * Outbox rows become BullMQ jobs that carry ids only; jobId = outbox id, so a re-send is a no-op. The processor
+   * reads everything else from the payment row.
+   */
   onModuleInit(): void {
     this.relay.register(AUTHORIZE_PAYMENT_TOPIC, async (message) => {
-      await this.queue.add(AUTHORIZE_PAYMENT_JOB, message.payload as unknown as AuthorizePaymentJobData, {
+      await this.queue.add(AUTHORIZE_PAYMENT_JOB, paymentJobData(message.payload), {
         jobId: message.id,
         attempts: this.config.payments.attemptsMax,
         backoff: { type: 'exponential', delay: this.config.payments.backoffDelayMs },
@@ -76,12 +75,12 @@ export class PaymentsModule implements OnModuleInit {
         removeOnFail: { count: this.config.deadLetterRetentionCount },
       });
     });
-    // The expiry is a delayed job computed from the stored deadline, so a late relay still cancels on time.
+    // The expiry is a delayed job computed from the stored deadline, so a late relay still cancels on time; the
+    // deadline stays in the outbox row, and the job checks the payment's own authorization_expires_at when it runs.
     this.relay.register(EXPIRE_AUTHORIZATION_TOPIC, async (message) => {
-      const data = message.payload as unknown as ExpireAuthorizationJobData;
-      await this.queue.add(EXPIRE_AUTHORIZATION_JOB, data, {
+      await this.queue.add(EXPIRE_AUTHORIZATION_JOB, paymentJobData(message.payload), {
         jobId: message.id,
-        delay: Math.max(0, Date.parse(data.expiresAt) - Date.now()),
+        delay: expiryDelayMs(message.payload.expiresAt, Date.now()),
         attempts: this.config.payments.attemptsMax,
         backoff: { type: 'exponential', delay: this.config.payments.backoffDelayMs },
         removeOnComplete: { count: paymentLimits.completedJobsKept },

@@ -1,27 +1,27 @@
 import { OnWorkerEvent, Processor } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { GracefulWorkerHost } from '../queueing/graceful-worker-host';
 import { AppConfig } from '../config/app-config';
 import { CardNetwork } from './card-network/card-network.port';
-import { CardVault } from './card/card-vault.service';
-import {
-  AUTHORIZE_PAYMENT_JOB,
-  type AuthorizePaymentJobData,
-  EXPIRE_AUTHORIZATION_JOB,
-  type ExpireAuthorizationJobData,
-  PAYMENTS_QUEUE,
-} from './payments.constants';
+import { parsePaymentJob, type PaymentJobTarget } from './payment-jobs';
+import { AUTHORIZE_PAYMENT_JOB, PAYMENTS_QUEUE } from './payments.constants';
 import { PaymentsService } from './payments.service';
 
-/** Authorizes payments against the card network; transient network errors are retried by BullMQ with backoff. */
+// Outcomes that only a replayed job explains innocently are worth a warning: they are what a forged job gets.
+const suspiciousOutcomes: ReadonlySet<string> = new Set(['unknown_payment', 'wrong_merchant', 'card_mismatch']);
+
+/**
+ * Authorizes payments against the card network and expires authorizations nobody captured; transient network
+ * errors are retried by BullMQ with backoff. Job data is untrusted: it names a payment, and everything else is
+ * read from PostgreSQL. A job that must not act completes with its reason as the outcome, so it is not retried.
+ */
 @Processor(PAYMENTS_QUEUE)
 export class PaymentsProcessor extends GracefulWorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(PaymentsProcessor.name);
 
   constructor(
     private readonly payments: PaymentsService,
-    private readonly vault: CardVault,
     private readonly network: CardNetwork,
     private readonly config: AppConfig,
   ) {
@@ -32,24 +32,29 @@ export class PaymentsProcessor extends GracefulWorkerHost implements OnApplicati
     this.worker.concurrency = this.config.payments.workerConcurrency;
   }
 
-  async process(job: Job<AuthorizePaymentJobData | ExpireAuthorizationJobData>): Promise<{ outcome: string }> {
-    switch (job.name) {
-      case AUTHORIZE_PAYMENT_JOB:
-        return this.authorize(job as Job<AuthorizePaymentJobData>);
-      case EXPIRE_AUTHORIZATION_JOB: {
-        const canceled = await this.payments.expireAuthorization(job.data.paymentId);
-        return { outcome: canceled ? 'canceled' : 'already_final' };
-      }
-      default:
-        throw new Error(`unknown job ${job.name} on ${PAYMENTS_QUEUE}`);
+  async process(job: Job<unknown>, token?: string): Promise<{ outcome: string }> {
+    const parsed = parsePaymentJob(job.name, job.data);
+    if (!parsed.valid) {
+      this.logger.warn({ jobId: job.id, jobName: job.name, reason: parsed.reason }, 'payments job rejected');
+      return { outcome: 'rejected' };
     }
+    const result =
+      job.name === AUTHORIZE_PAYMENT_JOB
+        ? await this.authorize(job, parsed.target)
+        : await this.expire(job, parsed.target, token);
+    if (suspiciousOutcomes.has(result.outcome)) {
+      this.logger.warn(
+        { jobId: job.id, jobName: job.name, paymentId: parsed.target.paymentId, outcome: result.outcome },
+        'payments job changed nothing',
+      );
+    }
+    return result;
   }
 
-  private async authorize(job: Job<AuthorizePaymentJobData>): Promise<{ outcome: string }> {
-    const payment = await this.payments.pendingAuthorization(job.data.paymentId);
-    if (!payment) return { outcome: 'already_final' };
-    const card = await this.vault.read(job.data.vaultToken);
-    if (!card) return { outcome: 'card_erased' };
+  private async authorize(job: Job<unknown>, target: PaymentJobTarget): Promise<{ outcome: string }> {
+    const pending = await this.payments.pendingAuthorization(target);
+    if (pending.outcome !== 'ready') return { outcome: pending.outcome };
+    const { payment, card } = pending;
     const attempt = job.attemptsMade + 1;
     let result;
     try {
@@ -75,11 +80,31 @@ export class PaymentsProcessor extends GracefulWorkerHost implements OnApplicati
     return { outcome: completed?.status ?? 'already_final' };
   }
 
+  /**
+   * An expiry job that runs before the stored expiry (a forged job, or a clock that disagrees with the
+   * database's) moves itself to that time instead of completing: completing would leave the hold in place for
+   * good when the early job is the real one.
+   */
+  private async expire(job: Job<unknown>, target: PaymentJobTarget, token?: string): Promise<{ outcome: string }> {
+    const expiry = await this.payments.expireAuthorization(target);
+    if (expiry.outcome !== 'not_due') return { outcome: expiry.outcome };
+    this.logger.log({ jobId: job.id, paymentId: target.paymentId, dueInMs: expiry.dueInMs }, 'expiry job not due');
+    if (token === undefined) return { outcome: 'not_due' };
+    await job.moveToDelayed(Date.now() + expiry.dueInMs, token);
+    throw new DelayedError();
+  }
+
   @OnWorkerEvent('failed')
-  onFailed(job: Job<{ paymentId: string }> | undefined, error: Error): void {
+  onFailed(job: Job<unknown> | undefined, error: Error): void {
+    const paymentId = (job?.data as { paymentId?: unknown } | undefined)?.paymentId;
     this.logger.warn(
-      { jobId: job?.id, paymentId: job?.data.paymentId, attemptsMade: job?.attemptsMade, reason: error.message },
-      'authorization attempt failed',
+      {
+        jobId: job?.id,
+        paymentId: typeof paymentId === 'string' ? paymentId : undefined,
+        attemptsMade: job?.attemptsMade,
+        reason: error.message,
+      },
+      'payments job attempt failed',
     );
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { ApiError, apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
 import { type ListObject, pageOf } from '../common/pagination';
@@ -19,16 +19,17 @@ import { OutboxService } from '../outbox/outbox.service';
 import { PaymentCache } from './payment-cache';
 import type { AuthorizationResult } from './card-network/card-network.port';
 import { cardBrand } from './card/card-brand';
-import { cardFingerprint } from './card/card-vault.crypto';
+import { type CardSecret, cardFingerprint } from './card/card-vault.crypto';
 import { CardVault } from './card/card-vault.service';
 import { type PaymentObject, type PaymentRow, presentPayment } from './payment.presenter';
 import type { CreatePaymentInput, ListPaymentsQuery } from './payment.schemas';
 import { canTransition, type PaymentStatus, statusAfterAuthorization } from './payment-status';
+import { cardMatchesPayment, checkJobTarget, type PaymentJobCheck, type PaymentJobTarget } from './payment-jobs';
 import {
   AUTHORIZE_PAYMENT_TOPIC,
   type AuthorizePaymentJobData,
   EXPIRE_AUTHORIZATION_TOPIC,
-  type ExpireAuthorizationJobData,
+  type ExpireAuthorizationOutboxPayload,
 } from './payments.constants';
 import { amountFromSql } from '../common/money/money';
 
@@ -43,6 +44,15 @@ function stateInvalid(payment: PaymentRow, action: string): ApiError {
 
 export type AuthorizationOutcome =
   AuthorizationResult | { approved: false; declineCode: 'processing_error'; message: string };
+
+/** Why an authorization job must change nothing, or the payment and its card to authorize. */
+export type PendingAuthorization =
+  | { outcome: Exclude<PaymentJobCheck, 'ok'> | 'card_erased' | 'card_mismatch' }
+  | { outcome: 'ready'; payment: PaymentObject; card: CardSecret };
+
+/** What an expiry job did; `not_due` says how long until the stored expiry, by the database clock. */
+export type ExpiryOutcome =
+  { outcome: Exclude<PaymentJobCheck, 'ok'> | 'canceled' } | { outcome: 'not_due'; dueInMs: number };
 
 @Injectable()
 export class PaymentsService {
@@ -73,7 +83,7 @@ export class PaymentsService {
         cardLast4: card.number.slice(-4),
         cardExpMonth: card.exp_month,
         cardExpYear: card.exp_year,
-        cardFingerprint: cardFingerprint(card.number, this.config.fingerprintKey),
+        cardFingerprint: this.fingerprintOf(card.number),
         vaultToken,
         description: input.description ?? null,
         metadata: input.metadata ?? {},
@@ -81,7 +91,7 @@ export class PaymentsService {
       .returning();
     const payment = presentPayment(row!);
     await this.events.record(tx, merchantId, 'payment.processing', payment);
-    const job: AuthorizePaymentJobData = { paymentId: payment.id, vaultToken };
+    const job: AuthorizePaymentJobData = { paymentId: payment.id, merchantId };
     await this.outbox.add(tx, AUTHORIZE_PAYMENT_TOPIC, { ...job });
     return payment;
   }
@@ -124,10 +134,21 @@ export class PaymentsService {
     return pageOf(rows, query.limit, presentPayment);
   }
 
-  /** The payment a job is about, or null when it no longer needs authorizing (a replayed or stale job). */
-  async pendingAuthorization(paymentId: string): Promise<PaymentObject | null> {
-    const [row] = await this.database.db.select().from(payments).where(eq(payments.id, paymentId)).limit(1);
-    return row && row.status === 'processing' ? presentPayment(row) : null;
+  /**
+   * The payment an authorization job names and the card to charge, read by the vault token on the payment row:
+   * nothing the job says besides the ids is used. A replayed, stale or forged job gets the reason it changes nothing.
+   */
+  async pendingAuthorization(target: PaymentJobTarget): Promise<PendingAuthorization> {
+    const [row] = await this.database.db.select().from(payments).where(eq(payments.id, target.paymentId)).limit(1);
+    const check = checkJobTarget(row, target, 'processing');
+    if (!row || check !== 'ok') return { outcome: check === 'ok' ? 'unknown_payment' : check };
+    if (!row.vaultToken) return { outcome: 'card_erased' };
+    const card = await this.vault.read(row.vaultToken);
+    if (!card) return { outcome: 'card_erased' };
+    if (!cardMatchesPayment(card.number, row, (number) => this.fingerprintOf(number))) {
+      return { outcome: 'card_mismatch' };
+    }
+    return { outcome: 'ready', payment: presentPayment(row), card };
   }
 
   /**
@@ -154,6 +175,9 @@ export class PaymentsService {
           failureCode: outcome.approved ? null : outcome.declineCode,
           failureMessage: outcome.approved ? null : outcome.message,
           vaultToken: status === 'requires_capture' ? current.vaultToken : null,
+          // By the database clock, as the expiry job's check is (`authorizationDueAt`).
+          authorizationExpiresAt:
+            status === 'requires_capture' ? sql`now() + ${this.authorizationExpiryInterval()}` : null,
           updatedAt: new Date(),
         })
         .where(and(eq(payments.id, paymentId), eq(payments.status, 'processing')))
@@ -182,9 +206,10 @@ export class PaymentsService {
       }
       await this.events.record(tx, row.merchantId, `payment.${status}` as const, payment);
       if (status === 'requires_capture') {
-        const expiry: ExpireAuthorizationJobData = {
+        const expiry: ExpireAuthorizationOutboxPayload = {
           paymentId,
-          expiresAt: new Date(row.updatedAt.getTime() + this.config.authorizationExpiryMs).toISOString(),
+          merchantId: row.merchantId,
+          expiresAt: row.authorizationExpiresAt!.toISOString(),
         };
         await this.outbox.add(tx, EXPIRE_AUTHORIZATION_TOPIC, { ...expiry });
       }
@@ -215,6 +240,7 @@ export class PaymentsService {
       );
     }
     const row = await this.finish(tx, current, 'succeeded', { amountCaptured: BigInt(captured) });
+    if (!row) throw stateInvalid(current, 'captured');
     const payment = presentPayment(row);
     await this.ledger.record(tx, {
       kind: 'payment_capture',
@@ -236,24 +262,42 @@ export class PaymentsService {
   async cancel(tx: Tx, merchantId: string, paymentId: string): Promise<PaymentObject> {
     const current = await this.lockOwned(tx, merchantId, paymentId);
     if (current.status !== 'requires_capture') throw stateInvalid(current, 'canceled');
-    return this.release(tx, current);
+    const payment = await this.release(tx, current);
+    if (!payment) throw stateInvalid(current, 'canceled');
+    return payment;
   }
 
-  /** The scheduled end of an authorization nobody captured; a no-op when it was captured or canceled meanwhile. */
-  async expireAuthorization(paymentId: string): Promise<PaymentObject | null> {
+  /**
+   * The scheduled end of an authorization nobody captured. Only the named merchant's payment, still awaiting
+   * capture and past its stored expiry, is canceled; anything else (captured or canceled meanwhile, another
+   * merchant's, unknown, or a job that runs early) changes nothing.
+   */
+  async expireAuthorization(target: PaymentJobTarget): Promise<ExpiryOutcome> {
+    const dueAt = this.authorizationDueAt();
     const expired = await this.database.transaction(async (tx) => {
-      const [current] = await tx.select().from(payments).where(eq(payments.id, paymentId)).for('update').limit(1);
-      if (!current || current.status !== 'requires_capture') return null;
-      return { merchantId: current.merchantId, payment: await this.release(tx, current) };
+      const [locked] = await tx
+        .select({ row: payments, dueInMs: sql<string>`ceil(extract(epoch from (${dueAt} - now())) * 1000)` })
+        .from(payments)
+        .where(eq(payments.id, target.paymentId))
+        .for('update')
+        .limit(1);
+      const check = checkJobTarget(locked?.row, target, 'requires_capture');
+      if (!locked || check !== 'ok') return { outcome: check === 'ok' ? 'unknown_payment' : check } as const;
+      const payment = await this.release(tx, locked.row, lte(dueAt, sql`now()`));
+      // At least 1 ms, so that a job a rounding away from due does not spin through the queue.
+      if (!payment) return { outcome: 'not_due', dueInMs: Math.max(1, Number(locked.dueInMs)) } as const;
+      return { outcome: 'canceled', merchantId: locked.row.merchantId } as const;
     });
-    if (!expired) return null;
-    await this.cache.paymentChanged(expired.merchantId, paymentId);
-    return expired.payment;
+    if (expired.outcome !== 'canceled') return expired;
+    await this.cache.paymentChanged(expired.merchantId, target.paymentId);
+    return { outcome: 'canceled' };
   }
 
-  private async release(tx: Tx, current: PaymentRow): Promise<PaymentObject> {
+  /** Cancels a locked authorization and releases its hold; null when `guard` (or the status) held it back. */
+  private async release(tx: Tx, current: PaymentRow, guard?: SQL): Promise<PaymentObject | null> {
     const capturable = amountFromSql(current.amountCapturable);
-    const row = await this.finish(tx, current, 'canceled', {});
+    const row = await this.finish(tx, current, 'canceled', {}, guard);
+    if (!row) return null;
     const payment = presentPayment(row);
     await this.ledger.record(tx, {
       kind: 'authorization_release',
@@ -269,23 +313,53 @@ export class PaymentsService {
     return payment;
   }
 
-  /** Moves a locked payment out of requires_capture and erases its card, which is no longer needed. */
+  /**
+   * Moves a locked payment out of requires_capture and erases its card, which is no longer needed. The update is
+   * guarded by the status (and `guard`), so it returns null rather than move a payment it should not.
+   */
   private async finish(
     tx: Tx,
     current: PaymentRow,
     status: PaymentStatus,
     changes: Partial<typeof payments.$inferInsert>,
-  ): Promise<PaymentRow> {
+    guard?: SQL,
+  ): Promise<PaymentRow | null> {
     if (!canTransition(current.captureMethod as 'manual', current.status as PaymentStatus, status)) {
       throw stateInvalid(current, status === 'succeeded' ? 'captured' : 'canceled');
     }
     const [row] = await tx
       .update(payments)
-      .set({ ...changes, status, amountCapturable: 0n, vaultToken: null, updatedAt: new Date() })
-      .where(eq(payments.id, current.id))
+      .set({
+        ...changes,
+        status,
+        amountCapturable: 0n,
+        vaultToken: null,
+        authorizationExpiresAt: null,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(payments.id, current.id), eq(payments.status, 'requires_capture'), guard))
       .returning();
+    if (!row) return null;
     if (current.vaultToken) await this.vault.erase(tx, current.vaultToken);
-    return row!;
+    return row;
+  }
+
+  /** One keyed hash for the stored card summary and for checking a vault entry against it. */
+  private fingerprintOf(cardNumber: string): string {
+    return cardFingerprint(cardNumber, this.config.fingerprintKey);
+  }
+
+  private authorizationExpiryInterval(): SQL {
+    return sql`(${this.config.authorizationExpiryMs}::double precision * interval '1 millisecond')`;
+  }
+
+  /**
+   * When an authorization may be expired, by the database clock. A row that entered requires_capture under a
+   * release that did not store the expiry (migration 0005 filled in the rows that existed then) falls back to
+   * the time it was authorized plus the configured window, as that release's delayed job would have.
+   */
+  private authorizationDueAt(): SQL {
+    return sql`coalesce(${payments.authorizationExpiresAt}, ${payments.updatedAt} + ${this.authorizationExpiryInterval()})`;
   }
 
   /** The merchant's payment, row-locked for the rest of the transaction; another merchant's is a 404. */
