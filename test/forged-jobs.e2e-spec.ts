@@ -158,6 +158,24 @@ describe('forged payments jobs', () => {
     expect(done.returnvalue).toEqual({ outcome: 'failed' });
   });
 
+  it('charges no card but the payment’s own, even when its row is made to point at another vault entry', async () => {
+    const holder = await authorized(merchant, testCards.visa);
+    const holderEntry = await vaultEntryOf(holder.id);
+    const victimId = await processingWithoutItsJob(merchant, testCards.declined);
+    // Someone with write access to PostgreSQL swaps the token; the job itself is genuine.
+    await database.db.execute(sql`UPDATE payments SET vault_token = ${holderEntry!.token} WHERE id = ${victimId}`);
+    const before = await moneyOf(subject, merchant);
+
+    const job = await forge(queue, AUTHORIZE_PAYMENT_JOB, { paymentId: victimId, merchantId: merchant.id });
+    const done = await finished(queue, job.id!);
+
+    expect(await getPayment(subject, merchant, victimId)).toMatchObject({ status: 'processing', amount_captured: 0 });
+    expect(await moneyOf(subject, merchant)).toEqual(before);
+    expect(await vaultEntryOf(holder.id)).toEqual(holderEntry);
+    expect(await done.getState()).toBe('completed');
+    expect(done.returnvalue).toEqual({ outcome: 'card_mismatch' });
+  });
+
   it('does not cancel an authorization before its stored expiry, whatever the job says', async () => {
     const payment = await authorized(merchant);
     const before = await moneyOf(subject, merchant);
