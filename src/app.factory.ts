@@ -3,6 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions, eventSubscriptions } from './app.module';
+import { fastifyTrustProxy } from './auth/trusted-proxies';
 import { ApiExceptionFilter } from './common/errors/api-exception.filter';
 import { requestBodyLimitBytes } from './common/http.limits';
 import type { AppConfigValues } from './config/config.schema';
@@ -36,6 +37,9 @@ export async function createApp(
     genReqId: requestIdOf,
     requestIdHeader: false,
     forceCloseConnections: 'idle',
+    // request.ip (the address failed authentications are counted against) is the socket's unless TRUST_PROXY names
+    // the proxies allowed to say otherwise in X-Forwarded-For.
+    trustProxy: fastifyTrustProxy(config.trustProxy),
   });
   registerRequestHooks(adapter.getInstance());
   protectDashboard(adapter.getInstance(), config.adminToken);

@@ -1,35 +1,51 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import { apiErrors } from '../common/errors/api-error';
-import { MerchantsService } from '../merchants/merchants.service';
+import { type ApiError, apiErrors } from '../common/errors/api-error';
+import { ApiKeysService } from '../merchants/api-keys.service';
+import { AuthFailureLimiter } from '../rate-limit/auth-failure-limiter.service';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
+import { apiKeyShapeOf } from './api-key-format';
 import type { AuthenticatedRequest } from './authenticated-request';
 
 const bearerPattern = /^Bearer\s+(\S+)$/i;
 
-/** Resolves the merchant of `Authorization: Bearer sk_test_…` for every merchant call. */
+/**
+ * Resolves the merchant of `Authorization: Bearer sk_test_…` for every merchant call. An address over its limit of
+ * failed authentications is refused (429) before its key is checked; each failure counts toward that limit.
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
-    private readonly merchants: MerchantsService,
+    private readonly apiKeys: ApiKeysService,
     private readonly rateLimiter: RateLimiter,
+    private readonly authFailures: AuthFailureLimiter,
   ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (this.authFailures.enabled) this.authFailures.refuseIfKnownOver(request.ip);
     const header = request.headers.authorization;
-    if (!header) throw apiErrors.apiKeyMissing();
+    if (!header) return this.refuse(request, apiErrors.apiKeyMissing());
     const key = bearerPattern.exec(header)?.[1];
-    if (!key) throw apiErrors.apiKeyInvalid();
+    if (!key) return this.refuse(request, apiErrors.apiKeyInvalid());
     // Nearly every request: a key this process holds, answered at once (without a promise when not limiting).
-    const atHand = this.merchants.merchantIdForApiKeyAtHand(key);
+    const atHand = this.apiKeys.merchantIdForApiKeyAtHand(key);
     if (atHand !== undefined) return this.admit(request, atHand);
+    // A mistyped or made-up key fails its checksum: refused from its text, without touching Redis or PostgreSQL.
+    if (apiKeyShapeOf(key) === 'malformed') return this.refuse(request, apiErrors.apiKeyInvalid());
     return this.lookUp(request, key);
   }
 
   private async lookUp(request: AuthenticatedRequest, key: string): Promise<boolean> {
-    const merchantId = await this.merchants.merchantIdForApiKey(key);
-    if (!merchantId) throw apiErrors.apiKeyInvalid();
+    if (this.authFailures.enabled) await this.authFailures.refuseIfOver(request.ip);
+    const merchantId = await this.apiKeys.merchantIdForApiKey(key);
+    if (!merchantId) return this.refuse(request, apiErrors.apiKeyInvalid());
     return this.admit(request, merchantId);
+  }
+
+  /** Counts the failure against the client's address, then throws `error` (or the 429 when over the limit). */
+  private async refuse(request: AuthenticatedRequest, error: ApiError): Promise<never> {
+    if (this.authFailures.enabled) await this.authFailures.countFailure(request.ip);
+    throw error;
   }
 
   /** The merchant's request, counted against its rate limit (429 over it). */

@@ -32,12 +32,21 @@ export function createCacheRedisClient(url: string, name: string) {
 export type CacheRedisClient = ReturnType<typeof createCacheRedisClient>;
 
 // Advances the generation of an object and deletes its entries, in one command: a load that read the generation
-// before this cannot store what it loaded afterwards. KEYS[1] generation, KEYS[2..] entries; ARGV[1] generation TTL.
+// before this cannot store what it loaded afterwards. KEYS[1] generation, KEYS[2..] entries; ARGV[1] generation TTL;
+// ARGV[2] and ARGV[3], when given, a channel and a message published in the same command, so that every process
+// hears of an invalidation that happened, and of none that did not.
 const invalidateScript = `
 redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 for i = 2, #KEYS do redis.call('UNLINK', KEYS[i]) end
+if ARGV[2] then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
 return 1`;
+
+/** A message published with an invalidation, on a channel of the store's (see CacheRedisStore.channel). */
+export interface Announcement {
+  channel: string;
+  message: string;
+}
 
 // Stores an entry only while its object's generation is the one read before loading (no invalidation since).
 // KEYS[1] entry, KEYS[2] generation; ARGV[1] generation read ('' for none), ARGV[2] entry, ARGV[3] TTL in ms.
@@ -95,13 +104,36 @@ export class CacheRedisStore extends KeyvRedis<string> {
     return stored === 1;
   }
 
-  /** Deletes `keys` (an object's entries) and advances the object's generation, which lives `generationTtlMs`. */
-  async invalidate(generationKey: string, keys: readonly string[], generationTtlMs: number): Promise<void> {
+  /**
+   * Deletes `keys` (an object's entries) and advances the object's generation, which lives `generationTtlMs`;
+   * publishes `announcement` in the same command, when given.
+   */
+  async invalidate(
+    generationKey: string,
+    keys: readonly string[],
+    generationTtlMs: number,
+    announcement?: Announcement,
+  ): Promise<void> {
     const client = await this.getClient();
     await client.eval(invalidateScript, {
       keys: [this.redisKey(generationKey), ...keys.map((key) => this.redisKey(key))],
-      arguments: [String(generationTtlMs)],
+      arguments: [String(generationTtlMs), ...(announcement ? [announcement.channel, announcement.message] : [])],
     });
+  }
+
+  /** The pub/sub channel `name` of this store: under its namespace, so deployments sharing a server never mix. */
+  channel(name: string): string {
+    return this.redisKey(name);
+  }
+
+  /** Whether the store's connection is up now. */
+  get isReady(): boolean {
+    return this.redis.isReady;
+  }
+
+  /** A new connection to the same server with the same options, named `name` (a subscriber needs its own). */
+  duplicateClient(name: string): CacheRedisClient {
+    return this.redis.duplicate({ name });
   }
 
   /** Destroys rather than closes: close() waits for replies that a hung Redis never sends, and losing an in-flight

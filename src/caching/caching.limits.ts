@@ -51,10 +51,11 @@ export const cacheReconnectDelayMaxMs = 2_000;
  * server costs a bounded amount of memory (every caller has already given up on them after the command timeout). */
 export const cacheCommandQueueMax = 1_000;
 
-/** In-process layer in front of Redis for API keys, looked up on every authenticated request. A revocation
- * clears this process at once but other processes only when their copy expires: this is the revocation delay
- * elsewhere, kept to seconds. */
-export const apiKeyLocalTtlMs = 5_000;
+/** In-process layer in front of Redis for API keys, looked up on every authenticated request. A revocation clears
+ * the revoking process at once and every other one when its message arrives; this bounds the delay for a process
+ * that missed the message (API.md: a revoked key is refused by every instance within one second). Longer would save
+ * little: a key still costs one Redis read per process per second. */
+export const apiKeyLocalTtlMs = 1_000;
 
 /** Entries of the in-process API-key layer: about one per active key; the least recently used go first, so memory
  * stays bounded whatever clients send. */

@@ -1,12 +1,14 @@
 import { Stream } from 'node:stream';
-import { Injectable, Logger, StreamableFile } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, StreamableFile } from '@nestjs/common';
 import { Cache } from '@nestjs/cache-manager';
 import { LRUCache } from 'lru-cache';
+import { Counter } from 'prom-client';
 import { ApiError, type ApiErrorType } from '../common/errors/api-error';
 import { errorMessage } from '../common/errors/error-message';
 import { CacheCounters, type CacheCountsSnapshot } from './cache-counters';
-import { CacheRedisStore } from './cache-store';
-import { type CacheFamily, cacheKey, type CacheView, generationKeyOf, viewKey } from './cache-key';
+import { type Announcement, CacheRedisStore } from './cache-store';
+import { type CacheFamily, cacheKey, type CacheView, generationKeyOf, isKeySegment, viewKey } from './cache-key';
+import { CacheSubscription } from './cache-subscription';
 import { entryTtlMs } from './cache-ttl';
 import {
   apiKeyLocalEntriesMax,
@@ -56,6 +58,9 @@ type CacheStore = Cache['stores'][number];
 /** The merchant id under which API keys are cached: a key is looked up before its merchant is known. */
 export const apiKeyMerchantId = '-';
 
+/** The channel (under the cache namespace) on which a revocation names the hash of the revoked key. */
+const apiKeyRevokedChannel = 'api-key-revoked';
+
 function isStoredEntry(value: unknown): value is StoredEntry {
   if (typeof value !== 'object' || value === null) return false;
   const found = (value as { found?: unknown }).found;
@@ -91,9 +96,13 @@ interface ReadKeys {
  * in Redis (atomically with deleting its entries), a miss reads the generation before loading, and what was loaded
  * is stored only if the generation has not moved since. So a load that read PostgreSQL before another process
  * committed a change and invalidated cannot put the old row back after that invalidation.
+ *
+ * API keys are also kept in each process, for at most `apiKeyLocalTtlMs`. A revocation is published on the cache
+ * Redis with its invalidation, and every process drops its copy when the message arrives; one that missed it
+ * (disconnected at that moment) drops every copy when it reconnects, and refuses the key once its copy expires.
  */
 @Injectable()
-export class HotCache {
+export class HotCache implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(HotCache.name);
   private readonly store: CacheStore;
   private readonly redisStore: CacheRedisStore;
@@ -104,6 +113,9 @@ export class HotCache {
     ttl: apiKeyLocalTtlMs,
   });
   private failureLoggedAtMs = Number.NEGATIVE_INFINITY;
+  private readonly apiKeyRevokedChannel: string;
+  private revocations: CacheSubscription | undefined;
+  private revocationsReceived = 0;
 
   constructor(cache: Cache, registry: MetricsRegistry) {
     const store = cache.stores[0];
@@ -112,6 +124,36 @@ export class HotCache {
     this.store = store;
     this.redisStore = store.store;
     this.counters = new CacheCounters(registry);
+    this.apiKeyRevokedChannel = this.redisStore.channel(apiKeyRevokedChannel);
+    const received = () => this.revocationsReceived;
+    new Counter({
+      name: 'cache_api_key_revocations_received_total',
+      help: 'Revocation messages this process received from the cache Redis (each drops its in-process copy)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(received());
+      },
+    });
+  }
+
+  /** Listens for revocations; waits for the subscription only while the cache Redis answers (a little, at most). */
+  async onModuleInit(): Promise<void> {
+    this.revocations = await CacheSubscription.open(
+      this.redisStore.duplicateClient(`${this.apiKeyRevokedChannel}:subscriber`),
+      this.apiKeyRevokedChannel,
+      {
+        message: (keyHash) => this.dropLocalApiKey(keyHash),
+        // Revocations published while this process was away were missed: its copies may be revoked ones.
+        reconnected: () => this.localApiKeys.clear(),
+      },
+      this.logger,
+      { waitForIt: this.redisStore.isReady },
+    );
+  }
+
+  onApplicationShutdown(): void {
+    this.revocations?.close();
   }
 
   /**
@@ -175,7 +217,11 @@ export class HotCache {
    * and the entry then expires with its TTL.
    */
   async invalidate(family: CacheFamily, merchantId: string, id: string): Promise<void> {
-    const object = cacheKey(family, merchantId, id);
+    await this.invalidateObject(family, cacheKey(family, merchantId, id));
+  }
+
+  /** `invalidate`, announcing it on the cache Redis when given; answers whether Redis confirmed it. */
+  private async invalidateObject(family: CacheFamily, object: string, announcement?: Announcement): Promise<boolean> {
     const keys = [object, viewKey(object, 'response')];
     for (const key of keys) {
       this.flights.invalidate(key);
@@ -183,14 +229,16 @@ export class HotCache {
     }
     try {
       // One script, one command: it fails at once while disconnected (a MULTI would be queued instead).
-      const invalidating = this.redisStore.invalidate(generationKeyOf(object), keys, generationTtlMs);
+      const invalidating = this.redisStore.invalidate(generationKeyOf(object), keys, generationTtlMs, announcement);
       await withDeadline(invalidating, cacheCommandTimeoutMs, 'cache invalidation');
+      return true;
     } catch (error) {
       this.counters.add(family, 'errors');
       const what = family === 'api_key' ? 'an API key' : keys[0];
       this.logger.warn(
         `cache invalidation of ${what} failed, it may be served until it expires: ${errorMessage(error)}`,
       );
+      return false;
     }
   }
 
@@ -205,14 +253,34 @@ export class HotCache {
     return local.value;
   }
 
-  /** Forgets the API key whose secret hashes to `keyHash`, in Redis and in this process (when it is revoked). */
-  async invalidateApiKey(keyHash: string): Promise<void> {
-    await this.invalidate('api_key', apiKeyMerchantId, keyHash);
+  /**
+   * Forgets the API key whose secret hashes to `keyHash` (when it is revoked): in this process, in Redis, and, by a
+   * message published with the deletion, in every other process. Answers whether Redis confirmed it; when it did
+   * not, other processes may serve the key from Redis until its entry expires, so the caller should say so.
+   */
+  async invalidateApiKey(keyHash: string): Promise<boolean> {
+    const object = cacheKey('api_key', apiKeyMerchantId, keyHash);
+    return this.invalidateObject('api_key', object, { channel: this.apiKeyRevokedChannel, message: keyHash });
+  }
+
+  /** Revocation messages received since start, and whether they reach this process now. */
+  revocationsSnapshot(): { received: number; listening: boolean } {
+    return { received: this.revocationsReceived, listening: this.revocations?.live ?? false };
   }
 
   /** Counts since start, per family: the same numbers as the cache_*_total Prometheus counters. */
   snapshot(): CacheCountsSnapshot {
     return this.counters.snapshot();
+  }
+
+  /** Another process revoked the key hashing to `keyHash`: this process's copy goes, and loads running now are not
+   * kept (they may have read it before the revocation). */
+  private dropLocalApiKey(keyHash: string): void {
+    this.revocationsReceived += 1;
+    if (!isKeySegment(keyHash)) return;
+    const key = cacheKey('api_key', apiKeyMerchantId, keyHash);
+    this.flights.invalidate(key);
+    this.localApiKeys.delete(key);
   }
 
   /** Validates the segments once; the generation key is derived only when a miss needs it. */

@@ -1,11 +1,20 @@
 import { Module } from '@nestjs/common';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysService } from './api-keys.service';
 import { MerchantsController } from './merchants.controller';
 import { MerchantsService } from './merchants.service';
 
-@Module({ providers: [MerchantsService, AdminTokenGuard], exports: [MerchantsService] })
+@Module({
+  providers: [MerchantsService, ApiKeysService, AdminTokenGuard],
+  exports: [MerchantsService, ApiKeysService],
+})
 export class MerchantsModule {}
 
 /** The operator's HTTP API, mounted only in the roles that serve HTTP. */
-@Module({ imports: [MerchantsModule], controllers: [MerchantsController], providers: [AdminTokenGuard] })
+@Module({
+  imports: [MerchantsModule],
+  controllers: [MerchantsController, ApiKeysController],
+  providers: [AdminTokenGuard],
+})
 export class MerchantsHttpModule {}

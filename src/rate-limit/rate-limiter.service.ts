@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { connectWithin, createCacheRedisClient, type CacheRedisClient } from '../caching/cache-store';
@@ -8,19 +7,13 @@ import { errorMessage } from '../common/errors/error-message';
 import { AppConfig } from '../config/app-config';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { gcraScript, retryAfterSeconds } from './gcra';
+import { type GcraDecision, gcraDecision, RedisScript } from './gcra-redis';
+
+const script = new RedisScript(gcraScript);
 import { rateLimitCheckTimeoutMs, rateLimitFailureLogIntervalMs } from './rate-limit.limits';
 
 const outcomes = ['allowed', 'limited', 'failed_open'] as const;
 type Outcome = (typeof outcomes)[number];
-
-/** The script's reply: [1, 0] allowed, [0, wait in ms] refused. */
-function decisionOf(reply: unknown): { allowed: boolean; waitMs: number } {
-  if (!Array.isArray(reply) || reply.length !== 2 || !reply.every((item) => typeof item === 'number')) {
-    throw new Error(`unexpected rate limit reply: ${JSON.stringify(reply)}`);
-  }
-  const [allowed, waitMs] = reply as [number, number];
-  return { allowed: allowed === 1, waitMs };
-}
 
 /**
  * API.md's rate limit: `RATE_LIMIT_PER_SECOND` requests per second per merchant (0: off), shared by every process
@@ -35,7 +28,6 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
   private readonly limitPerSecond: number;
   private readonly keyPrefix: string;
   private readonly client: CacheRedisClient | undefined;
-  private readonly scriptSha = createHash('sha1').update(gcraScript).digest('hex');
   private readonly counts: Record<Outcome, number> = { allowed: 0, limited: 0, failed_open: 0 };
   private failureLoggedAtMs = Number.NEGATIVE_INFINITY;
 
@@ -80,9 +72,11 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
    */
   async admit(merchantId: string): Promise<void> {
     if (!this.client) return;
-    let decision: { allowed: boolean; waitMs: number };
+    let decision: GcraDecision;
     try {
-      decision = await withDeadline(this.check(this.client, merchantId), rateLimitCheckTimeoutMs, 'rate limit check');
+      const key = `${this.keyPrefix}${merchantId}`;
+      const checking = gcraDecision(this.client, script, [key], [String(this.limitPerSecond)]);
+      decision = await withDeadline(checking, rateLimitCheckTimeoutMs, 'rate limit check');
     } catch (error) {
       this.counts.failed_open += 1;
       this.warnThrottled(error);
@@ -99,17 +93,6 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
   /** Counts since start, per outcome (the same numbers as rate_limit_checks_total). */
   snapshot(): Record<Outcome, number> {
     return { ...this.counts };
-  }
-
-  private async check(client: CacheRedisClient, merchantId: string): Promise<{ allowed: boolean; waitMs: number }> {
-    const options = { keys: [`${this.keyPrefix}${merchantId}`], arguments: [String(this.limitPerSecond)] };
-    try {
-      return decisionOf(await client.evalSha(this.scriptSha, options));
-    } catch (error) {
-      // The server does not have the script yet (first call, or after a restart): send it whole once.
-      if (!errorMessage(error).startsWith('NOSCRIPT')) throw error;
-      return decisionOf(await client.eval(gcraScript, options));
-    }
   }
 
   private warnThrottled(error: unknown): void {

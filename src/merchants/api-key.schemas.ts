@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { idSchema, listLimitSchema } from '../events/event.schemas';
+
+export const listApiKeysQuerySchema = z.strictObject({
+  limit: listLimitSchema,
+  starting_after: idSchema('key').optional(),
+});
+export type ListApiKeysQuery = z.output<typeof listApiKeysQuerySchema>;
+
+/** Creating a key takes no parameters; a body, if sent, must be empty (unknown fields are refused). */
+export const createApiKeySchema = z.strictObject({});
