@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { keyIdOf, sealedKeyId } from '../src/common/crypto/keyring';
+import { developmentCardVaultKey } from '../src/config/config.schema';
 import { Database } from '../src/database/database';
 import { verifyWebhookSignature } from '../src/webhooks/webhook-signature';
 import { createMerchant, createPayment, eventually, type PaymentBody, settledPayment } from './support/api';
@@ -80,5 +82,35 @@ describe('webhook signing secrets at rest', () => {
     );
     const header = delivery!.headers['payments-signature'] as string;
     expect(verifyWebhookSignature({ header, rawBody: delivery!.rawBody, secret: endpoint.secret })).toBe(true);
+    running.splice(0);
+    await second.close();
+
+    // A rotation: started with a new key and the old one as previous, the secret is resealed under the new key…
+    const keyB = randomBytes(32);
+    const rotated = await startTestApp({
+      ...shared,
+      CARD_VAULT_KEY: keyB.toString('hex'),
+      CARD_VAULT_PREVIOUS_KEYS: developmentCardVaultKey,
+    });
+    running.push(rotated);
+    const [underB] = await endpointColumns(rotated);
+    expect(sealedKeyId(underB!.secret_sealed!)).toBe(keyIdOf(keyB));
+    running.splice(0);
+    await rotated.close();
+
+    // …so that once the old key is dropped, deliveries are still signed with the same secret.
+    const onlyB = await startTestApp({ ...shared, CARD_VAULT_KEY: keyB.toString('hex') });
+    running.push(onlyB);
+    const later = await createPayment(onlyB, merchant);
+    await settledPayment(onlyB, merchant, later.json<PaymentBody>().id);
+    const [, afterRotation] = await eventually(
+      current(() => receiver.deliveries),
+      (deliveries) => deliveries.length === 2,
+      { what: 'the delivery signed after the old key was dropped' },
+    );
+    const laterHeader = afterRotation!.headers['payments-signature'] as string;
+    expect(
+      verifyWebhookSignature({ header: laterHeader, rawBody: afterRotation!.rawBody, secret: endpoint.secret }),
+    ).toBe(true);
   });
 });

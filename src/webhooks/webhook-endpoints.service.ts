@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { and, desc, eq, isNotNull, isNull, lt, type SQL, sql } from 'drizzle-orm';
-import { Keyring } from '../common/crypto/keyring';
+import { and, desc, eq, isNotNull, isNull, lt, notInArray, or, type SQL, sql } from 'drizzle-orm';
+import { Keyring, KeyringError } from '../common/crypto/keyring';
 import { ApiError, apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
 import { type ListObject, pageOf } from '../common/pagination';
@@ -22,7 +22,7 @@ import type {
   ListWebhookDeliveriesQuery,
   ListWebhookEndpointsQuery,
 } from './webhook-endpoint.schemas';
-import { sealWebhookSecret } from './webhook-secret';
+import { openWebhookSecret, sealWebhookSecret } from './webhook-secret';
 import { checkWebhookUrl } from './webhook-url';
 import { webhookLimits } from './webhooks.limits';
 
@@ -86,28 +86,53 @@ export class WebhookEndpointsService {
   }
 
   /**
-   * Seals the secrets of endpoints made before secrets were encrypted and empties their clear column, a batch at
-   * a time; returns how many. Safe to run from several processes at once: a row is only changed while its clear
-   * secret is still the one that was sealed.
+   * Seals under the current key every secret not yet sealed under it: the clear secrets of endpoints made before
+   * secrets were encrypted (emptying their clear column), and those sealed under a previous key, so that a rotated
+   * key can be dropped once the card vault no longer needs it. A batch per transaction; returns how many, and how many no configured key opens. Safe to
+   * run from several processes at once: a row changes only while it still holds what was read.
    */
-  async sealClearSecrets(): Promise<number> {
+  async sealSecretsUnderCurrentKey(): Promise<{ sealed: number; unopenable: number }> {
+    const currentKeyId = Buffer.from(this.keyring.currentKeyId, 'hex');
+    // Rows no configured key opens stay as they are (their deliveries fail, logged) rather than stop the start.
+    const unopenable: string[] = [];
     let sealed = 0;
     for (;;) {
       const rows = await this.database.db
-        .select({ id: webhookEndpoints.id, secret: webhookEndpoints.secret })
+        .select({ id: webhookEndpoints.id, secret: webhookEndpoints.secret, sealed: webhookEndpoints.secretSealed })
         .from(webhookEndpoints)
-        .where(isNotNull(webhookEndpoints.secret))
+        .where(
+          and(
+            or(
+              isNotNull(webhookEndpoints.secret),
+              // The key id sits in bytes 2 to 5 of the keyring's layout.
+              sql`substring(${webhookEndpoints.secretSealed} from 2 for 4) <> ${currentKeyId}`,
+            ),
+            unopenable.length > 0 ? notInArray(webhookEndpoints.id, unopenable) : undefined,
+          ),
+        )
         .limit(webhookLimits.secretSealBatchSize);
-      if (rows.length === 0) return sealed;
+      if (rows.length === 0) return { sealed, unopenable: unopenable.length };
       await this.database.transaction(async (tx) => {
         for (const row of rows) {
+          let secret: string;
+          try {
+            secret = row.sealed !== null ? openWebhookSecret(this.keyring, row.id, row.sealed) : row.secret!;
+          } catch (error) {
+            if (!(error instanceof KeyringError)) throw error;
+            unopenable.push(row.id);
+            continue;
+          }
+          const unchanged =
+            row.sealed !== null
+              ? eq(webhookEndpoints.secretSealed, row.sealed)
+              : eq(webhookEndpoints.secret, row.secret!);
           await tx
             .update(webhookEndpoints)
-            .set({ secret: null, secretSealed: sealWebhookSecret(this.keyring, row.id, row.secret!) })
-            .where(and(eq(webhookEndpoints.id, row.id), eq(webhookEndpoints.secret, row.secret!)));
+            .set({ secret: null, secretSealed: sealWebhookSecret(this.keyring, row.id, secret) })
+            .where(and(eq(webhookEndpoints.id, row.id), unchanged));
+          sealed += 1;
         }
       });
-      sealed += rows.length;
     }
   }
 

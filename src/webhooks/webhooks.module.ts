@@ -2,6 +2,7 @@ import { BullModule, InjectQueue } from '@nestjs/bullmq';
 import { type DynamicModule, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { ApiKeyGuard } from '../auth/api-key.guard';
+import { Keyring } from '../common/crypto/keyring';
 import type { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
 import type { EventSubscription } from '../events/event-subscribers';
@@ -38,14 +39,24 @@ export class WebhooksModule implements OnApplicationBootstrap {
   constructor(
     @InjectQueue(WEBHOOKS_QUEUE) queue: Queue,
     private readonly endpoints: WebhookEndpointsService,
+    private readonly keyring: Keyring,
   ) {
     logQueueErrors(queue, this.logger);
   }
 
-  /** Every role, at every start: no signing secret stays in the clear once a process of this version has run. */
+  /**
+   * Every role, at every start: no signing secret stays in the clear once a process of this version has run, and
+   * none stays under a key rotated out of CARD_VAULT_KEY.
+   */
   async onApplicationBootstrap(): Promise<void> {
-    const sealed = await this.endpoints.sealClearSecrets();
-    if (sealed > 0) this.logger.log({ sealed }, 'sealed the clear signing secrets of older webhook endpoints');
+    const { sealed, unopenable } = await this.endpoints.sealSecretsUnderCurrentKey();
+    if (sealed > 0) this.logger.log({ sealed }, 'sealed webhook signing secrets under the current key');
+    if (unopenable > 0) {
+      this.logger.error(
+        { unopenable, configuredKeyIds: this.keyring.keyIds },
+        'webhook signing secrets sealed under a key that is no longer configured: their deliveries fail',
+      );
+    }
   }
 
   static register(role: AppRole): DynamicModule {
