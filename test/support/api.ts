@@ -106,3 +106,19 @@ export function settledPayment(subject: TestApp, merchant: Merchant, id: string,
     { deadlineMs, what: `payment ${id} leaving processing` },
   );
 }
+
+/** The operator's calls on a merchant's API keys (API.md "API keys"). */
+export function apiKeysCall(
+  subject: TestApp,
+  method: 'GET' | 'POST' | 'DELETE',
+  merchantId: string,
+  { keyId, query = '', headers = {} }: { keyId?: string; query?: string; headers?: Record<string, string> } = {},
+) {
+  const url = `/v1/admin/merchants/${merchantId}/api_keys${keyId ? `/${keyId}` : ''}${query}`;
+  return subject.inject({
+    method,
+    url,
+    headers: { 'x-admin-token': testAdminToken, ...headers },
+    ...(method === 'POST' ? { payload: {} } : {}),
+  });
+}
