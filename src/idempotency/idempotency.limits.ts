@@ -7,4 +7,6 @@ export const idempotencyLimits = {
   // API.md: 1–255 printable ASCII characters.
   keyLengthMax: 255,
   sweepBatchSize: 5_000,
+  // Stored responses sealed per statement when an upgrade finds some in the clear.
+  sealBatchSize: 500,
 };

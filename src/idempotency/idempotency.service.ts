@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
 import { ApiError } from '../common/errors/api-error';
+import { Keyring } from '../common/crypto/keyring';
 import { AppConfig } from '../config/app-config';
 import { Database, type Tx } from '../database/database';
 import { idempotencyLimits } from './idempotency.limits';
 import { fingerprintKey, requestFingerprint } from './request-fingerprint';
+import { openResponseBody, sealResponseBody } from './sealed-response';
 
 export interface IdempotentRequest {
   /** The merchant id, or `operator` for operator calls: keys never collide across merchants. */
@@ -43,10 +45,18 @@ function newOwnerToken(): string {
   return randomBytes(ownerTokenBytes).toString('base64url');
 }
 
-interface StoredKey extends Record<string, unknown> {
+interface StoredKey {
+  request_fingerprint: string;
+  response_status: number | null;
+  /** The response as sent, opened from response_sealed (or read from response_body for rows stored before). */
+  response_body: unknown;
+}
+
+interface StoredRow extends Record<string, unknown> {
   request_fingerprint: string;
   response_status: number | null;
   response_body: unknown;
+  response_sealed: Buffer | null;
 }
 
 /**
@@ -54,11 +64,13 @@ interface StoredKey extends Record<string, unknown> {
  * work, so a replay returns exactly what the first request committed.
  */
 @Injectable()
-export class IdempotencyService {
+export class IdempotencyService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(IdempotencyService.name);
   private readonly fingerprintSecret: Buffer;
 
   constructor(
     private readonly database: Database,
+    private readonly keyring: Keyring,
     config: AppConfig,
   ) {
     this.fingerprintSecret = fingerprintKey(config.fingerprintKey);
@@ -122,6 +134,38 @@ export class IdempotencyService {
     }
   }
 
+  /**
+   * Every role, at every start, in the background: responses stored in the clear by an earlier version are sealed,
+   * so no secret they hold stays readable in the database for the rest of their 24 hours.
+   */
+  onApplicationBootstrap(): void {
+    this.sealStoredInTheClear().then(
+      (sealed) => {
+        if (sealed > 0) this.logger.log({ sealed }, 'sealed idempotent responses stored in the clear');
+      },
+      (error: unknown) => this.logger.warn({ reason: String(error) }, 'sealing stored idempotent responses failed'),
+    );
+  }
+
+  /** Seals clear stored responses a batch at a time; returns how many it sealed. */
+  async sealStoredInTheClear(): Promise<number> {
+    let sealed = 0;
+    for (;;) {
+      const batch = await this.database.db.execute<{ scope: string; key: string; response_body: unknown }>(sql`
+        SELECT scope, key, response_body FROM idempotency_keys
+        WHERE response_body IS NOT NULL LIMIT ${idempotencyLimits.sealBatchSize}`);
+      if (batch.rows.length === 0) return sealed;
+      for (const row of batch.rows) {
+        const sealedBody = sealResponseBody(this.keyring, row.scope, row.key, row.response_body);
+        // Only a row still in the clear: another process may have sealed it, or a new claim replaced it.
+        const updated = await this.database.db.execute(sql`
+          UPDATE idempotency_keys SET response_sealed = ${sealedBody}, response_body = NULL
+          WHERE scope = ${row.scope} AND key = ${row.key} AND response_body IS NOT NULL`);
+        sealed += updated.rowCount ?? 0;
+      }
+    }
+  }
+
   /** Deletes keys past their 24 hours, a batch at a time; returns how many were deleted. */
   async sweepExpired(): Promise<number> {
     const result = await this.database.db.execute(sql`
@@ -162,10 +206,15 @@ export class IdempotencyService {
   }
 
   private async stored(scope: string, key: string): Promise<StoredKey | undefined> {
-    const stored = await this.database.db.execute<StoredKey>(sql`
-      SELECT request_fingerprint, response_status, response_body FROM idempotency_keys
+    const stored = await this.database.db.execute<StoredRow>(sql`
+      SELECT request_fingerprint, response_status, response_body, response_sealed FROM idempotency_keys
       WHERE scope = ${scope} AND key = ${key}`);
-    return stored.rows[0];
+    const row = stored.rows[0];
+    if (!row) return undefined;
+    const body = row.response_sealed
+      ? openResponseBody(this.keyring, scope, key, row.response_sealed)
+      : row.response_body;
+    return { request_fingerprint: row.request_fingerprint, response_status: row.response_status, response_body: body };
   }
 
   /** This request's claim was taken over while it worked: answer as any later request with the key would be. */
@@ -202,10 +251,11 @@ export class IdempotencyService {
 
   /** Stores the response if this request still holds the claim; false when another request has taken it. */
   private async store(executor: Tx | Database['db'], held: HeldClaim, response: ApiResponse): Promise<boolean> {
+    // Sealed: a stored response may hold a secret shown once (an API key, a webhook signing secret).
+    const sealed = sealResponseBody(this.keyring, held.scope, held.key, response.body);
     const result = await executor.execute(sql`
       UPDATE idempotency_keys
-      SET response_status = ${response.status}, response_body = ${JSON.stringify(response.body)}::jsonb,
-          locked_at = NULL
+      SET response_status = ${response.status}, response_sealed = ${sealed}, response_body = NULL, locked_at = NULL
       WHERE scope = ${held.scope} AND key = ${held.key} AND owner_token = ${held.ownerToken}
         AND response_status IS NULL`);
     return (result.rowCount ?? 0) === 1;
