@@ -14,6 +14,7 @@ import { createRootLogger } from './logging/root-logger';
 import { connectEventSubscribers } from './events/event-subscribers';
 import { setupOpenApi } from './openapi/openapi.setup';
 import { protectDashboard } from './queueing/dashboard-auth';
+import { AuthFailureLimiter } from './rate-limit/auth-failure-limiter.service';
 
 function registerRequestHooks(fastify: FastifyInstance): void {
   // Only JSON is accepted; Fastify's default text/plain parser would let a string body past the contract.
@@ -42,7 +43,9 @@ export async function createApp(
     trustProxy: fastifyTrustProxy(config.trustProxy),
   });
   registerRequestHooks(adapter.getInstance());
-  protectDashboard(adapter.getInstance(), config.adminToken);
+  // Filled once Nest has made its providers; the dashboard hook asks for it per request.
+  const failureLimit: { limiter?: AuthFailureLimiter } = {};
+  protectDashboard(adapter.getInstance(), config.adminToken, () => failureLimit.limiter);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register(config, rootLogger, options),
     adapter,
@@ -55,6 +58,7 @@ export async function createApp(
     },
   );
   app.useLogger(app.get(Logger));
+  failureLimit.limiter = app.get(AuthFailureLimiter);
   app.useGlobalFilters(new ApiExceptionFilter());
   // Hybrid application: the RabbitMQ subscribers of this role share the HTTP app's modules; the caller starts
   // them (startAllMicroservices) after init and before listen. The HTTP filter above does not apply to them.

@@ -122,7 +122,8 @@ describe('dashboard authentication on what is routed', () => {
   let probeQueue: Queue;
 
   beforeAll(async () => {
-    subject = await startTestApp();
+    // Dozens of refused spellings from one address: the failure limit (tested below) would answer 429 instead.
+    subject = await startTestApp({ AUTH_FAILURES_PER_SECOND_PER_IP: '0' });
     await subject.app.listen(0, '127.0.0.1');
     port = (subject.app.getHttpServer().address() as { port: number }).port;
     probeQueue = new Queue(MAINTENANCE_QUEUE, {
@@ -259,5 +260,46 @@ describe('dashboard authentication on what is routed', () => {
     });
     expect(retryCompleted.statusCode).toBe(405);
     expect(await (await probeQueue.getJob(completing.id!))?.getState()).toBe('completed');
+  });
+});
+
+describe('dashboard logins under the limit of failed authentications per address', () => {
+  let subject: TestApp;
+  let port: number;
+  const failuresPerSecond = 3;
+
+  beforeAll(async () => {
+    subject = await startTestApp({ AUTH_FAILURES_PER_SECOND_PER_IP: String(failuresPerSecond) });
+    await subject.app.listen(0, '127.0.0.1');
+    port = (subject.app.getHttpServer().address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    await subject.close();
+  });
+
+  it('answers 429 with Retry-After once an address has guessed too often, even to the right password', async () => {
+    const wrong = `Basic ${Buffer.from('admin:guess').toString('base64')}`;
+    const statuses: number[] = [];
+    // GCRA lets a burst of the allowance through; a few more than that must be refused.
+    for (let attempt = 0; attempt < failuresPerSecond * 3; attempt += 1) {
+      statuses.push((await rawRequest(port, '/admin/queues/api/queues', { authorization: wrong })).status);
+    }
+    expect(statuses.slice(0, failuresPerSecond)).toEqual(Array(failuresPerSecond).fill(401));
+    expect(statuses).toContain(429);
+    expect(statuses.every((status) => status === 401 || status === 429)).toBe(true);
+
+    const refused = await rawRequest(port, '/admin/queues/api/queues', { authorization: dashboardAuth });
+    expect(refused.status).toBe(429);
+    expect(refused.headers).toMatch(/\r\nretry-after: [1-9][0-9]*\r\n/i);
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { type: 'rate_limit_error', code: 'rate_limited' } });
+    expect(revealsQueues(refused.body)).toBe(false);
+
+    // The limit's wait ends: the right password is let in again.
+    const admitted = await eventually(
+      () => rawRequest(port, '/admin/queues/api/queues', { authorization: dashboardAuth }),
+      (response) => response.status !== 429,
+      { what: 'the address being let in again' },
+    );
+    expect(admitted.status).toBe(200);
   });
 });

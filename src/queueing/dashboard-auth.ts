@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import { apiErrors } from '../common/errors/api-error';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ApiError, apiErrors } from '../common/errors/api-error';
 import { secretsEqual } from '../auth/secret-hash';
 
 export const dashboardRoute = '/admin/queues';
@@ -37,10 +37,40 @@ export function dashboardCredentialsValid(authorization: string | undefined, adm
  * `request.url` sees something else. onRequest hooks run after routing and before any handler, body parsing
  * included; a request no route matched goes to the not-found handler, which never serves the dashboard.
  */
-export function protectDashboard(fastify: FastifyInstance, adminToken: string): void {
+/**
+ * What the dashboard needs of the limit on failed authentications per client address (AuthFailureLimiter): the
+ * same limit as the API's guards, so the dashboard password cannot be guessed faster than an API key.
+ */
+export interface DashboardFailureLimit {
+  readonly enabled: boolean;
+  refuseIfOver(address: string): Promise<void>;
+  countFailure(address: string): Promise<void>;
+}
+
+function sendApiError(reply: FastifyReply, error: ApiError): FastifyReply {
+  return reply.status(error.status).headers(error.headers).send(error.toBody());
+}
+
+/**
+ * `failureLimit` is asked for at request time: the limiter is a Nest provider, made after this hook is registered.
+ */
+export function protectDashboard(
+  fastify: FastifyInstance,
+  adminToken: string,
+  failureLimit: () => DashboardFailureLimit | undefined,
+): void {
   fastify.addHook('onRequest', async (request, reply) => {
     if (!isDashboardRoute(request.routeOptions.url)) return;
-    if (dashboardCredentialsValid(request.headers.authorization, adminToken)) return;
+    const limit = failureLimit();
+    const limited = limit?.enabled === true;
+    try {
+      if (limited) await limit.refuseIfOver(request.ip);
+      if (dashboardCredentialsValid(request.headers.authorization, adminToken)) return;
+      if (limited) await limit.countFailure(request.ip);
+    } catch (error) {
+      if (error instanceof ApiError) return sendApiError(reply, error);
+      throw error;
+    }
     const error = apiErrors.adminTokenInvalid();
     return reply
       .status(401)
