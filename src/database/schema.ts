@@ -79,6 +79,8 @@ export const payments = pgTable(
     cardFingerprint: text().notNull(),
     /** The card vault entry while the card is still needed; null once the payment is final and the entry erased. */
     vaultToken: text(),
+    /** The card network's reference of the authorization (or decline), for reconciliation with the network. */
+    networkReference: text(),
     /** When an uncaptured authorization is canceled; set when the payment enters requires_capture. */
     authorizationExpiresAt: timestamp({ withTimezone: true, precision: 3 }),
     failureCode: text(),
@@ -326,5 +328,34 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_endpoint_sequence_idx').on(table.endpointId, table.sequence.desc()),
     index('webhook_deliveries_endpoint_event_idx').on(table.endpointId, table.eventId),
     check('webhook_deliveries_outcome_known', sql`${table.statusCode} IS NOT NULL OR ${table.error} IS NOT NULL`),
+  ],
+);
+
+/**
+ * The built-in card network simulator's own records, standing in for a real network's: one row per idempotency key
+ * (a payment id), so a key asked again gets its first final answer and the card is charged at most once.
+ */
+export const simulatedNetworkAuthorizations = pgTable(
+  'simulated_network_authorizations',
+  {
+    idempotencyKey: text().primaryKey(),
+    reference: text().notNull().unique(),
+    /** Attempts seen under this key: the test cards whose outcome depends on the attempt count them. */
+    attempts: integer().notNull().default(0),
+    /** null while no final answer was given; then approved, declined, or voided (closed without an answer). */
+    outcome: text(),
+    authorizationCode: text(),
+    declineCode: text(),
+    declineMessage: text(),
+    amount: amount().notNull(),
+    currency: char({ length: 3 }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    check(
+      'simulated_network_authorizations_outcome_known',
+      sql`${table.outcome} IS NULL OR ${table.outcome} IN ('approved', 'declined', 'voided')`,
+    ),
   ],
 );
