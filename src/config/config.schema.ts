@@ -105,6 +105,8 @@ const environmentSchema = z
     // API.md: manual payments not captured within 7 days are canceled.
     AUTHORIZATION_EXPIRY_MS: integerFromEnv(1, 31 * 86_400_000).default(7 * 86_400_000),
     LEDGER_VERIFY_INTERVAL_MS: integerFromEnv(1_000, 7 * 86_400_000).default(3_600_000),
+    // How often stranded payments (stuck processing, overdue authorizations) are driven to a final state.
+    STRANDED_PAYMENTS_SWEEP_INTERVAL_MS: integerFromEnv(1_000, 86_400_000).default(60_000),
     // API.md: requests per second per merchant; 0 turns limiting off (benchmarks).
     RATE_LIMIT_PER_SECOND: integerFromEnv(0, 1_000_000).default(100),
     // Failed authentications per second per client address before 429; 0 turns the limit off.
@@ -212,6 +214,7 @@ const environmentSchema = z
       idempotencySweepIntervalMs: env.IDEMPOTENCY_SWEEP_INTERVAL_MS,
       authorizationExpiryMs: env.AUTHORIZATION_EXPIRY_MS,
       ledgerVerifyIntervalMs: env.LEDGER_VERIFY_INTERVAL_MS,
+      strandedPaymentsSweepIntervalMs: env.STRANDED_PAYMENTS_SWEEP_INTERVAL_MS,
       rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
       authFailuresPerSecondPerIp: env.AUTH_FAILURES_PER_SECOND_PER_IP,
       trustProxy: env.TRUST_PROXY,
