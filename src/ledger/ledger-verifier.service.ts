@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { sql } from 'drizzle-orm';
-import { Database } from '../database/database';
+import { type SQL, sql } from 'drizzle-orm';
+import { AppConfig } from '../config/app-config';
+import { Database, type Tx } from '../database/database';
 import { ledgerVerifications } from '../database/schema';
+import { type StrandedCheck, strandedThresholds } from '../payments/stranded-payments';
 
 export interface LedgerMismatch {
   check:
@@ -17,16 +19,34 @@ export interface LedgerMismatch {
   actual: string;
 }
 
+/**
+ * A payment nobody will move on its own (the stranded payments sweep finalizes it): not a ledger mismatch, its
+ * money and postings still agree. `since`: when it entered processing, or when its authorization was due.
+ */
+export interface LedgerFinding {
+  check: StrandedCheck;
+  id: string;
+  since: string;
+}
+
 export interface LedgerVerification {
   balanced: boolean;
   transactions_checked: number;
   mismatches: LedgerMismatch[];
+  /** Stranded payments, oldest first; they do not make `balanced` false and are not stored. */
+  findings: LedgerFinding[];
 }
 
 type MismatchRow = Omit<LedgerMismatch, 'check'> & { check_name: LedgerMismatch['check'] } & Record<string, unknown>;
 
 // A report lists at most this many mismatches: enough to act on, bounded in size however broken the data is.
 const mismatchesReportedMax = 100;
+// Likewise for findings.
+const findingsReportedMax = 100;
+
+function intervalOfMs(ms: number): SQL {
+  return sql`(${ms}::double precision * interval '1 millisecond')`;
+}
 
 /**
  * Proves the ledger from its postings: every transaction sums to zero per currency, every kept balance equals
@@ -34,7 +54,10 @@ const mismatchesReportedMax = 100;
  */
 @Injectable()
 export class LedgerVerifier {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly config: AppConfig,
+  ) {}
 
   async verify(): Promise<LedgerVerification> {
     const result = await this.database.db.transaction(
@@ -79,6 +102,7 @@ export class LedgerVerifier {
             LEFT JOIN ledger_accounts a ON a.id = p.account_id
             GROUP BY r.id HAVING r.amount <> coalesce(-sum(p.amount) FILTER (WHERE a.kind = 'network_clearing'), 0)`)),
         ];
+        const findings = await this.findings(tx);
         return {
           balanced: mismatches.length === 0,
           transactions_checked: Number(checked.rows[0]!.count),
@@ -91,6 +115,7 @@ export class LedgerVerifier {
               expected,
               actual,
             })),
+          findings,
         };
       },
       // One consistent snapshot: payments and postings are read as of the same moment.
@@ -104,8 +129,28 @@ export class LedgerVerifier {
     return result;
   }
 
-  /** The newest stored verification, for metrics; null before the first run. */
-  async latest(): Promise<(LedgerVerification & { verified_at: string }) | null> {
+  /**
+   * Payments stuck in processing past the retry budget and authorizations past their expiry and its grace, by the
+   * rules of the stranded payments sweep (stranded-payments.ts), read in the verification's snapshot.
+   */
+  private async findings(tx: Tx): Promise<LedgerFinding[]> {
+    const thresholds = strandedThresholds(this.config.payments);
+    const dueAt = sql`coalesce(authorization_expires_at, updated_at + ${intervalOfMs(this.config.authorizationExpiryMs)})`;
+    const rows = await tx.execute<{ check_name: StrandedCheck; id: string; since: Date | string }>(sql`
+      SELECT check_name, id, since FROM (
+        SELECT 'payment_stuck_processing' AS check_name, id, created_at AS since FROM payments
+        WHERE status = 'processing' AND created_at < now() - ${intervalOfMs(thresholds.processingBudgetMs)}
+        UNION ALL
+        SELECT 'authorization_overdue' AS check_name, id, ${dueAt} AS since FROM payments
+        WHERE status = 'requires_capture' AND ${dueAt} < now() - ${intervalOfMs(thresholds.authorizationGraceMs)}
+      ) found
+      ORDER BY since, id
+      LIMIT ${findingsReportedMax}`);
+    return rows.rows.map((row) => ({ check: row.check_name, id: row.id, since: new Date(row.since).toISOString() }));
+  }
+
+  /** The newest stored verification, for metrics; null before the first run. Findings are not stored. */
+  async latest(): Promise<(Omit<LedgerVerification, 'findings'> & { verified_at: string }) | null> {
     const rows = await this.database.db.execute<{
       balanced: boolean;
       transactions_checked: number;

@@ -5,7 +5,12 @@ import { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
 import { dashboardQueue } from '../queueing/dashboard-queue';
 import { logQueueErrors } from '../queueing/queue-errors';
-import { MAINTENANCE_QUEUE, SWEEP_IDEMPOTENCY_KEYS_JOB, VERIFY_LEDGER_JOB } from './maintenance.constants';
+import {
+  MAINTENANCE_QUEUE,
+  SWEEP_IDEMPOTENCY_KEYS_JOB,
+  SWEEP_STRANDED_PAYMENTS_JOB,
+  VERIFY_LEDGER_JOB,
+} from './maintenance.constants';
 import { MaintenanceProcessor } from './maintenance.processor';
 
 // Finished housekeeping jobs kept for the dashboard.
@@ -26,10 +31,7 @@ export class MaintenanceModule implements OnApplicationBootstrap {
     const runWorker = role === 'all' || role === 'worker';
     return {
       module: MaintenanceModule,
-      imports: [
-        BullModule.registerQueue({ name: MAINTENANCE_QUEUE }),
-        dashboardQueue(MAINTENANCE_QUEUE),
-      ],
+      imports: [BullModule.registerQueue({ name: MAINTENANCE_QUEUE }), dashboardQueue(MAINTENANCE_QUEUE)],
       providers: runWorker ? [MaintenanceProcessor] : [],
     };
   }
@@ -47,6 +49,7 @@ export class MaintenanceModule implements OnApplicationBootstrap {
     const schedules = [
       { name: SWEEP_IDEMPOTENCY_KEYS_JOB, every: this.config.idempotencySweepIntervalMs },
       { name: VERIFY_LEDGER_JOB, every: this.config.ledgerVerifyIntervalMs },
+      { name: SWEEP_STRANDED_PAYMENTS_JOB, every: this.config.strandedPaymentsSweepIntervalMs },
     ];
     for (const { name, every } of schedules) {
       this.queue

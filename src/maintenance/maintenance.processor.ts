@@ -1,18 +1,37 @@
 import { Processor } from '@nestjs/bullmq';
+import { type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { Job } from 'bullmq';
 import { GracefulWorkerHost } from '../queueing/graceful-worker-host';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { LedgerVerifier } from '../ledger/ledger-verifier.service';
-import { MAINTENANCE_QUEUE, SWEEP_IDEMPOTENCY_KEYS_JOB, VERIFY_LEDGER_JOB } from './maintenance.constants';
+import { StrandedPaymentsService } from '../payments/stranded-payments.service';
+import {
+  MAINTENANCE_QUEUE,
+  SWEEP_IDEMPOTENCY_KEYS_JOB,
+  SWEEP_STRANDED_PAYMENTS_JOB,
+  VERIFY_LEDGER_JOB,
+} from './maintenance.constants';
 
 /** Scheduled housekeeping; each job is idempotent, so a missed or doubled run is harmless. */
 @Processor(MAINTENANCE_QUEUE)
-export class MaintenanceProcessor extends GracefulWorkerHost {
+export class MaintenanceProcessor extends GracefulWorkerHost implements OnModuleInit {
+  private strandedPayments!: StrandedPaymentsService;
+
   constructor(
     private readonly idempotency: IdempotencyService,
     private readonly verifier: LedgerVerifier,
+    private readonly moduleRef: ModuleRef,
   ) {
     super();
+  }
+
+  /**
+   * The payments module's instance, looked up rather than imported: PaymentsModule.register(role) mounted a second
+   * time would be a second module, with a second payments processor.
+   */
+  onModuleInit(): void {
+    this.strandedPayments = this.moduleRef.get(StrandedPaymentsService, { strict: false });
   }
 
   async process(job: Job): Promise<Record<string, number>> {
@@ -33,8 +52,17 @@ export class MaintenanceProcessor extends GracefulWorkerHost {
         if (!verification.balanced) {
           this.workerLogger.error({ mismatches: verification.mismatches }, 'ledger verification found mismatches');
         }
-        return { balanced: verification.balanced ? 1 : 0, mismatches: verification.mismatches.length };
+        if (verification.findings.length > 0) {
+          this.workerLogger.warn({ findings: verification.findings }, 'ledger verification found stranded payments');
+        }
+        return {
+          balanced: verification.balanced ? 1 : 0,
+          mismatches: verification.mismatches.length,
+          findings: verification.findings.length,
+        };
       }
+      case SWEEP_STRANDED_PAYMENTS_JOB:
+        return this.strandedPayments.sweep();
       default:
         throw new Error(`unknown maintenance job ${job.name}`);
     }

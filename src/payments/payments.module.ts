@@ -25,6 +25,7 @@ import { paymentLimits } from './payments.limits';
 import { PaymentsProcessor } from './payments.processor';
 import { PaymentCache } from './payment-cache';
 import { PaymentsService } from './payments.service';
+import { StrandedPaymentsService } from './stranded-payments.service';
 import { RefundsController } from '../refunds/refunds.controller';
 import { RefundsService } from '../refunds/refunds.service';
 
@@ -50,6 +51,7 @@ export class PaymentsModule implements OnModuleInit {
       controllers: serveHttp ? [PaymentsController, RefundsController] : [],
       providers: [
         PaymentsService,
+        StrandedPaymentsService,
         PaymentCache,
         RefundsService,
         CardVault,
@@ -57,7 +59,7 @@ export class PaymentsModule implements OnModuleInit {
         { provide: CardNetwork, useClass: CardNetworkSimulator },
         ...(runWorker ? [PaymentsProcessor] : []),
       ],
-      exports: [PaymentsService, RefundsService],
+      exports: [PaymentsService, RefundsService, StrandedPaymentsService],
     };
   }
 

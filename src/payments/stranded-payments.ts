@@ -124,3 +124,10 @@ export function closedKeyOutcomeLabel(answer: AuthorizationResult | null): 'appr
   if (answer === null) return 'voided';
   return answer.approved ? 'approved' : 'declined';
 }
+
+/** Payments read and acted on per batch: one batch's network calls and transactions stay short. */
+export const strandedSweepBatchSizeMax = 100;
+/** Batches per sweep run, so one run ends in bounded time; the next run (a minute later by default) goes on. */
+export const strandedSweepBatchesMax = 10;
+/** Stranded payments counted per merchant for the gauges: enough to see an incident, bounded cost per scrape. */
+export const strandedCountedPerMerchantMax = 10_000;
