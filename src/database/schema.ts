@@ -160,8 +160,10 @@ export const outbox = pgTable(
     lastError: text(),
   },
   (table) => [
-    index('outbox_unsent_idx')
-      .on(table.sequence)
+    // The relay drains each topic on its own (oldest unsent rows of one topic, in sequence order), the event
+    // publisher looks up a topic's earlier unsent rows, and the lag metrics group unsent rows by topic.
+    index('outbox_unsent_topic_idx')
+      .on(table.topic, table.sequence)
       .where(sql`sent_at IS NULL`),
   ],
 );

@@ -85,8 +85,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     const dispatcher = this.dispatchers.get(topic);
     if (!dispatcher) throw new Error(`no outbox dispatcher registered for ${topic}`);
     return this.database.transaction(async (tx) => {
+      // The lower bound (the topic's head, from outbox_unsent_topic_idx) is for the planner: without it, when the
+      // statistics say many rows are unsent, it may walk the primary key from the start of the table, through every
+      // row ever sent, to find a topic with few unsent rows (about 0.5 s a pass over a million rows).
       const due = await tx.execute<OutboxMessage & Record<string, unknown>>(sql`
         SELECT id, topic, payload FROM outbox WHERE sent_at IS NULL AND topic = ${topic}
+          AND sequence >= (SELECT min(sequence) FROM outbox WHERE sent_at IS NULL AND topic = ${topic})
         ORDER BY sequence LIMIT ${outboxLimits.batchSize} FOR UPDATE SKIP LOCKED`);
       let sentCount = 0;
       for (const message of due.rows) {
