@@ -49,8 +49,9 @@ function accountKey(account: AccountRef): string {
 /** Records balanced ledger transactions; the only writer of ledger tables. */
 @Injectable()
 export class LedgerService {
-  // Account ids never change once created, so they are safe to remember for the life of the process.
-  private readonly accountIds = new Map<string, string>();
+  // Account ids never change once committed, so they are safe to remember for the life of the process; an id is
+  // added only after the transaction that learned it commits (see accountId).
+  private readonly committedAccountIds = new Map<string, string>();
 
   constructor(private readonly database: Database) {}
 
@@ -134,18 +135,21 @@ export class LedgerService {
       paymentId: entry.paymentId,
       refundId: entry.refundId ?? null,
     });
-    const rows = [];
-    for (const posting of entry.postings) {
-      const accountId = await this.accountId(tx, posting.account);
-      rows.push({
-        id: newId('lp'),
-        transactionId,
-        accountId,
-        merchantId: posting.account.merchantId,
-        amount: BigInt(posting.amountMinor),
-        currency: posting.account.currency,
-      });
+    // Accounts are resolved in one order for every transaction, so two transactions creating the same new
+    // accounts wait on each other's rows in the same order and never deadlock.
+    const accounts = new Map(entry.postings.map((posting) => [accountKey(posting.account), posting.account]));
+    const accountIds = new Map<string, string>();
+    for (const key of [...accounts.keys()].sort()) {
+      accountIds.set(key, await this.accountId(tx, accounts.get(key)!));
     }
+    const rows = entry.postings.map((posting) => ({
+      id: newId('lp'),
+      transactionId,
+      accountId: accountIds.get(accountKey(posting.account))!,
+      merchantId: posting.account.merchantId,
+      amount: BigInt(posting.amountMinor),
+      currency: posting.account.currency,
+    }));
     await tx.insert(ledgerPostings).values(rows);
     // Only merchant accounts keep a running balance: system accounts are touched by every payment, and a
     // running total there would serialize all payments on one row. Their balance is the sum of postings.
@@ -159,10 +163,17 @@ export class LedgerService {
     return transactionId;
   }
 
+  /**
+   * The id of `account`, created in `tx` when it does not exist yet. Ids are cached only once `tx` commits: an id
+   * created by a transaction still open names a row no other transaction can see (their postings to it would be
+   * refused by the currency trigger and the foreign key), and no row at all if that transaction rolls back.
+   */
   private async accountId(tx: Tx, account: AccountRef): Promise<string> {
     const key = accountKey(account);
-    const known = this.accountIds.get(key);
+    const known = this.committedAccountIds.get(key);
     if (known) return known;
+    // A row another transaction inserted but has not committed makes this INSERT wait for that transaction, so
+    // concurrent creators converge on one row, which the SELECT (a new snapshot) then sees.
     await tx.execute(sql`
       INSERT INTO ledger_accounts (id, kind, merchant_id, currency)
       VALUES (${newId('acct')}, ${account.kind}, ${account.merchantId}, ${account.currency})
@@ -172,7 +183,7 @@ export class LedgerService {
       WHERE kind = ${account.kind} AND merchant_id IS NOT DISTINCT FROM ${account.merchantId} AND currency = ${account.currency}`);
     const id = found.rows[0]?.id;
     if (!id) throw new Error(`ledger account ${key} could not be created`);
-    this.accountIds.set(key, id);
+    this.database.afterCommit(tx, () => this.committedAccountIds.set(key, id));
     return id;
   }
 }
