@@ -13,5 +13,15 @@ module.exports = {
       rootDir: 'test',
       testMatch: ['**/*.e2e-spec.ts'],
     },
+    {
+      ...common,
+      // Fault injection (test/faults): real processes and servers of each test's own, broken on purpose; run
+      // serially (npm run test:faults). A scenario waits out real lock and stalled-check periods of 30 s.
+      displayName: 'faults',
+      rootDir: 'test/faults',
+      testMatch: ['**/*.fault-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/support/fault-timeout.ts'],
+      globalTeardown: '<rootDir>/support/write-report.ts',
+    },
   ],
 };
