@@ -233,8 +233,7 @@ describe('stranded payments', () => {
     expect(findingsOf(before, 'authorization_overdue')).toEqual([overdue.id]);
     expect(await metricsOf(api)).toContain('payments_stranded{check="authorization_overdue"} 1');
 
-    const swept = await sweepNow();
-    expect(swept).toMatchObject({ expired: 1 });
+    await sweepNow();
 
     expect(await getPayment(api, merchant, overdue.id)).toMatchObject({
       status: 'canceled',

@@ -1,5 +1,4 @@
 import { Processor } from '@nestjs/bullmq';
-import { type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Job } from 'bullmq';
 import { GracefulWorkerHost } from '../queueing/graceful-worker-host';
@@ -15,9 +14,7 @@ import {
 
 /** Scheduled housekeeping; each job is idempotent, so a missed or doubled run is harmless. */
 @Processor(MAINTENANCE_QUEUE)
-export class MaintenanceProcessor extends GracefulWorkerHost implements OnModuleInit {
-  private strandedPayments!: StrandedPaymentsService;
-
+export class MaintenanceProcessor extends GracefulWorkerHost {
   constructor(
     private readonly idempotency: IdempotencyService,
     private readonly verifier: LedgerVerifier,
@@ -27,11 +24,11 @@ export class MaintenanceProcessor extends GracefulWorkerHost implements OnModule
   }
 
   /**
-   * The payments module's instance, looked up rather than imported: PaymentsModule.register(role) mounted a second
-   * time would be a second module, with a second payments processor.
+   * The payments module's instance, looked up when a sweep runs rather than imported here: importing
+   * PaymentsModule.register(role) again could mount it twice, with a second payments processor.
    */
-  onModuleInit(): void {
-    this.strandedPayments = this.moduleRef.get(StrandedPaymentsService, { strict: false });
+  private strandedPayments(): StrandedPaymentsService {
+    return this.moduleRef.get(StrandedPaymentsService, { strict: false });
   }
 
   async process(job: Job): Promise<Record<string, number>> {
@@ -62,7 +59,7 @@ export class MaintenanceProcessor extends GracefulWorkerHost implements OnModule
         };
       }
       case SWEEP_STRANDED_PAYMENTS_JOB:
-        return this.strandedPayments.sweep();
+        return this.strandedPayments().sweep();
       default:
         throw new Error(`unknown maintenance job ${job.name}`);
     }
