@@ -25,9 +25,10 @@ export async function createFaultMerchant(apiUrl: string, name = 'Fault Co'): Pr
   return { id: body.id, apiKey: body.api_key };
 }
 
-export function cardPaymentBody(amountMinor: number) {
+export function cardPaymentBody(amountMinor: number, captureMethod: 'automatic' | 'manual' = 'automatic') {
   return {
     amount: amountMinor,
+    capture_method: captureMethod,
     currency: 'usd',
     payment_method: {
       type: 'card',
@@ -45,6 +46,7 @@ export interface LoadOptions {
   /** Past this, a key still without an answer is given up and counted unanswered. */
   deadlineMs: number;
   label: string;
+  captureMethod?: 'automatic' | 'manual';
 }
 
 /**
@@ -104,7 +106,7 @@ export class LoadDriver {
             'idempotency-key': key,
             'content-type': 'application/json',
           },
-          body: JSON.stringify(cardPaymentBody(this.amounts[index]!)),
+          body: JSON.stringify(cardPaymentBody(this.amounts[index]!, this.options.captureMethod)),
           signal: AbortSignal.timeout(requestTimeoutMs),
         });
         const text = await response.text();
