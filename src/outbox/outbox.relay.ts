@@ -139,7 +139,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       }
       drain.retryDelayMs = outboxLimits.retryDelayInitialMs;
       // A full window may have more rows behind it, and a failure after progress is retried at once (the next
-      // pass backs off if it makes none); otherwise the topic is drained until the next commit or poll.
+      // pass backs off if it makes none); otherwise the topic waits for the next commit or poll.
       if (!outcome.failure && outcome.dueCount < outboxLimits.batchSize)
         await drain.wakeup.wait(this.config.outboxPollIntervalMs);
     }
