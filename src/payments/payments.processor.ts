@@ -51,33 +51,58 @@ export class PaymentsProcessor extends GracefulWorkerHost implements OnApplicati
     return result;
   }
 
+  /**
+   * Asking the network and completing the payment are one step for the retries: an error in either (or a worker
+   * killed between them) retries the job, and the network answers the payment's key again with its first final
+   * answer, so the card is charged at most once and the payment completed once (the update is guarded).
+   */
   private async authorize(job: Job<unknown>, target: PaymentJobTarget): Promise<{ outcome: string }> {
     const pending = await this.payments.pendingAuthorization(target);
     if (pending.outcome !== 'ready') return { outcome: pending.outcome };
     const { payment, card } = pending;
     const attempt = job.attemptsMade + 1;
-    let result;
     try {
-      result = await this.network.authorize({
+      const result = await this.network.authorize({
         paymentId: payment.id,
         amountMinor: payment.amount,
         currency: payment.currency,
         card: { number: card.number, cvc: card.cvc, expMonth: payment.card.exp_month, expYear: payment.card.exp_year },
+        idempotencyKey: payment.id,
         attempt,
       });
+      const completed = await this.payments.completeAuthorization(payment.id, result);
+      return { outcome: completed?.status ?? 'already_final' };
     } catch (error) {
-      if (attempt >= (job.opts.attempts ?? 1)) {
-        // The retry budget is spent: the payment fails for good, and the job stays in the dead-letter view.
-        await this.payments.completeAuthorization(payment.id, {
-          approved: false,
-          declineCode: 'processing_error',
-          message: 'The card network could not be reached; the payment was not charged.',
-        });
-      }
+      if (attempt < (job.opts.attempts ?? 1)) throw error;
+      return this.settleAfterLastAttempt(payment.id, error);
+    }
+  }
+
+  /**
+   * The retry budget is spent. Failing blindly could fail a payment whose card was charged, so the network closes
+   * the payment's key first and says how it ended: an answer it gave is completed as given; without one the key
+   * can no longer be approved, and the payment fails (its job stays in the dead-letter view). When the network
+   * cannot say, the payment is left processing for the stranded-payments sweep to ask again.
+   */
+  private async settleAfterLastAttempt(paymentId: string, error: unknown): Promise<{ outcome: string }> {
+    let answer;
+    try {
+      answer = await this.network.close(paymentId);
+    } catch (closeError) {
+      this.logger.warn({ paymentId, err: closeError }, 'card network could not close the authorization');
       throw error;
     }
-    const completed = await this.payments.completeAuthorization(payment.id, result);
-    return { outcome: completed?.status ?? 'already_final' };
+    if (answer) {
+      this.logger.warn({ paymentId, approved: answer.approved }, 'authorization completed from the closed key');
+      const completed = await this.payments.completeAuthorization(paymentId, answer);
+      return { outcome: completed?.status ?? 'already_final' };
+    }
+    await this.payments.completeAuthorization(paymentId, {
+      approved: false,
+      declineCode: 'processing_error',
+      message: 'The card network could not be reached; the payment was not charged.',
+    });
+    throw error;
   }
 
   /**

@@ -42,8 +42,9 @@ function stateInvalid(payment: PaymentRow, action: string): ApiError {
   );
 }
 
+/** The network's answer, or a failure decided without one (no network reference then). */
 export type AuthorizationOutcome =
-  AuthorizationResult | { approved: false; declineCode: 'processing_error'; message: string };
+  AuthorizationResult | { approved: false; declineCode: 'processing_error'; message: string; networkReference?: null };
 
 /** Why an authorization job must change nothing, or the payment and its card to authorize. */
 export type PendingAuthorization =
@@ -174,6 +175,7 @@ export class PaymentsService {
           amountCapturable: status === 'requires_capture' ? current.amount : 0n,
           failureCode: outcome.approved ? null : outcome.declineCode,
           failureMessage: outcome.approved ? null : outcome.message,
+          networkReference: outcome.networkReference ?? null,
           vaultToken: status === 'requires_capture' ? current.vaultToken : null,
           // By the database clock, as the expiry job's check is (`authorizationDueAt`).
           authorizationExpiresAt:

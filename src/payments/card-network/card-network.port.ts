@@ -4,13 +4,27 @@ export interface AuthorizationRequest {
   amountMinor: number;
   currency: string;
   card: { number: string; cvc: string | null; expMonth: number; expYear: number };
-  /** 1 for the first try; a network that deduplicates by payment id and attempt can use it. */
+  /**
+   * Stable for one payment (its id): the network answers a repeated key with its first final answer, so asking
+   * again (a retried job, a worker killed between the answer and the commit) never charges the card twice.
+   */
+  idempotencyKey: string;
+  /** 1 for the first try of this job; informational (the network counts attempts per key itself). */
   attempt: number;
 }
 
 export type AuthorizationResult =
-  | { approved: true; authorizationCode: string }
-  | { approved: false; declineCode: 'card_declined' | 'insufficient_funds'; message: string };
+  | {
+      approved: true;
+      authorizationCode: string;
+      /** the network's reference of this authorization */ networkReference: string;
+    }
+  | {
+      approved: false;
+      declineCode: 'card_declined' | 'insufficient_funds' | 'processing_error';
+      message: string;
+      networkReference: string | null;
+    };
 
 /** The network could not answer this time (timeout, connection reset): the same request may be retried. */
 export class CardNetworkUnavailableError extends Error {
@@ -23,4 +37,11 @@ export class CardNetworkUnavailableError extends Error {
  */
 export abstract class CardNetwork {
   abstract authorize(request: AuthorizationRequest): Promise<AuthorizationResult>;
+
+  /**
+   * Closes `idempotencyKey` for good and says how it ended: the approval or decline the network gave it, or — when
+   * it never gave a final answer — null, after which no later authorization under that key can succeed (the card
+   * is never charged for a payment failed by the sweeper). Throws CardNetworkUnavailableError when it cannot say.
+   */
+  abstract close(idempotencyKey: string): Promise<AuthorizationResult | null>;
 }

@@ -1,4 +1,4 @@
-import { simulatedOutcome, testCardBehaviours } from './simulated-outcomes';
+import { recordedAnswer, type SimulatedRecord, simulatedOutcome, testCardBehaviours } from './simulated-outcomes';
 
 describe('simulatedOutcome', () => {
   it.each(['4242424242424242', '5555555555554444', '4111111111111111'])('approves %s on the first attempt', (card) => {
@@ -37,5 +37,54 @@ describe('simulatedOutcome', () => {
         '5555555555554444',
       ].sort(),
     );
+  });
+});
+
+describe('recordedAnswer', () => {
+  const open: SimulatedRecord = {
+    reference: 'net_0123456789ABCDEFGHIJabcd',
+    outcome: null,
+    authorizationCode: null,
+    declineCode: null,
+    declineMessage: null,
+  };
+
+  it('holds no answer while the key has none', () => {
+    expect(recordedAnswer(open)).toBeNull();
+  });
+
+  it('gives back the approval with its code and the reference', () => {
+    expect(recordedAnswer({ ...open, outcome: 'approved', authorizationCode: 'sim_3' })).toEqual({
+      approved: true,
+      authorizationCode: 'sim_3',
+      networkReference: open.reference,
+    });
+  });
+
+  it('gives back the decline as given', () => {
+    const declined = { ...open, outcome: 'declined', declineCode: 'insufficient_funds', declineMessage: 'No funds.' };
+    expect(recordedAnswer(declined)).toEqual({
+      approved: false,
+      declineCode: 'insufficient_funds',
+      message: 'No funds.',
+      networkReference: open.reference,
+    });
+  });
+
+  it('declines a voided key with processing_error, never approves it', () => {
+    expect(recordedAnswer({ ...open, outcome: 'voided', authorizationCode: 'sim_1' })).toMatchObject({
+      approved: false,
+      declineCode: 'processing_error',
+      networkReference: open.reference,
+    });
+  });
+
+  it.each([
+    ['an approval without a code', { outcome: 'approved' }],
+    ['a decline with an unknown code', { outcome: 'declined', declineCode: 'processing_error' }],
+    ['a decline without a code', { outcome: 'declined' }],
+    ['an unknown outcome', { outcome: 'refunded' }],
+  ])('refuses a record with %s', (_case, fields) => {
+    expect(() => recordedAnswer({ ...open, ...fields })).toThrow(Error);
   });
 });

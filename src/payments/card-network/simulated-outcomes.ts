@@ -3,9 +3,11 @@ import type { AuthorizationResult } from './card-network.port';
 /** The test cards of API.md and what the simulated network does with each; any other valid card is approved. */
 export type SimulatedBehaviour =
   | { kind: 'approve' }
-  | { kind: 'decline'; declineCode: 'card_declined' | 'insufficient_funds'; message: string }
+  | { kind: 'decline'; declineCode: SimulatedDeclineCode; message: string }
   | { kind: 'transient_then_approve'; failingAttempts: number }
   | { kind: 'always_timeout' };
+
+export type SimulatedDeclineCode = 'card_declined' | 'insufficient_funds';
 
 export const testCardBehaviours: Readonly<Record<string, SimulatedBehaviour>> = {
   '4242424242424242': { kind: 'approve' },
@@ -20,9 +22,13 @@ export const testCardBehaviours: Readonly<Record<string, SimulatedBehaviour>> = 
   '4000000000000259': { kind: 'always_timeout' },
 };
 
-export type SimulatedOutcome = AuthorizationResult | { approved: 'unavailable'; reason: string };
+/** What one attempt decides before the network's record gives it a reference: final, or no answer this time. */
+export type SimulatedOutcome =
+  | { approved: true; authorizationCode: string }
+  | { approved: false; declineCode: SimulatedDeclineCode; message: string }
+  | { approved: 'unavailable'; reason: string };
 
-/** Pure: the outcome of one authorization attempt of `cardNumber` (attempt counts from 1). */
+/** Pure: the outcome of attempt `attempt` (counted from 1 per idempotency key) to authorize `cardNumber`. */
 export function simulatedOutcome(cardNumber: string, attempt: number): SimulatedOutcome {
   const behaviour = testCardBehaviours[cardNumber] ?? { kind: 'approve' };
   switch (behaviour.kind) {
@@ -36,5 +42,49 @@ export function simulatedOutcome(cardNumber: string, attempt: number): Simulated
         : { approved: true, authorizationCode: `sim_${attempt}` };
     case 'always_timeout':
       return { approved: 'unavailable', reason: 'simulated network timeout' };
+  }
+}
+
+/** The simulated network's own record of one idempotency key, as stored. */
+export interface SimulatedRecord {
+  reference: string;
+  outcome: string | null;
+  authorizationCode: string | null;
+  declineCode: string | null;
+  declineMessage: string | null;
+}
+
+export const voidedMessage = 'The authorization was closed before the card network answered; the card was not charged.';
+
+const declineCodes: ReadonlySet<string> = new Set<SimulatedDeclineCode>(['card_declined', 'insufficient_funds']);
+
+/**
+ * Pure: the final answer `record` holds, the same every time it is asked, or null while it holds none. A voided
+ * key (closed without an answer) is declined with processing_error: it can never be approved any more.
+ */
+export function recordedAnswer(record: SimulatedRecord): AuthorizationResult | null {
+  const networkReference = record.reference;
+  switch (record.outcome) {
+    case null:
+      return null;
+    case 'approved':
+      if (!record.authorizationCode) throw new Error(`approved network record ${networkReference} has no code`);
+      return { approved: true, authorizationCode: record.authorizationCode, networkReference };
+    case 'declined': {
+      const declineCode = record.declineCode ?? '';
+      if (!declineCodes.has(declineCode)) {
+        throw new Error(`declined network record ${networkReference} has decline code ${JSON.stringify(declineCode)}`);
+      }
+      return {
+        approved: false,
+        declineCode: declineCode as SimulatedDeclineCode,
+        message: record.declineMessage ?? '',
+        networkReference,
+      };
+    }
+    case 'voided':
+      return { approved: false, declineCode: 'processing_error', message: voidedMessage, networkReference };
+    default:
+      throw new Error(`network record ${networkReference} has unknown outcome ${JSON.stringify(record.outcome)}`);
   }
 }
