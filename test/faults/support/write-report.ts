@@ -1,9 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
+import { writeReliabilityReport } from './reliability-report';
 
-/** The fault project's global teardown: docs/reliability.md is regenerated from the results the run just wrote. */
+/** The faults Jest project's global teardown: docs/reliability.md is regenerated from the results just written. */
 export default function writeReport(): void {
-  const script = path.resolve(__dirname, '..', '..', '..', 'scripts', 'reliability-report.mts');
-  const result = spawnSync(process.execPath, [script], { stdio: 'inherit' });
-  if (result.status !== 0) process.stderr.write(`reliability report not written (exit ${result.status})\n`);
+  writeReliabilityReport();
 }
