@@ -355,6 +355,8 @@ describe('a malformed key with PostgreSQL and the cache Redis unreachable', () =
     });
   });
   afterAll(async () => {
+    // PostgreSQL back first: the app's shutdown waits for the connections it has in use.
+    await proxy.restore();
     await subject.close();
     await proxy.close();
     await dropDatabase(databaseName);
