@@ -154,14 +154,19 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async listen(): Promise<void> {
     while (this.running) {
       const client = new Client({ connectionString: this.config.database.url });
+      // Listened to before connect: an 'error' event with no listener (PostgreSQL crashing or restarting at any
+      // moment of this client's life) would be thrown and end the process.
+      const closed = new Promise<void>((resolve) => {
+        client.on('error', (error) => {
+          this.logger.warn({ err: error }, 'outbox LISTEN connection lost');
+          resolve();
+        });
+        client.on('end', () => resolve());
+      });
+      client.on('notification', () => this.notify());
       try {
         await client.connect();
         this.listener = client;
-        client.on('notification', () => this.notify());
-        const closed = new Promise<void>((resolve) => {
-          client.on('error', () => resolve());
-          client.on('end', () => resolve());
-        });
         await client.query(`LISTEN ${outboxNotifyChannel}`);
         this.notify();
         await closed;
