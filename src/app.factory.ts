@@ -38,6 +38,9 @@ export async function createApp(
     genReqId: requestIdOf,
     requestIdHeader: false,
     forceCloseConnections: 'idle',
+    // Fastify's 503 while it closes has a body of its own and no Retry-After; main.ts's ShutdownGate refuses those
+    // requests in the contract's shape instead (from the signal on, before Fastify closes).
+    return503OnClosing: false,
     // request.ip (the address failed authentications are counted against) is the socket's unless TRUST_PROXY names
     // the proxies allowed to say otherwise in X-Forwarded-For.
     trustProxy: fastifyTrustProxy(config.trustProxy),

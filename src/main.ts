@@ -1,13 +1,18 @@
 import type { INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.factory';
 import { ConfigError, parseConfig } from './config/config.schema';
 import { startEventSubscribers } from './events/event-subscribers';
+import { ShutdownGate } from './http/graceful-shutdown';
 
-/** Stops taking requests, lets in-flight ones finish, closes every connection, then exits 0 (1 past the deadline). */
-function closeOnSignals(app: INestApplication, shutdownTimeoutMs: number): void {
+/**
+ * Refuses new requests (503 with Retry-After), lets in-flight ones finish, closes every connection, then exits 0
+ * (1 past the deadline).
+ */
+function closeOnSignals(app: INestApplication, gate: ShutdownGate, shutdownTimeoutMs: number): void {
   const shutdown = (): void => {
     setTimeout(() => process.exit(1), shutdownTimeoutMs).unref();
-    app.close().then(
+    gate.close(app).then(
       () => process.exit(0),
       () => process.exit(1),
     );
@@ -18,8 +23,9 @@ function closeOnSignals(app: INestApplication, shutdownTimeoutMs: number): void 
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
-  const app = await createApp(config);
-  closeOnSignals(app, config.shutdownTimeoutMs);
+  const app: NestFastifyApplication = await createApp(config);
+  const gate = new ShutdownGate().install(app.getHttpAdapter().getInstance());
+  closeOnSignals(app, gate, config.shutdownTimeoutMs);
   // Modules initialized first, then the RabbitMQ subscribers (hybrid app), then HTTP.
   await app.init();
   await startEventSubscribers(app);

@@ -75,6 +75,11 @@ export const apiErrors = {
       undefined,
       { 'Retry-After': String(retryAfterSeconds) },
     ),
+  // The contract's 503 for a request that reaches a process after it began to shut down: a retry succeeds.
+  shuttingDown: () =>
+    new ApiError(503, 'api_error', 'service_unavailable', 'The server is restarting; retry the request.', undefined, {
+      'Retry-After': String(retryAfterSeconds),
+    }),
   rateLimited: (limitPerSecond: number, retryAfterSeconds: number) =>
     new ApiError(
       429,
