@@ -130,6 +130,13 @@ describe('parseConfig', () => {
     );
   });
 
+  it("reads PAYMENT_JOB_LOCK_MS (default BullMQ's 30 s, never longer, at least 1 s)", () => {
+    expect(parseConfig({}).payments.jobLockMs).toBe(30_000);
+    expect(parseConfig({ PAYMENT_JOB_LOCK_MS: '5000' }).payments.jobLockMs).toBe(5_000);
+    expect(() => parseConfig({ PAYMENT_JOB_LOCK_MS: '30001' })).toThrow(/PAYMENT_JOB_LOCK_MS/);
+    expect(() => parseConfig({ PAYMENT_JOB_LOCK_MS: '999' })).toThrow(/PAYMENT_JOB_LOCK_MS/);
+  });
+
   it('reads AUTH_FAILURES_PER_SECOND_PER_IP (default 20, 0 off)', () => {
     expect(parseConfig({}).authFailuresPerSecondPerIp).toBe(20);
     expect(parseConfig({ AUTH_FAILURES_PER_SECOND_PER_IP: '0' }).authFailuresPerSecondPerIp).toBe(0);

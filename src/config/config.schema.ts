@@ -97,6 +97,10 @@ const environmentSchema = z
     PAYMENT_BACKOFF_DELAY_MS: integerFromEnv(1, 600_000).default(4_000),
     CARD_NETWORK_LATENCY_MS: integerFromEnv(0, 60_000).default(3),
     PAYMENT_WORKER_CONCURRENCY: integerFromEnv(1, 1_000).default(16),
+    // An authorization job's lock (renewed every half of it) and the period of the check for jobs whose lock
+    // lapsed: a killed or frozen worker's jobs run elsewhere within about two of these. At most BullMQ's 30 s,
+    // the time per attempt the stranded-payments retry budget allows.
+    PAYMENT_JOB_LOCK_MS: integerFromEnv(1_000, 30_000).default(30_000),
     FEE_PERCENT_BASIS_POINTS: integerFromEnv(0, 10_000).default(0),
     FEE_FIXED_MINOR: integerFromEnv(0, 1_000_000).default(0),
     OUTBOX_POLL_INTERVAL_MS: integerFromEnv(10, 60_000).default(500),
@@ -206,6 +210,7 @@ const environmentSchema = z
         attemptsMax: env.PAYMENT_ATTEMPTS_MAX,
         backoffDelayMs: env.PAYMENT_BACKOFF_DELAY_MS,
         workerConcurrency: env.PAYMENT_WORKER_CONCURRENCY,
+        jobLockMs: env.PAYMENT_JOB_LOCK_MS,
         cardNetworkLatencyMs: env.CARD_NETWORK_LATENCY_MS,
         fees: { percentBasisPoints: env.FEE_PERCENT_BASIS_POINTS, fixedMinor: env.FEE_FIXED_MINOR },
       },

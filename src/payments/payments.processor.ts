@@ -7,6 +7,7 @@ import { CardNetwork } from './card-network/card-network.port';
 import { parsePaymentJob, type PaymentJobTarget } from './payment-jobs';
 import { AUTHORIZE_PAYMENT_JOB, PAYMENTS_QUEUE } from './payments.constants';
 import { PaymentsService } from './payments.service';
+import { closedKeyOutcomeLabel, outcomeOfClosedKey } from './stranded-payments';
 
 // Outcomes that only a replayed job explains innocently are worth a warning: they are what a forged job gets.
 const suspiciousOutcomes: ReadonlySet<string> = new Set(['unknown_payment', 'wrong_merchant', 'card_mismatch']);
@@ -15,8 +16,9 @@ const suspiciousOutcomes: ReadonlySet<string> = new Set(['unknown_payment', 'wro
  * Authorizes payments against the card network and expires authorizations nobody captured; transient network
  * errors are retried by BullMQ with backoff. Job data is untrusted: it names a payment, and everything else is
  * read from PostgreSQL. A job that must not act completes with its reason as the outcome, so it is not retried.
+ * The worker starts at bootstrap, once the configured lock timing is applied.
  */
-@Processor(PAYMENTS_QUEUE)
+@Processor(PAYMENTS_QUEUE, { autorun: false })
 export class PaymentsProcessor extends GracefulWorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(PaymentsProcessor.name);
 
@@ -30,6 +32,8 @@ export class PaymentsProcessor extends GracefulWorkerHost implements OnApplicati
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.payments.workerConcurrency;
+    const lockMs = this.config.payments.jobLockMs;
+    this.runWorker({ lockDurationMs: lockMs, stalledIntervalMs: lockMs });
   }
 
   async process(job: Job<unknown>, token?: string): Promise<{ outcome: string }> {
@@ -131,5 +135,34 @@ export class PaymentsProcessor extends GracefulWorkerHost implements OnApplicati
       },
       'payments job attempt failed',
     );
+    // finishedOn is set only when the job failed for good (no retry follows).
+    if (job?.name === AUTHORIZE_PAYMENT_JOB && job.finishedOn !== undefined) void this.settleFailedAuthorization(job);
+  }
+
+  /**
+   * An authorization job that failed for good without settling its payment — BullMQ fails a job that stalled more
+   * than maxStalledCount times (its worker killed or frozen twice) before it runs again — would leave the payment
+   * `processing` until the stranded-payments sweep. It is settled now as the sweep would: the network closes the
+   * key and the payment ends as the key did. A worker still running the job (frozen, then woken) then gets the
+   * same answer, and the guarded completion leaves the payment as it is. On any error the sweep remains.
+   */
+  private async settleFailedAuthorization(job: Job<unknown>): Promise<void> {
+    const parsed = parsePaymentJob(job.name, job.data);
+    if (!parsed.valid) return;
+    const paymentId = parsed.target.paymentId;
+    try {
+      const pending = await this.payments.pendingAuthorization(parsed.target);
+      if (pending.outcome !== 'ready') return;
+      const answer = await this.network.close(paymentId);
+      const completed = await this.payments.completeAuthorization(paymentId, outcomeOfClosedKey(answer));
+      if (completed) {
+        this.logger.warn(
+          { jobId: job.id, paymentId, outcome: closedKeyOutcomeLabel(answer), reason: job.failedReason },
+          'authorization completed from the closed key after its job failed',
+        );
+      }
+    } catch (error) {
+      this.logger.warn({ jobId: job.id, paymentId, err: error }, 'failed authorization left for the stranded sweep');
+    }
   }
 }

@@ -7,6 +7,12 @@ import { throttledWarning } from './queue-errors';
 // How long a shutdown waits to learn whether the queue Redis answers before choosing how to close.
 const redisProbeTimeoutMs = 500;
 
+/** How long a job's lock lasts unrenewed, and how often jobs whose lock lapsed are looked for (BullMQ: 30 s each). */
+export interface JobLockTiming {
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+}
+
 /**
  * A processor that shuts down gracefully when it can: with Redis reachable, in-flight jobs finish before the
  * worker closes; with Redis down, a graceful close would wait for a reconnect forever, so the worker is closed
@@ -29,6 +35,21 @@ export abstract class GracefulWorkerHost extends WorkerHost implements BeforeApp
       () => false,
     );
     await this.worker.close(!reachable);
+  }
+
+  /**
+   * Starts a worker declared with `autorun: false`, with lock timing from the configuration (the @Processor
+   * options are static). BullMQ's lock manager copies the lock duration when it is built, so it is built again;
+   * the worker has not run, so no job holds a lock of the old duration.
+   */
+  protected runWorker(timing: JobLockTiming): void {
+    Object.assign(this.worker.opts, {
+      lockDuration: timing.lockDurationMs,
+      lockRenewTime: timing.lockDurationMs / 2,
+      stalledInterval: timing.stalledIntervalMs,
+    });
+    (this.worker as unknown as { createLockManager(): void }).createLockManager();
+    this.worker.run().catch((error: unknown) => this.workerLogger.error({ err: error }, 'queue worker stopped'));
   }
 
   @OnWorkerEvent('error')
