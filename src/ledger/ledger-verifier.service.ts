@@ -60,7 +60,7 @@ export class LedgerVerifier {
   ) {}
 
   async verify(): Promise<LedgerVerification> {
-    const result = await this.database.db.transaction(
+    const result = await this.database.transaction(
       async (tx) => {
         const run = async (query: ReturnType<typeof sql>) => (await tx.execute<MismatchRow>(query)).rows;
         const checked = await tx.execute<{ count: string }>(sql`SELECT count(*) FROM ledger_transactions`);
