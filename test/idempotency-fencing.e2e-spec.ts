@@ -4,8 +4,10 @@ import { newId } from '../src/common/ids';
 import { Database, type Tx } from '../src/database/database';
 import { merchants } from '../src/database/schema';
 import { type ApiResponse, IdempotencyService, type IdempotentRequest } from '../src/idempotency/idempotency.service';
-import { uniqueKey } from './support/api';
+import { eventually, uniqueKey } from './support/api';
+import { TcpProxy } from './support/events-tcp-proxy';
 import { startTestApp, type TestApp } from './support/test-app';
+import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
 
 /** A promise the test resolves by hand, to hold a request inside its work at a chosen moment. */
 function gate(): { opened: Promise<void>; open(): void } {
@@ -150,5 +152,47 @@ describe('idempotency claims are fenced by an owner token', () => {
     late.open();
     expect(await lateRequest).toEqual({ ...winner, replayed: true });
     expect((await storedRow(key))?.response_status).toBe(201);
+  });
+});
+
+describe('a claim whose release failed because PostgreSQL was down', () => {
+  let proxy: TcpProxy;
+  let subject: TestApp;
+  let database: Database;
+  const databaseName = uniqueDatabaseName();
+
+  beforeAll(async () => {
+    proxy = await TcpProxy.start('127.0.0.1', Number(new URL(postgresServerUrl).port || 5432));
+    subject = await startTestApp({ DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/${databaseName}` });
+    database = subject.app.get(Database);
+  });
+  afterAll(async () => {
+    await proxy.restore();
+    await subject.close();
+    await proxy.close();
+    await dropDatabase(databaseName);
+  });
+
+  it('is released once PostgreSQL is back, long before the claim would count as abandoned', async () => {
+    const idempotency = subject.app.get(IdempotencyService);
+    const key = uniqueKey('release-later');
+    const request: IdempotentRequest = { scope: 'operator', key, method: 'POST', path: '/v1/test/cut', body: {} };
+    await expect(
+      idempotency.execute(request, async () => {
+        // PostgreSQL goes away mid-request: the work fails, and so does releasing the key right after.
+        await proxy.cut();
+        throw new Error('dependency failed');
+      }),
+    ).rejects.toThrow();
+    await proxy.restore();
+    const claims = () =>
+      database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM idempotency_keys WHERE key = ${key}`).then(
+        (result) => result.rows[0]!.n,
+        () => -1,
+      );
+    // Far below the 60 s after which an identical request could take the claim over.
+    await eventually(claims, (count) => count === 0, { deadlineMs: 10_000, what: 'the claim being released' });
+    const retried = await idempotency.execute(request, () => Promise.resolve({ status: 201, body: { ok: true } }));
+    expect(retried).toEqual({ status: 201, body: { ok: true }, replayed: false });
   });
 });

@@ -128,7 +128,7 @@ export class IdempotencyService implements OnApplicationBootstrap {
         const stored = await this.store(this.database.db, held, { status: error.status, body: error.toBody() });
         if (!stored) return this.answerAfterLosing(held, fingerprint);
       } else {
-        await this.release(held).catch(() => undefined);
+        await this.release(held).catch(() => this.releaseLater(held));
       }
       throw error;
     }
@@ -262,6 +262,19 @@ export class IdempotencyService implements OnApplicationBootstrap {
   }
 
   /** Frees the key after a failure, unless another request has taken it over meanwhile. */
+  /**
+   * The release failed too (PostgreSQL down): retried in the background until it lands or the claim would count
+   * as abandoned anyway, so a client retrying with its key after the outage is not refused 409 for a minute.
+   */
+  private releaseLater(held: HeldClaim): void {
+    const giveUpAtMs = Date.now() + idempotencyLimits.abandonedLockMs;
+    const retry = (): void => {
+      if (Date.now() >= giveUpAtMs) return;
+      this.release(held).catch(() => setTimeout(retry, idempotencyLimits.releaseRetryIntervalMs).unref());
+    };
+    setTimeout(retry, idempotencyLimits.releaseRetryIntervalMs).unref();
+  }
+
   private async release(held: HeldClaim): Promise<void> {
     await this.database.db.execute(sql`
       DELETE FROM idempotency_keys
