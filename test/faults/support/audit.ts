@@ -17,7 +17,10 @@ export interface PaymentAudit {
   ledgerMismatches: number;
   /** Succeeded payments the card network has no approval of (its fix not landed, or the charge unrecorded). */
   networkUnrecorded: number;
-  /** Payments with more than one approval at the network, or approved there but not succeeded here. */
+  /**
+   * Payments with more than one approval at the network, or approved there but ended otherwise here (failed,
+   * canceled). One still processing with an approval is not final (counted there), not charged twice.
+   */
   networkChargedTwice: number;
   networkTableMissing: boolean;
 }
@@ -99,7 +102,8 @@ export async function auditPayments(
     );
     networkChargedTwice = await count(
       `SELECT count(*) AS n FROM (${perPayment}) AS x
-         WHERE x.approvals > 1 OR (x.approvals > 0 AND x.status NOT IN ('succeeded', 'requires_capture'))`,
+         WHERE x.approvals > 1
+            OR (x.approvals > 0 AND x.status NOT IN ('succeeded', 'requires_capture', 'processing'))`,
     );
   }
   return {

@@ -52,15 +52,13 @@ function table(results: FaultFigures[]): string {
  * when there is nothing to write. Run by `npm run reliability:report` and by the faults Jest project's teardown.
  */
 export function writeReliabilityReport(): boolean {
+  // Only the issue's scenarios: a results file of a spec run by hand for debugging does not belong in the report.
   const results: FaultFigures[] = existsSync(resultsDirectory)
     ? readdirSync(resultsDirectory)
-        .filter((file) => file.endsWith('.json'))
+        .filter((file) => order.includes(path.basename(file, '.json')))
         .map((file) => JSON.parse(readFileSync(path.join(resultsDirectory, file), 'utf8')) as FaultFigures)
     : [];
-  results.sort((left, right) => {
-    const rank = (name: string): number => (order.includes(name) ? order.indexOf(name) : order.length);
-    return rank(left.name) - rank(right.name) || left.name.localeCompare(right.name);
-  });
+  results.sort((left, right) => order.indexOf(left.name) - order.indexOf(right.name));
   if (results.length === 0) {
     process.stderr.write(`no results in ${resultsDirectory}: run npm run test:faults first\n`);
     return false;
