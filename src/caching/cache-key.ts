@@ -47,3 +47,18 @@ export function viewKey(objectKey: string, view: CacheView): string {
 export function generationKeyOf(objectKey: string): string {
   return `generation:${objectKey}`;
 }
+
+/** The keys of every entry of the object whose 'data' key is `objectKey`: what an invalidation deletes. */
+export function entryKeysOf(objectKey: string): string[] {
+  return [objectKey, viewKey(objectKey, 'response')];
+}
+
+/** The key of the namespace's epoch: advanced when every entry is dropped at once, so that no load that read it
+ * before can store what it loaded afterwards. Not a family, so it never collides with an entry. */
+export const epochKey = 'epoch';
+
+/** Whether `key` (under the namespace) is an entry of some family, as opposed to a generation or the epoch. */
+export function isEntryKey(key: string): boolean {
+  const separator = key.indexOf(':');
+  return separator > 0 && knownFamilies.has(key.slice(0, separator));
+}

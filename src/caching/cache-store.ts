@@ -9,6 +9,7 @@ import {
   cacheStartupWaitMs,
 } from './caching.limits';
 import { withDeadline } from '../common/deadline';
+import { epochKey, isEntryKey } from './cache-key';
 
 // Doubling from 100 ms up to the cap; the random part keeps many processes from reconnecting in step.
 function reconnectDelayMs(attempt: number): number {
@@ -48,12 +49,27 @@ export interface Announcement {
   message: string;
 }
 
-// Stores an entry only while its object's generation is the one read before loading (no invalidation since).
-// KEYS[1] entry, KEYS[2] generation; ARGV[1] generation read ('' for none), ARGV[2] entry, ARGV[3] TTL in ms.
+// Stores an entry only while its object's generation and the namespace's epoch are the ones read before loading
+// (no invalidation of the object, no drop of every entry, since). KEYS[1] entry, KEYS[2] generation, KEYS[3] epoch;
+// ARGV[1] generation read ('' for none), ARGV[2] entry, ARGV[3] TTL in ms, ARGV[4] epoch read ('' for none).
 const setUnlessInvalidatedScript = `
 if (redis.call('GET', KEYS[2]) or '') ~= ARGV[1] then return 0 end
+if (redis.call('GET', KEYS[3]) or '') ~= ARGV[4] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`;
+
+/** What a load read before loading, and must still hold when it stores what it loaded. */
+export interface Generation {
+  /** The object's generation, '' before its first invalidation. */
+  object: string;
+  /** The namespace's epoch, '' before the first drop of every entry. */
+  namespace: string;
+}
+
+/** A glob pattern matching `literal` only, for SCAN MATCH. */
+function globEscaped(literal: string): string {
+  return literal.replace(/[*?[\]\\]/g, (character) => `\\${character}`);
+}
 
 /**
  * The @keyv/redis store of the cache, made safe to lose. Errors are thrown (not swallowed into a miss) so a failed
@@ -76,30 +92,31 @@ export class CacheRedisStore extends KeyvRedis<string> {
   }
 
   /**
-   * The generation of an object's entries, `''` until its first invalidation. Read it after a miss and before
-   * loading, and store what was loaded with `setUnlessInvalidated`.
+   * The generation of an object's entries and the epoch of the namespace, in one command. Read it after a miss and
+   * before loading, and store what was loaded with `setUnlessInvalidated`.
    */
-  async generation(generationKey: string): Promise<string> {
+  async generation(generationKey: string): Promise<Generation> {
     const client = await this.getClient();
-    return (await client.get(this.redisKey(generationKey))) ?? '';
+    const [object, namespace] = await client.mGet([this.redisKey(generationKey), this.redisKey(epochKey)]);
+    return { object: object ?? '', namespace: namespace ?? '' };
   }
 
   /**
    * Stores `serialized` (an entry as Keyv serialized it) under `key` for `ttlMs`, unless the object was invalidated
-   * since `generation` was read, in which case what was loaded may predate the change and nothing is stored.
-   * Returns whether the entry was stored.
+   * (or every entry dropped) since `generation` was read, in which case what was loaded may predate the change and
+   * nothing is stored. Returns whether the entry was stored.
    */
   async setUnlessInvalidated(
     key: string,
     serialized: string,
     ttlMs: number,
     generationKey: string,
-    generation: string,
+    generation: Generation,
   ): Promise<boolean> {
     const client = await this.getClient();
     const stored = await client.eval(setUnlessInvalidatedScript, {
-      keys: [this.redisKey(key), this.redisKey(generationKey)],
-      arguments: [generation, serialized, String(ttlMs)],
+      keys: [this.redisKey(key), this.redisKey(generationKey), this.redisKey(epochKey)],
+      arguments: [generation.object, serialized, String(ttlMs), generation.namespace],
     });
     return stored === 1;
   }
@@ -118,6 +135,54 @@ export class CacheRedisStore extends KeyvRedis<string> {
     await client.eval(invalidateScript, {
       keys: [this.redisKey(generationKey), ...keys.map((key) => this.redisKey(key))],
       arguments: [String(generationTtlMs), ...(announcement ? [announcement.channel, announcement.message] : [])],
+    });
+  }
+
+  /**
+   * Drops every entry of the namespace, of every family and merchant, for when an unknown set of invalidations was
+   * missed. The epoch advances first, so a load that read it before cannot store afterwards what it loaded; then
+   * SCAN finds the entries (generations and the epoch stay), and `announcement` is published once they are gone.
+   * Each command has `commandTimeoutMs`; returns how many entries were deleted.
+   */
+  async dropEverything(commandTimeoutMs: number, scanCount: number, announcement?: Announcement): Promise<number> {
+    const client = await this.getClient();
+    await withDeadline(client.incr(this.redisKey(epochKey)), commandTimeoutMs, 'cache epoch advance');
+    const prefix = this.redisKey('');
+    const match = `${globEscaped(prefix)}*`;
+    let cursor = '0';
+    let deleted = 0;
+    do {
+      const page = await withDeadline(
+        client.scan(cursor, { MATCH: match, COUNT: scanCount }),
+        commandTimeoutMs,
+        'cache scan',
+      );
+      cursor = page.cursor;
+      const entries = page.keys.filter((key) => key.startsWith(prefix) && isEntryKey(key.slice(prefix.length)));
+      if (entries.length > 0) {
+        deleted += await withDeadline(client.unlink(entries), commandTimeoutMs, 'cache entries unlink');
+      }
+    } while (cursor !== '0');
+    if (announcement) {
+      await withDeadline(client.publish(announcement.channel, announcement.message), commandTimeoutMs, 'cache publish');
+    }
+    return deleted;
+  }
+
+  /**
+   * Calls `back` when the connection is ready again after it was lost (not on the first connection, however long
+   * that took): invalidations that others made meanwhile may not have reached this Redis.
+   */
+  onReconnection(back: () => void): void {
+    let connectedBefore = false;
+    let lost = false;
+    this.redis.on('error', () => {
+      lost = connectedBefore;
+    });
+    this.redis.on('ready', () => {
+      if (lost) back();
+      connectedBefore = true;
+      lost = false;
     });
   }
 

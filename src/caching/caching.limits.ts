@@ -64,3 +64,26 @@ export const apiKeyLocalEntriesMax = 10_000;
 /** Failed or slow cache commands are logged at most once per this interval (every one is counted): one line is
  * enough to see an outage, one per request would flood the log while it lasts. */
 export const cacheFailureLogIntervalMs = 10_000;
+
+/** Invalidations this process could not make (the cache Redis down or slow) that it remembers, one per object, to
+ * make them before it reads the cache again. Beyond this it remembers only that it missed some, and drops every
+ * entry of the cache instead (all merchants: a cold cache, not a stale one). Each costs about 200 bytes; an outage
+ * of a minute at 100 changed objects per second stays within it. */
+export const invalidationsPendingMax = 10_000;
+
+/** Missed invalidations replayed per batch, sent together: far below cacheCommandQueueMax, and few round trips
+ * even for invalidationsPendingMax of them. */
+export const invalidationReplayBatchMax = 100;
+
+/** While this process has invalidations to replay, how often it tries when nothing else prompts it (a read, a
+ * reconnection): other processes serve the entries it could not invalidate until its replay lands. */
+export const invalidationReplayRetryMs = 1_000;
+
+/** Keys per SCAN when every entry is dropped: one step of a few milliseconds on the server. */
+export const dropScanCount = 1_000;
+
+/** After its connection to the cache Redis came back, how long a process reads nothing from the cache: long enough
+ * for the other processes, which lost theirs too, to reconnect (each waits at most cacheReconnectDelayMaxMs plus
+ * 100 ms of jitter between attempts) and replay the invalidations they missed. Costs a few seconds of reads from
+ * PostgreSQL after an outage that has sent every read there anyway. */
+export const cacheRejoinQuietMs = cacheReconnectDelayMaxMs + 1_000;

@@ -2,12 +2,21 @@ import { Stream } from 'node:stream';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, StreamableFile } from '@nestjs/common';
 import { Cache } from '@nestjs/cache-manager';
 import { LRUCache } from 'lru-cache';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { ApiError, type ApiErrorType } from '../common/errors/api-error';
 import { errorMessage } from '../common/errors/error-message';
 import { CacheCounters, type CacheCountsSnapshot } from './cache-counters';
-import { type Announcement, CacheRedisStore } from './cache-store';
-import { type CacheFamily, cacheKey, type CacheView, generationKeyOf, isKeySegment, viewKey } from './cache-key';
+import { type Announcement, CacheRedisStore, type Generation } from './cache-store';
+import {
+  type CacheFamily,
+  cacheKey,
+  type CacheView,
+  entryKeysOf,
+  generationKeyOf,
+  isKeySegment,
+  viewKey,
+} from './cache-key';
+import { CacheRecovery, type RecoverySnapshot } from './cache-recovery';
 import { CacheSubscription } from './cache-subscription';
 import { entryTtlMs } from './cache-ttl';
 import {
@@ -61,6 +70,10 @@ export const apiKeyMerchantId = '-';
 /** The channel (under the cache namespace) on which a revocation names the hash of the revoked key. */
 const apiKeyRevokedChannel = 'api-key-revoked';
 
+/** Published on that channel when every entry was dropped: every process drops every in-process API key. Not a
+ * key segment (it has a ':'), so no key hash is ever mistaken for it, and versions that do not know it ignore it. */
+const everyApiKeyRevokedMessage = ':all';
+
 function isStoredEntry(value: unknown): value is StoredEntry {
   if (typeof value !== 'object' || value === null) return false;
   const found = (value as { found?: unknown }).found;
@@ -100,6 +113,9 @@ interface ReadKeys {
  * API keys are also kept in each process, for at most `apiKeyLocalTtlMs`. A revocation is published on the cache
  * Redis with its invalidation, and every process drops its copy when the message arrives; one that missed it
  * (disconnected at that moment) drops every copy when it reconnects, and refuses the key once its copy expires.
+ *
+ * An invalidation the cache Redis did not confirm (down, cut off, slow) is remembered and made again before this
+ * process reads the cache again; see CacheRecovery, which also states the window that remains for other processes.
  */
 @Injectable()
 export class HotCache implements OnModuleInit, OnApplicationShutdown {
@@ -116,6 +132,7 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
   private readonly apiKeyRevokedChannel: string;
   private revocations: CacheSubscription | undefined;
   private revocationsReceived = 0;
+  private readonly recovery: CacheRecovery;
 
   constructor(cache: Cache, registry: MetricsRegistry) {
     const store = cache.stores[0];
@@ -125,6 +142,29 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
     this.redisStore = store.store;
     this.counters = new CacheCounters(registry);
     this.apiKeyRevokedChannel = this.redisStore.channel(apiKeyRevokedChannel);
+    this.recovery = new CacheRecovery(
+      this.redisStore,
+      this.logger,
+      { channel: this.apiKeyRevokedChannel, message: everyApiKeyRevokedMessage },
+      () => this.dropEveryLocalApiKey(),
+    );
+    const recovery = this.recovery;
+    new Gauge({
+      name: 'cache_invalidations_pending',
+      help: 'Cache invalidations that failed and wait to be made again (reads skip the cache meanwhile)',
+      registers: [registry],
+      collect() {
+        this.set(recovery.snapshot().pendingInvalidations);
+      },
+    });
+    new Gauge({
+      name: 'cache_trusted',
+      help: '1 when reads use the cache; 0 while failed invalidations wait to be made again or after a reconnection',
+      registers: [registry],
+      collect() {
+        this.set(recovery.trusted ? 1 : 0);
+      },
+    });
     const received = () => this.revocationsReceived;
     new Counter({
       name: 'cache_api_key_revocations_received_total',
@@ -153,6 +193,7 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
+    this.recovery.close();
     this.revocations?.close();
   }
 
@@ -213,8 +254,8 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
   /**
    * Deletes `family:merchantId:id` (value, "not found" marker and cached response body) from Redis and from this
    * process, and keeps every load already running for it, in any process, from caching what it read. Call it
-   * after the commit that changed the row. Never throws because of the cache: a failure is logged and counted,
-   * and the entry then expires with its TTL.
+   * after the commit that changed the row. Never throws because of the cache: a failure is logged and counted, and
+   * remembered, so that this process reads nothing from the cache until it has made it (see CacheRecovery).
    */
   async invalidate(family: CacheFamily, merchantId: string, id: string): Promise<void> {
     await this.invalidateObject(family, cacheKey(family, merchantId, id));
@@ -222,7 +263,7 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
 
   /** `invalidate`, announcing it on the cache Redis when given; answers whether Redis confirmed it. */
   private async invalidateObject(family: CacheFamily, object: string, announcement?: Announcement): Promise<boolean> {
-    const keys = [object, viewKey(object, 'response')];
+    const keys = entryKeysOf(object);
     for (const key of keys) {
       this.flights.invalidate(key);
       this.localApiKeys.delete(key);
@@ -234,9 +275,11 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
       return true;
     } catch (error) {
       this.counters.add(family, 'errors');
-      const what = family === 'api_key' ? 'an API key' : keys[0];
+      this.recovery.missed({ family, object, announcement });
+      const what = family === 'api_key' ? 'an API key' : object;
       this.logger.warn(
-        `cache invalidation of ${what} failed, it may be served until it expires: ${errorMessage(error)}`,
+        `cache invalidation of ${what} failed, made again before this process reads the cache; other processes ` +
+          `may serve it until then: ${errorMessage(error)}`,
       );
       return false;
     }
@@ -268,6 +311,11 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
     return { received: this.revocationsReceived, listening: this.revocations?.live ?? false };
   }
 
+  /** Failed invalidations waiting to be made again, and whether reads use the cache now. */
+  recoverySnapshot(): RecoverySnapshot {
+    return this.recovery.snapshot();
+  }
+
   /** Counts since start, per family: the same numbers as the cache_*_total Prometheus counters. */
   snapshot(): CacheCountsSnapshot {
     return this.counters.snapshot();
@@ -277,10 +325,20 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
    * kept (they may have read it before the revocation). */
   private dropLocalApiKey(keyHash: string): void {
     this.revocationsReceived += 1;
+    if (keyHash === everyApiKeyRevokedMessage) {
+      this.dropEveryLocalApiKey();
+      return;
+    }
     if (!isKeySegment(keyHash)) return;
     const key = cacheKey('api_key', apiKeyMerchantId, keyHash);
     this.flights.invalidate(key);
     this.localApiKeys.delete(key);
+  }
+
+  /** Every entry of the cache was dropped: so are this process's API keys, and loads running now are not kept. */
+  private dropEveryLocalApiKey(): void {
+    this.flights.invalidateAll();
+    this.localApiKeys.clear();
   }
 
   /** Validates the segments once; the generation key is derived only when a miss needs it. */
@@ -309,25 +367,31 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
     load: () => Promise<Loaded>,
     flight: Flight,
   ): Promise<FlightOutcome> {
-    // The object's generation before loading (and its key); undefined when the cache did not answer.
-    let generation: { key: string; value: string } | undefined;
-    try {
-      const cached: unknown = await withDeadline(this.store.get(keys.entry), cacheCommandTimeoutMs, 'cache read');
-      if (isStoredEntry(cached)) {
-        this.counters.add(family, 'hits');
-        this.keepLocally(family, keys.entry, cached, flight);
-        return { entry: cached, source: 'cache' };
+    // The object's generation before loading (and its key); undefined when the cache did not answer or is skipped.
+    let generation: { key: string; value: Generation } | undefined;
+    // A boolean on the hot path: the cache is consulted about its recovery only while it is not trusted.
+    const verdict = this.recovery.trusted ? undefined : await this.recovery.beforeRead();
+    if (verdict?.use === 'loader') {
+      if (verdict.failure !== undefined) this.failed(family, 'read', verdict.failure);
+    } else {
+      try {
+        const cached: unknown = await withDeadline(this.store.get(keys.entry), cacheCommandTimeoutMs, 'cache read');
+        if (isStoredEntry(cached)) {
+          this.counters.add(family, 'hits');
+          this.keepLocally(family, keys.entry, cached, flight);
+          return { entry: cached, source: 'cache' };
+        }
+        this.counters.add(family, 'misses');
+        const generationKey = generationKeyOf(keys.object);
+        const value = await withDeadline(
+          this.redisStore.generation(generationKey),
+          cacheCommandTimeoutMs,
+          'cache generation read',
+        );
+        generation = { key: generationKey, value };
+      } catch (error) {
+        this.failed(family, 'read', error);
       }
-      this.counters.add(family, 'misses');
-      const generationKey = generationKeyOf(keys.object);
-      const value = await withDeadline(
-        this.redisStore.generation(generationKey),
-        cacheCommandTimeoutMs,
-        'cache generation read',
-      );
-      generation = { key: generationKey, value };
-    } catch (error) {
-      this.failed(family, 'read', error);
     }
     const loadStartedMs = performance.now();
     const { entry, cacheable } = await load();

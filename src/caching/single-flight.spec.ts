@@ -87,4 +87,20 @@ describe('SingleFlight', () => {
     newGate.resolve('new');
     await expect(replacement.result).resolves.toBe('new');
   });
+
+  it('after invalidateAll, tells every running work and starts new callers of every key afresh', async () => {
+    const flights = new SingleFlight<boolean>();
+    const gate = deferred<void>();
+    const running = ['a', 'b'].map((key) =>
+      flights.run(key, async (flight) => {
+        await gate.promise;
+        return flight.invalidated;
+      }),
+    );
+    flights.invalidateAll();
+    expect(flights.size).toBe(0);
+    expect(flights.run('a', () => Promise.resolve(false)).joined).toBe(false);
+    gate.resolve();
+    expect(await Promise.all(running.map(({ result }) => result))).toEqual([true, true]);
+  });
 });

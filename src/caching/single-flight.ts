@@ -36,6 +36,12 @@ export class SingleFlight<T> {
     this.running.delete(key);
   }
 
+  /** `invalidate` for every key with work running. */
+  invalidateAll(): void {
+    for (const current of this.running.values()) current.flight.invalidated = true;
+    this.running.clear();
+  }
+
   /** Keys with work running, for tests and assertions. */
   get size(): number {
     return this.running.size;
