@@ -44,4 +44,11 @@ describe('Database.transaction when PostgreSQL drops its connections', () => {
     expect(after.map((outcome) => outcome.status)).toEqual(Array(poolSize).fill('fulfilled'));
     expect(database.pool.totalCount - database.pool.idleCount).toBe(0);
   });
+
+  it('has PostgreSQL end a transaction left idle, so a frozen process cannot hold row locks for long', async () => {
+    const shown = await database.transaction((tx) =>
+      tx.execute<{ idle_in_transaction_session_timeout: string }>(sql`SHOW idle_in_transaction_session_timeout`),
+    );
+    expect(shown.rows[0]?.idle_in_transaction_session_timeout).toBe('5s');
+  });
 });

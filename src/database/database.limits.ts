@@ -4,6 +4,11 @@ export const databaseLimits = {
   idleTimeoutMs: 30_000,
   // No statement of this service should run for seconds; a runaway one is stopped rather than holding locks.
   statementTimeoutMs: 15_000,
+  // A transaction left idle this long (its process frozen or stalled between two statements) is ended by
+  // PostgreSQL, releasing its row locks: a frozen worker holding a merchant's balance row must not stall every
+  // other payment of that merchant. Nothing here waits on anything else inside a transaction for long (the relay's
+  // broker calls are bounded at 2 s), and it stays below the statement timeout so waiters are freed first.
+  idleInTransactionTimeoutMs: 5_000,
   // Serializes migrations when several processes (api, worker, relay) start at once.
   migrationAdvisoryLockKey: 7_340_121,
 };

@@ -30,6 +30,7 @@ export class Database implements OnApplicationShutdown {
       connectionTimeoutMillis: databaseLimits.connectTimeoutMs,
       idleTimeoutMillis: databaseLimits.idleTimeoutMs,
       statement_timeout: databaseLimits.statementTimeoutMs,
+      idle_in_transaction_session_timeout: databaseLimits.idleInTransactionTimeoutMs,
     });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     this.pool.on('error', (error) => this.logger.warn({ err: error }, 'idle PostgreSQL client failed'));
