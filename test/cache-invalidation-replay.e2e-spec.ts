@@ -47,6 +47,9 @@ describe('invalidations made while the cache Redis was unreachable', () => {
   async function startProcess(name: string): Promise<Process> {
     const proxy = await TcpProxy.start('127.0.0.1', server.port);
     const store = await connectCacheStore(`redis://127.0.0.1:${proxy.port}`, queuePrefix, new Logger(name));
+    // As in the application, where other providers come first: the connection is up before HotCache exists.
+    await waitFor(() => (store.store as CacheRedisStore).isReady, `${name} to connect`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
     const cache = new HotCache({ stores: [store] } as unknown as Cache, new MetricsRegistry());
     return { name, proxy, store, cache, redisStore: store.store as CacheRedisStore };
   }

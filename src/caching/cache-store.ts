@@ -174,7 +174,8 @@ export class CacheRedisStore extends KeyvRedis<string> {
    * that took): invalidations that others made meanwhile may not have reached this Redis.
    */
   onReconnection(back: () => void): void {
-    let connectedBefore = false;
+    // The first connection is usually up before anyone listens (connectCacheStore waits for it).
+    let connectedBefore = this.redis.isReady;
     let lost = false;
     this.redis.on('error', () => {
       lost = connectedBefore;
