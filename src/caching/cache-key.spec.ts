@@ -1,4 +1,4 @@
-import { cacheKey, generationKeyOf, isKeySegment, viewKey } from './cache-key';
+import { cacheKey, entryKeysOf, epochKey, generationKeyOf, isEntryKey, isKeySegment, viewKey } from './cache-key';
 
 describe('cacheKey', () => {
   it('is family:merchantId:id, always with the merchant', () => {
@@ -50,5 +50,29 @@ describe('cacheKey', () => {
 
   it('refuses an unknown family', () => {
     expect(() => cacheKey('merchant' as never, 'mer_A', 'x')).toThrow(TypeError);
+  });
+});
+
+describe('entryKeysOf', () => {
+  it('names every view of the object: what an invalidation deletes', () => {
+    const object = cacheKey('payment', 'mer_A', 'pay_1');
+    expect(entryKeysOf(object)).toEqual([object, cacheKey('payment', 'mer_A', 'pay_1', 'response')]);
+  });
+});
+
+describe('isEntryKey', () => {
+  it('is true for the entries of every family, in every view', () => {
+    expect(isEntryKey(cacheKey('payment', 'mer_A', 'pay_1'))).toBe(true);
+    expect(isEntryKey(cacheKey('refund', 'mer_A', 're_1', 'response'))).toBe(true);
+    expect(isEntryKey(cacheKey('api_key', '-', 'ab'.repeat(32)))).toBe(true);
+    expect(isEntryKey(cacheKey('balance', 'mer_A', 'current'))).toBe(true);
+  });
+
+  it('is false for generations, the epoch and anything else, which a drop of every entry keeps', () => {
+    expect(isEntryKey(generationKeyOf(cacheKey('payment', 'mer_A', 'pay_1')))).toBe(false);
+    expect(isEntryKey(epochKey)).toBe(false);
+    expect(isEntryKey('')).toBe(false);
+    expect(isEntryKey(':payment:x')).toBe(false);
+    expect(isEntryKey('payments:mer_A:pay_1')).toBe(false);
   });
 });

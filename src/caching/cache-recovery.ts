@@ -46,12 +46,18 @@ export interface RecoverySnapshot {
  * cacheRejoinQuietMs before it reads the cache again, so that the other processes, cut off too, can reconnect
  * and replay what they missed.
  *
- * What remains (the residual window): a process that did not lose its own connection (a partition of another
- * process, or a Redis that hung without dropping connections) serves the entries another process could not
- * invalidate until that process's replay lands: while that process is cut off, plus up to cacheReconnectDelayMaxMs
- * to notice the way back. A process that crashed before it could replay never will: its entries live until their
- * TTL (caching.limits). So does a process that lost its connection but reconnected more than cacheRejoinQuietMs
- * before the one that missed the invalidation. Each is bounded by the entries' TTLs, as before.
+ * What remains (the residual window), each case bounded by the entries' TTLs (caching.limits) as before:
+ * - A process that did not lose its own connection (another process partitioned alone, or a Redis that hung
+ *   without dropping connections) serves the entries another process could not invalidate until that process's
+ *   replay lands: as long as that process stays cut off, then up to cacheReconnectDelayMaxMs for it to reconnect
+ *   (or up to invalidationReplayRetryMs after a hang ends, sooner if it serves a read meanwhile).
+ * - A process that lost its connection too, but came back more than cacheRejoinQuietMs before the one that missed
+ *   the invalidation, serves them from then until that replay lands. So does a process whose very first connection
+ *   came after the outage (it started meanwhile): it has no reconnection to wait after.
+ * - A process that exits before its replay lands (crash, deploy) takes what it missed with it: those entries live
+ *   until their TTL, for every process.
+ * - The generation and epoch keys are ordinary keys: a Redis that evicts them (an allkeys-* maxmemory policy) can
+ *   let a load that read them before an invalidation store what it read.
  */
 export class CacheRecovery {
   /** The hot path's only check: nothing to replay and no quiet period, so reads use the cache as usual. */
