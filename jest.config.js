@@ -16,7 +16,8 @@ module.exports = {
     {
       ...common,
       // Fault injection (test/faults): real processes and servers of each test's own, broken on purpose; run
-      // serially (npm run test:faults). A scenario waits out real lock and stalled-check periods of 30 s.
+      // serially (npm run test:faults, the last step of npm test). Workers run with a 5 s job lock
+      // (PAYMENT_JOB_LOCK_MS) so the stall scenarios wait out real lock periods without taking minutes.
       displayName: 'faults',
       rootDir: 'test/faults',
       testMatch: ['**/*.fault-spec.ts'],
