@@ -33,7 +33,14 @@ describe('the queue Redis restarted under load', () => {
     assertBuilt();
     queueRedis = await DurableRedis.start();
     cacheRedis = await OwnRedis.start();
-    stack = new FaultStack('queue-redis', { redisUrl: queueRedis.url, cacheRedisUrl: cacheRedis.url });
+    // A job a worker held when Redis died keeps its lock (persisted with its TTL) until the lock lapses and a stalled
+    // check returns it: with BullMQ's 30 s lock and check period that alone is up to a minute. The suite runs the
+    // workers with a 5 s lock (PAYMENT_JOB_LOCK_MS), as a deployment that needs the 30 s promise would.
+    stack = new FaultStack('queue-redis', {
+      redisUrl: queueRedis.url,
+      cacheRedisUrl: cacheRedis.url,
+      environment: { PAYMENT_JOB_LOCK_MS: '5000' },
+    });
     const api = await AppProcess.start('api', stack.environment);
     apps = [
       api,
