@@ -78,6 +78,13 @@ describe('capture, cancel, refunds, balance and the ledger', () => {
     const over = await postAs(subject, owner, '/v1/refunds', { payment_id: payment.id, amount: 1 }, uniqueKey());
     expect(over.statusCode).toBe(422);
     expect(over.json().error.code).toBe('amount_too_large');
+    // Nothing is left: said as such, not as "amount 0 exceeds 0".
+    const nothingLeft = await postAs(subject, owner, '/v1/refunds', { payment_id: payment.id }, uniqueKey());
+    expect(nothingLeft.statusCode).toBe(422);
+    expect(nothingLeft.json().error).toMatchObject({
+      code: 'amount_too_large',
+      message: 'This payment has been fully refunded; nothing is left to refund.',
+    });
 
     expect(await getPayment(subject, owner, payment.id)).toMatchObject({ amount_captured: 800, amount_refunded: 800 });
     expect(available(await balanceOf(subject, owner), 'USD')).toBe(0);

@@ -11,6 +11,7 @@ import { LedgerService } from '../ledger/ledger.service';
 import { PaymentsService } from '../payments/payments.service';
 import { presentRefund, type RefundObject } from './refund.presenter';
 import type { CreateRefundInput } from './refund.schemas';
+import { refundAmount } from './refund-amount';
 
 @Injectable()
 export class RefundsService {
@@ -37,17 +38,15 @@ export class RefundsService {
         'payment_id',
       );
     }
-    const refundable = amountFromSql(payment.amountCaptured) - amountFromSql(payment.amountRefunded);
-    const amountMinor = input.amount ?? refundable;
-    if (amountMinor > refundable || amountMinor <= 0) {
-      throw new ApiError(
-        422,
-        'invalid_request_error',
-        'amount_too_large',
-        `The refund amount ${amountMinor} exceeds what is left to refund (${refundable}).`,
-        'amount',
-      );
+    const decision = refundAmount(
+      amountFromSql(payment.amountCaptured),
+      amountFromSql(payment.amountRefunded),
+      input.amount,
+    );
+    if (!decision.allowed) {
+      throw new ApiError(422, 'invalid_request_error', 'amount_too_large', decision.message, 'amount');
     }
+    const amountMinor = decision.amountMinor;
     const [row] = await tx
       .insert(refunds)
       .values({
