@@ -1,3 +1,4 @@
+import { pollUntil } from './support/poll';
 import type { Client } from 'pg';
 import { OwnRedis } from '../support/own-redis';
 import { AppProcess, assertBuilt, killAll } from './support/app-process';
@@ -66,17 +67,9 @@ describe('PostgreSQL restarted under load', () => {
           label: 'postgres',
         });
         const loading = load.run();
-        const waitFor = async (condition: () => boolean, deadlineMs: number): Promise<boolean> => {
-          const deadline = Date.now() + deadlineMs;
-          while (!condition()) {
-            if (Date.now() > deadline) return false;
-            await new Promise((resolve) => setTimeout(resolve, 20));
-          }
-          return true;
-        };
-        await waitFor(() => load.acknowledged.size >= crashAfterAcknowledged, 60_000);
+        await pollUntil(() => load.acknowledged.size >= crashAfterAcknowledged, 60_000);
         await postgres!.crash();
-        const unavailableSeen = await waitFor(() => load.serverErrors > 0, 15_000);
+        const unavailableSeen = await pollUntil(() => load.serverErrors > 0, 15_000);
         await postgres!.restart();
         const returnedAtMs = Date.now();
         await loading;

@@ -1,3 +1,4 @@
+import { pollUntil } from './support/poll';
 import type { Client } from 'pg';
 import { OwnRedis } from '../support/own-redis';
 import { AppProcess, assertBuilt, killAll } from './support/app-process';
@@ -80,18 +81,10 @@ describe('the queue Redis restarted under load', () => {
           label: 'queue-redis',
         });
         const loading = load.run();
-        const waitFor = async (condition: () => boolean, deadlineMs: number): Promise<boolean> => {
-          const deadline = Date.now() + deadlineMs;
-          while (!condition()) {
-            if (Date.now() > deadline) return false;
-            await new Promise((resolve) => setTimeout(resolve, 20));
-          }
-          return true;
-        };
-        await waitFor(() => load.acknowledged.size >= crashAfterAcknowledged, 60_000);
+        await pollUntil(() => load.acknowledged.size >= crashAfterAcknowledged, 60_000);
         await queueRedis!.crash();
         const acknowledgedAtCrash = load.acknowledged.size;
-        const kept = await waitFor(
+        const kept = await pollUntil(
           () => load.acknowledged.size >= Math.min(paymentCount, acknowledgedAtCrash + acceptedDuringOutageMin),
           outageObservationDeadlineMs,
         );

@@ -1,3 +1,4 @@
+import { pollUntil } from './support/poll';
 import { Queue } from 'bullmq';
 import type { Client } from 'pg';
 import { PAYMENTS_QUEUE } from '../../src/payments/payments.constants';
@@ -30,15 +31,6 @@ const shutdownDeadlineMs = 20_000;
 const stalledTooOftenReason = 'job stalled more than allowable limit';
 // The PostgreSQL application_name of the worker frozen first, so the test can see its transactions.
 const frozenWorkerApplication = 'fault-frozen-worker';
-
-async function until(condition: () => Promise<boolean>, deadlineMs: number): Promise<boolean> {
-  const deadline = Date.now() + deadlineMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
-}
 
 describe('a worker whose event loop is blocked past the job lock', () => {
   let redis: DurableRedis | undefined;
@@ -122,7 +114,7 @@ describe('a worker whose event loop is blocked past the job lock', () => {
           );
           return Number(rows[0]!.n) > 0;
         };
-        const frozenMidTransaction = await until(async () => {
+        const frozenMidTransaction = await pollUntil(async () => {
           if (!(await frozenInTransaction())) return false;
           frozenFirst.signal('SIGSTOP');
           // Seen while it ran; still so once it stopped, or it is let go and caught at its next transaction.
@@ -147,12 +139,12 @@ describe('a worker whose event loop is blocked past the job lock', () => {
         const secondMerchant = await createFaultMerchant(api!.url, 'Fault Twice Co');
         const second = burst(secondMerchant, workerConcurrency, 'stalled-twice');
         await second.run();
-        const secondHeld = await until(async () => (await queue!.getActiveCount()) >= workerConcurrency, 20_000);
+        const secondHeld = await pollUntil(async () => (await queue!.getActiveCount()) >= workerConcurrency, 20_000);
         takingOver.signal('SIGSTOP');
         const thirdWorker = await startWorker();
         const stalledOnceActive = async (): Promise<boolean> =>
           (await queue!.getActive()).some((job) => job.stalledCounter === 1);
-        const retaken = await until(stalledOnceActive, takeoverDeadlineMs);
+        const retaken = await pollUntil(stalledOnceActive, takeoverDeadlineMs);
         // The stalled jobs move to wait together and are taken at once: let the worker take them all.
         await new Promise((resolve) => setTimeout(resolve, 200));
         const secondFrozenAtMs = Date.now();
