@@ -38,6 +38,21 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; elapsedMs: 
   return { value, elapsedMs: performance.now() - started };
 }
 
+/**
+ * Runs `attempt` (self-contained: fresh ids, fresh loader) until no cache command of `family` failed during it, at
+ * most 5 times. On a loaded machine a healthy Redis's reply can be read after the 100 ms command deadline (a timer
+ * that expired during a CPU stall fires before the pending reply is read); the cache then counts an error and
+ * falls back to its loader, as designed. Exact counts of hits and loads are asserted on an attempt without such a
+ * skip; a cache that never serves fails every attempt.
+ */
+async function withoutCommandTimeouts<T>(cache: HotCache, attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries += 1) {
+    const errorsBefore = cache.snapshot().payment.errors;
+    const outcome = await attempt();
+    if (cache.snapshot().payment.errors === errorsBefore || tries === 5) return outcome;
+  }
+}
+
 /** A loader over a map that counts its calls per id, like a repository lookup. */
 function countingLoader<T>() {
   const rows = new Map<string, T>();
@@ -123,30 +138,40 @@ describe('the hot-read cache on the real Redis', () => {
     });
 
     it('calls the loader once for 200 concurrent reads of one cold key', async () => {
-      const loader = countingLoader<{ amount: number }>();
-      const [merchantId, id] = [merchant(), newId('pay')];
-      loader.rows.set(id, { amount: 1250 });
-      const before = cache.snapshot().payment;
-      const results = await Promise.all(
-        Array.from({ length: 200 }, () => cache.getOrLoad('payment', merchantId, id, loader.load(id))),
-      );
+      const { results, calls, before, after } = await withoutCommandTimeouts(cache, async () => {
+        const loader = countingLoader<{ amount: number }>();
+        const [merchantId, id] = [merchant(), newId('pay')];
+        loader.rows.set(id, { amount: 1250 });
+        const before = cache.snapshot().payment;
+        const results = await Promise.all(
+          Array.from({ length: 200 }, () => cache.getOrLoad('payment', merchantId, id, loader.load(id))),
+        );
+        return { results, calls: loader.calls(id), before, after: cache.snapshot().payment };
+      });
       expect(results).toEqual(Array(200).fill({ amount: 1250 }));
-      expect(loader.calls(id)).toBe(1);
-      const after = cache.snapshot().payment;
+      expect(calls).toBe(1);
       expect(after.misses - before.misses).toBe(1);
       expect(after.coalescedLoads - before.coalescedLoads).toBe(199);
       expect(after.errors).toBe(before.errors);
     });
 
     it('serves 200 concurrent reads of one warm key from one cache read', async () => {
-      const loader = countingLoader<{ amount: number }>();
-      const [merchantId, id] = [merchant(), newId('pay')];
-      loader.rows.set(id, { amount: 7 });
-      await cache.getOrLoad('payment', merchantId, id, loader.load(id));
-      const before = cache.snapshot().payment;
-      await Promise.all(Array.from({ length: 200 }, () => cache.getOrLoad('payment', merchantId, id, loader.load(id))));
-      expect(loader.calls(id)).toBe(1);
-      expect(cache.snapshot().payment.hits - before.hits).toBe(200);
+      const { calls, hits, errors } = await withoutCommandTimeouts(cache, async () => {
+        const loader = countingLoader<{ amount: number }>();
+        const [merchantId, id] = [merchant(), newId('pay')];
+        loader.rows.set(id, { amount: 7 });
+        const before = cache.snapshot().payment;
+        await cache.getOrLoad('payment', merchantId, id, loader.load(id));
+        const warm = cache.snapshot().payment;
+        await Promise.all(
+          Array.from({ length: 200 }, () => cache.getOrLoad('payment', merchantId, id, loader.load(id))),
+        );
+        const after = cache.snapshot().payment;
+        return { calls: loader.calls(id), hits: after.hits - warm.hits, errors: after.errors - before.errors };
+      });
+      expect(errors).toBe(0);
+      expect(calls).toBe(1);
+      expect(hits).toBe(200);
     });
 
     it('calls the loader once per unknown id, not once per request, and answers null', async () => {
@@ -676,10 +701,21 @@ describe('the hot-read cache when its Redis hangs, stops and comes back', () => 
   });
 
   it('serves from the cache while Redis answers', async () => {
-    await cache.getOrLoad('payment', merchantId, id, loader.load(id));
-    await cache.getOrLoad('payment', merchantId, id, loader.load(id));
-    expect(loader.calls(id)).toBe(1);
-    expect(cache.snapshot().payment).toMatchObject({ hits: 1, misses: 1, errors: 0 });
+    const { calls, hits, misses, errors } = await withoutCommandTimeouts(cache, async () => {
+      const before = cache.snapshot().payment;
+      const warmId = newId('pay');
+      loader.rows.set(warmId, { amount: 1 });
+      await cache.getOrLoad('payment', merchantId, warmId, loader.load(warmId));
+      await cache.getOrLoad('payment', merchantId, warmId, loader.load(warmId));
+      const after = cache.snapshot().payment;
+      return {
+        calls: loader.calls(warmId),
+        hits: after.hits - before.hits,
+        misses: after.misses - before.misses,
+        errors: after.errors - before.errors,
+      };
+    });
+    expect({ calls, hits, misses, errors }).toEqual({ calls: 1, hits: 1, misses: 1, errors: 0 });
   });
 
   it('answers from the loader within the command deadline while Redis hangs', async () => {
