@@ -11,6 +11,7 @@ import {
   assertBalanced,
   feeMinor,
   merchantAccount,
+  merchantBalanceShown,
   percentBasisPointsMax,
   postingsForAuthorizationHold,
   postingsForAutomaticCapture,
@@ -352,15 +353,9 @@ describe('postingsForAutomaticCapture', () => {
     ]);
   });
 
-  it('uses merchant_pending when settlement is pending', () => {
-    const postings = postingsForAutomaticCapture({
-      merchantId,
-      currency: 'USD',
-      amountMinor: 1000,
-      feeMinor: 59,
-      settlementPending: true,
-    });
-    expect(netByKind(postings)).toEqual({ network_clearing: 1000, merchant_pending: -941, fees_revenue: -59 });
+  it('credits merchant_available, never merchant_pending (no settlement delay exists yet)', () => {
+    const postings = postingsForAutomaticCapture({ merchantId, currency: 'USD', amountMinor: 1000, feeMinor: 59 });
+    expect(netByKind(postings)).toEqual({ network_clearing: 1000, merchant_available: -941, fees_revenue: -59 });
   });
 
   it('omits the fee posting when the fee is zero', () => {
@@ -384,21 +379,12 @@ describe('postingsForAutomaticCapture', () => {
           fc.tuple(fc.constant(amountMinor), fc.integer({ min: 0, max: amountMinor })),
         ),
         currencyArbitrary,
-        fc.boolean(),
-        ([amountMinor, fee], currency, settlementPending) => {
-          const postings = postingsForAutomaticCapture({
-            merchantId,
-            currency,
-            amountMinor,
-            feeMinor: fee,
-            settlementPending,
-          });
+        ([amountMinor, fee], currency) => {
+          const postings = postingsForAutomaticCapture({ merchantId, currency, amountMinor, feeMinor: fee });
           expect(() => assertBalanced(postings)).not.toThrow();
           expect(netOf(postings, 'network_clearing')).toBe(amountMinor);
-          expect(netOf(postings, settlementPending ? 'merchant_pending' : 'merchant_available')).toBe(
-            credit(amountMinor - fee),
-          );
-          expect(netOf(postings, settlementPending ? 'merchant_available' : 'merchant_pending')).toBe(0);
+          expect(netOf(postings, 'merchant_available')).toBe(credit(amountMinor - fee));
+          expect(netOf(postings, 'merchant_pending')).toBe(0);
           expect(netOf(postings, 'fees_revenue')).toBe(credit(fee));
           for (const posting of postings) {
             expect(posting.amountMinor).not.toBe(0);
@@ -510,8 +496,7 @@ describe('postingsForCapture', () => {
             ),
         ),
         currencyArbitrary,
-        fc.boolean(),
-        ([authorizedMinor, capturedMinor, fee], currency, settlementPending) => {
+        ([authorizedMinor, capturedMinor, fee], currency) => {
           const hold = postingsForAuthorizationHold({ merchantId, currency, amountMinor: authorizedMinor });
           const capture = postingsForCapture({
             merchantId,
@@ -519,16 +504,13 @@ describe('postingsForCapture', () => {
             authorizedMinor,
             capturedMinor,
             feeMinor: fee,
-            settlementPending,
           });
           expect(() => assertBalanced(capture)).not.toThrow();
           const both = [...hold, ...capture];
           expect(netOf(both, 'merchant_authorized')).toBe(0);
           expect(netOf(both, 'authorization_holds')).toBe(0);
           expect(netOf(both, 'network_clearing')).toBe(capturedMinor);
-          expect(netOf(both, settlementPending ? 'merchant_pending' : 'merchant_available')).toBe(
-            credit(capturedMinor - fee),
-          );
+          expect(netOf(both, 'merchant_available')).toBe(credit(capturedMinor - fee));
           expect(netOf(both, 'fees_revenue')).toBe(credit(fee));
         },
       ),
@@ -603,5 +585,20 @@ describe('postingsForRefund', () => {
   it('rejects a missing merchant and an unknown currency', () => {
     expect(() => postingsForRefund({ merchantId: '', currency: 'USD', amountMinor: 1 })).toThrow(LedgerInputError);
     expect(() => postingsForRefund({ merchantId, currency: 'ABC', amountMinor: 1 })).toThrow(LedgerInputError);
+  });
+});
+
+describe('merchantBalanceShown', () => {
+  it.each([
+    [-900, 900],
+    [0, 0],
+    [250, -250],
+    [-maxSafe, maxSafe],
+  ])('shows postings summing to %d as %d', (sum, shown) => {
+    expect(Object.is(merchantBalanceShown(sum), shown)).toBe(true);
+  });
+
+  it.each([[1.5], [Number.NaN], [maxSafe + 1]])('rejects %d', (sum) => {
+    expect(() => merchantBalanceShown(sum)).toThrow(LedgerInputError);
   });
 });

@@ -25,6 +25,21 @@ export type MerchantAccountKind = (typeof MERCHANT_ACCOUNT_KINDS)[number];
 export type SystemAccountKind = (typeof SYSTEM_ACCOUNT_KINDS)[number];
 export type AccountKind = MerchantAccountKind | SystemAccountKind;
 
+/** What a ledger transaction records: a payment's capture, hold or release, or a refund. */
+export const LEDGER_TRANSACTION_KINDS = [
+  'payment_capture',
+  'authorization_hold',
+  'authorization_release',
+  'refund',
+] as const;
+export type LedgerTransactionKind = (typeof LEDGER_TRANSACTION_KINDS)[number];
+
+/** The money one transition moves: the transaction's kind and its balanced postings. */
+export interface LedgerMove {
+  kind: LedgerTransactionKind;
+  postings: Posting[];
+}
+
 export interface AccountRef {
   kind: AccountKind;
   /** The owner of a merchant account; null for a system account. */
@@ -79,6 +94,18 @@ export function systemAccount(kind: SystemAccountKind, currency: string): Accoun
     throw new LedgerInputError(`not a system account kind: ${JSON.stringify(kind)}`);
   }
   return { kind, merchantId: null, currency: requireCurrency(currency) };
+}
+
+/**
+ * The amount a merchant is shown for one of its accounts. Merchant accounts carry credits (what we owe), so the
+ * balance API shows the negated sum of the account's postings: credits of 900 are an available balance of 900.
+ */
+export function merchantBalanceShown(postingsSumMinor: number): number {
+  if (typeof postingsSumMinor !== 'number' || !Number.isSafeInteger(postingsSumMinor)) {
+    throw new LedgerInputError(`a balance is a safe integer, got ${String(postingsSumMinor)}`);
+  }
+  // 0 - x rather than -x: never a -0 in a response.
+  return 0 - postingsSumMinor;
 }
 
 function describeAccount(account: AccountRef): string {
@@ -209,23 +236,15 @@ export interface AutomaticCaptureInput {
   currency: string;
   amountMinor: number;
   feeMinor: number;
-  /** When a settlement delay is configured, the net amount lands in merchant_pending instead of merchant_available. */
-  settlementPending?: boolean;
 }
 
-function capturePostings(
-  merchantId: string,
-  currency: string,
-  amountMinor: number,
-  fee: number,
-  settlementPending: boolean,
-): Posting[] {
+// Captured money is available at once: no settlement delay exists yet (issue #16 will credit merchant_pending).
+function capturePostings(merchantId: string, currency: string, amountMinor: number, fee: number): Posting[] {
   const netMinor = amountMinor - fee;
   const postings: Posting[] = [{ account: systemAccount('network_clearing', currency), amountMinor }];
   // A zero posting carries no information; the fee can be 0, or the whole amount for a tiny payment.
   if (netMinor > 0) {
-    const kind = settlementPending ? 'merchant_pending' : 'merchant_available';
-    postings.push({ account: merchantAccount(kind, merchantId, currency), amountMinor: -netMinor });
+    postings.push({ account: merchantAccount('merchant_available', merchantId, currency), amountMinor: -netMinor });
   }
   if (fee > 0) {
     postings.push({ account: systemAccount('fees_revenue', currency), amountMinor: -fee });
@@ -239,7 +258,7 @@ export function postingsForAutomaticCapture(input: AutomaticCaptureInput): Posti
   const currency = requireCurrency(input.currency);
   const amountMinor = requireAmount(input.amountMinor, 'amount');
   const fee = requireFee(input.feeMinor, amountMinor);
-  return balanced(capturePostings(merchantId, currency, amountMinor, fee, input.settlementPending === true));
+  return balanced(capturePostings(merchantId, currency, amountMinor, fee));
 }
 
 export interface AuthorizationHoldInput {
@@ -269,7 +288,6 @@ export interface CaptureInput {
   authorizedMinor: number;
   capturedMinor: number;
   feeMinor: number;
-  settlementPending?: boolean;
 }
 
 /**
@@ -287,7 +305,7 @@ export function postingsForCapture(input: CaptureInput): Posting[] {
   const fee = requireFee(input.feeMinor, capturedMinor);
   return balanced([
     ...holdPostings(merchantId, currency, authorizedMinor, -1),
-    ...capturePostings(merchantId, currency, capturedMinor, fee, input.settlementPending === true),
+    ...capturePostings(merchantId, currency, capturedMinor, fee),
   ]);
 }
 

@@ -1,9 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { type SQL, sql } from 'drizzle-orm';
 import { AppConfig } from '../config/app-config';
+import { amountFromSql } from '../common/money/money';
 import { Database, type Tx } from '../database/database';
 import { ledgerVerifications } from '../database/schema';
+import {
+  expectedLedger,
+  moneyMoved,
+  type PaymentMoney,
+  type PostingSums,
+  recordedCaptureFee,
+  sumPostings,
+} from '../payments/payment-transitions';
+import type { CaptureMethod, PaymentStatus } from '../payments/payment-status';
 import { type StrandedCheck, strandedThresholds } from '../payments/stranded-payments';
+import { postingsForRefund } from './ledger-transaction';
 
 export interface LedgerMismatch {
   check:
@@ -12,9 +23,16 @@ export interface LedgerMismatch {
     | 'payment_amount_captured'
     | 'payment_amount_refunded'
     | 'payment_amount_capturable'
-    | 'refund_amount';
+    | 'refund_amount'
+    | 'payment_state'
+    | 'payment_postings';
   id: string;
   currency?: string;
+  /**
+   * payment_postings only: the ledger transaction kind and account kind whose postings differ from the ones the
+   * payment's (or refund's) stored state implies, as `payment_capture/merchant_available`.
+   */
+  account?: string;
   expected: string;
   actual: string;
 }
@@ -43,6 +61,42 @@ type MismatchRow = Omit<LedgerMismatch, 'check'> & { check_name: LedgerMismatch[
 const mismatchesReportedMax = 100;
 // Likewise for findings.
 const findingsReportedMax = 100;
+// Payments read per batch (keyset over their ids) in the verification's snapshot: memory stays bounded.
+const paymentsPerBatch = 500;
+
+interface PaymentStateRow extends Record<string, unknown> {
+  id: string;
+  merchant_id: string;
+  currency: string;
+  status: PaymentStatus;
+  capture_method: CaptureMethod;
+  amount: string;
+  amount_capturable: string;
+  amount_captured: string;
+  amount_refunded: string;
+}
+
+interface PostingSumRow extends Record<string, unknown> {
+  owner_id: string;
+  transaction_kind: string;
+  account_kind: string;
+  amount: string;
+}
+
+function addSum(sums: Map<string, PostingSums>, row: PostingSumRow): void {
+  let owned = sums.get(row.owner_id);
+  if (!owned) sums.set(row.owner_id, (owned = new Map<string, number>()));
+  const amount = amountFromSql(row.amount);
+  if (amount !== 0) owned.set(`${row.transaction_kind}/${row.account_kind}`, amount);
+}
+
+/** The keys on which two sets of sums differ, with both sums (0 where one side has none). */
+function differences(expected: PostingSums, actual: PostingSums): { key: string; expected: number; actual: number }[] {
+  const keys = [...new Set([...expected.keys(), ...actual.keys()])].sort();
+  return keys
+    .map((key) => ({ key, expected: expected.get(key) ?? 0, actual: actual.get(key) ?? 0 }))
+    .filter((entry) => entry.expected !== entry.actual);
+}
 
 function intervalOfMs(ms: number): SQL {
   return sql`(${ms}::double precision * interval '1 millisecond')`;
@@ -74,44 +128,19 @@ export class LedgerVerifier {
             FROM ledger_accounts a LEFT JOIN ledger_postings p ON p.account_id = a.id
             WHERE a.merchant_id IS NOT NULL
             GROUP BY a.id HAVING a.balance <> coalesce(sum(p.amount), 0)`)),
-          ...(await run(sql`
-            WITH moved AS (
-              SELECT t.payment_id,
-                     coalesce(sum(p.amount) FILTER (WHERE a.kind = 'network_clearing' AND t.kind = 'payment_capture'), 0) AS captured,
-                     coalesce(-sum(p.amount) FILTER (WHERE a.kind = 'network_clearing' AND t.kind = 'refund'), 0) AS refunded,
-                     coalesce(-sum(p.amount) FILTER (WHERE a.kind = 'merchant_authorized'), 0) AS held
-              FROM ledger_transactions t
-              JOIN ledger_postings p ON p.transaction_id = t.id
-              JOIN ledger_accounts a ON a.id = p.account_id
-              GROUP BY t.payment_id)
-            SELECT m.check_name, pay.id, pay.currency, m.expected, m.actual
-            FROM payments pay
-            LEFT JOIN moved ON moved.payment_id = pay.id
-            CROSS JOIN LATERAL (VALUES
-              ('payment_amount_captured', pay.amount_captured::text, coalesce(moved.captured, 0)::text),
-              ('payment_amount_refunded', pay.amount_refunded::text, coalesce(moved.refunded, 0)::text),
-              ('payment_amount_capturable', pay.amount_capturable::text, coalesce(moved.held, 0)::text)
-            ) AS m(check_name, expected, actual)
-            WHERE m.expected <> m.actual`)),
-          ...(await run(sql`
-            SELECT 'refund_amount' AS check_name, r.id, r.currency, r.amount::text AS expected,
-                   coalesce(-sum(p.amount) FILTER (WHERE a.kind = 'network_clearing'), 0)::text AS actual
-            FROM refunds r
-            LEFT JOIN ledger_transactions t ON t.refund_id = r.id
-            LEFT JOIN ledger_postings p ON p.transaction_id = t.id
-            LEFT JOIN ledger_accounts a ON a.id = p.account_id
-            GROUP BY r.id HAVING r.amount <> coalesce(-sum(p.amount) FILTER (WHERE a.kind = 'network_clearing'), 0)`)),
         ];
+        await this.comparePostings(tx, mismatches);
         const findings = await this.findings(tx);
         return {
           balanced: mismatches.length === 0,
           transactions_checked: Number(checked.rows[0]!.count),
           mismatches: mismatches
             .slice(0, mismatchesReportedMax)
-            .map(({ check_name, id, currency, expected, actual }) => ({
+            .map(({ check_name, id, currency, account, expected, actual }) => ({
               check: check_name,
               id,
               currency,
+              ...(account === undefined ? {} : { account }),
               expected,
               actual,
             })),
@@ -127,6 +156,150 @@ export class LedgerVerifier {
       mismatches: result.mismatches,
     });
     return result;
+  }
+
+  /**
+   * Every payment's and refund's recorded postings against the ones its stored state implies, rebuilt with the
+   * transitions' own builders (payment-transitions.ts `expectedLedger`, ledger-transaction.ts `postingsForRefund`),
+   * summed per transaction kind and account kind. The capture fee is the one the payment's capture recorded: the
+   * fee schedule is configuration and may have changed since, and the payment does not store its fee. The fee
+   * posting is still checked: a fee outside 0..captured, or net plus fee that is not the captured amount, differs.
+   * Payments are read in batches by id, so memory stays bounded; stops once the report is full.
+   */
+  private async comparePostings(tx: Tx, mismatches: MismatchRow[]): Promise<void> {
+    let after = '';
+    for (;;) {
+      if (mismatches.length >= mismatchesReportedMax) return;
+      const batch = (
+        await tx.execute<PaymentStateRow>(sql`
+          SELECT id, merchant_id, currency, status, capture_method, amount::text, amount_capturable::text,
+                 amount_captured::text, amount_refunded::text
+          FROM payments WHERE id > ${after} ORDER BY id LIMIT ${paymentsPerBatch}`)
+      ).rows;
+      if (batch.length === 0) return;
+      after = batch[batch.length - 1]!.id;
+      const ids = sql.join(
+        batch.map((row) => sql`${row.id}`),
+        sql`, `,
+      );
+      const recorded = new Map<string, PostingSums>();
+      for (const row of (
+        await tx.execute<PostingSumRow>(sql`
+          SELECT t.payment_id AS owner_id, t.kind AS transaction_kind, a.kind AS account_kind, sum(p.amount)::text AS amount
+          FROM ledger_transactions t
+          JOIN ledger_postings p ON p.transaction_id = t.id
+          JOIN ledger_accounts a ON a.id = p.account_id
+          WHERE t.payment_id IN (${ids})
+          GROUP BY t.payment_id, t.kind, a.kind`)
+      ).rows) {
+        addSum(recorded, row);
+      }
+      for (const row of batch) this.comparePayment(row, recorded.get(row.id) ?? new Map<string, number>(), mismatches);
+      await this.compareRefunds(tx, ids, mismatches);
+    }
+  }
+
+  private comparePayment(row: PaymentStateRow, recorded: PostingSums, mismatches: MismatchRow[]): void {
+    const payment: PaymentMoney = {
+      merchantId: row.merchant_id,
+      currency: row.currency,
+      status: row.status,
+      captureMethod: row.capture_method,
+      amount: amountFromSql(row.amount),
+      amountCapturable: amountFromSql(row.amount_capturable),
+      amountCaptured: amountFromSql(row.amount_captured),
+      amountRefunded: amountFromSql(row.amount_refunded),
+    };
+    const report = (
+      check: MismatchRow['check_name'],
+      expected: number | string,
+      actual: number | string,
+      account?: string,
+    ) =>
+      mismatches.push({
+        check_name: check,
+        id: row.id,
+        currency: row.currency,
+        ...(account === undefined ? {} : { account }),
+        expected: String(expected),
+        actual: String(actual),
+      });
+    // The payment's amounts against what its postings mean (the names of the checks before payment_postings).
+    const moved = moneyMoved(recorded);
+    if (payment.amountCaptured !== moved.captured)
+      report('payment_amount_captured', payment.amountCaptured, moved.captured);
+    if (payment.amountRefunded !== moved.refunded)
+      report('payment_amount_refunded', payment.amountRefunded, moved.refunded);
+    if (payment.amountCapturable !== moved.held)
+      report('payment_amount_capturable', payment.amountCapturable, moved.held);
+    // Every posting the state implies, per transaction kind and account kind.
+    const expected = expectedLedger(payment, recordedCaptureFee(recorded, payment.amountCaptured));
+    if (expected === null) {
+      report(
+        'payment_state',
+        'a state the payment transitions reach',
+        `${payment.status} ${payment.captureMethod}: amount ${payment.amount}, capturable ${payment.amountCapturable}, ` +
+          `captured ${payment.amountCaptured}, refunded ${payment.amountRefunded}`,
+      );
+      return;
+    }
+    for (const difference of differences(sumPostings(expected), recorded)) {
+      report('payment_postings', difference.expected, difference.actual, difference.key);
+    }
+  }
+
+  /** Each refund of the batch's payments against the postings of its own ledger transaction. */
+  private async compareRefunds(tx: Tx, paymentIds: SQL, mismatches: MismatchRow[]): Promise<void> {
+    const refundRows = (
+      await tx.execute<{ id: string; merchant_id: string; currency: string; amount: string }>(sql`
+        SELECT id, merchant_id, currency, amount::text FROM refunds WHERE payment_id IN (${paymentIds}) ORDER BY id`)
+    ).rows;
+    if (refundRows.length === 0) return;
+    const recorded = new Map<string, PostingSums>();
+    for (const row of (
+      await tx.execute<PostingSumRow>(sql`
+        SELECT t.refund_id AS owner_id, t.kind AS transaction_kind, a.kind AS account_kind, sum(p.amount)::text AS amount
+        FROM ledger_transactions t
+        JOIN ledger_postings p ON p.transaction_id = t.id
+        JOIN ledger_accounts a ON a.id = p.account_id
+        WHERE t.refund_id IN (${sql.join(
+          refundRows.map((row) => sql`${row.id}`),
+          sql`, `,
+        )})
+        GROUP BY t.refund_id, t.kind, a.kind`)
+    ).rows) {
+      addSum(recorded, row);
+    }
+    for (const row of refundRows) {
+      const amount = amountFromSql(row.amount);
+      const actual = recorded.get(row.id) ?? new Map<string, number>();
+      const refunded = 0 - (actual.get('refund/network_clearing') ?? 0);
+      if (refunded !== amount) {
+        mismatches.push({
+          check_name: 'refund_amount',
+          id: row.id,
+          currency: row.currency,
+          expected: String(amount),
+          actual: String(refunded),
+        });
+      }
+      const expected = sumPostings([
+        {
+          kind: 'refund',
+          postings: postingsForRefund({ merchantId: row.merchant_id, currency: row.currency, amountMinor: amount }),
+        },
+      ]);
+      for (const difference of differences(expected, actual)) {
+        mismatches.push({
+          check_name: 'payment_postings',
+          id: row.id,
+          currency: row.currency,
+          account: difference.key,
+          expected: String(difference.expected),
+          actual: String(difference.actual),
+        });
+      }
+    }
   }
 
   /**

@@ -8,9 +8,14 @@ import { newId } from '../common/ids';
 import { amountToSql } from '../common/money/money';
 import type { Tx } from '../database/database';
 import { ledgerAccounts, ledgerPostings, ledgerTransactions } from '../database/schema';
-import { type AccountRef, assertBalanced, isMerchantAccountKind, type Posting } from './ledger-transaction';
-
-export type LedgerTransactionKind = 'payment_capture' | 'authorization_hold' | 'authorization_release' | 'refund';
+import {
+  type AccountRef,
+  assertBalanced,
+  isMerchantAccountKind,
+  type LedgerTransactionKind,
+  merchantBalanceShown,
+  type Posting,
+} from './ledger-transaction';
 
 export interface LedgerEntry {
   kind: LedgerTransactionKind;
@@ -57,7 +62,7 @@ export class LedgerService {
 
   /**
    * The merchant's balance per currency, from the balances kept with the postings (the verifier proves they
-   * equal the postings). Merchant accounts hold credits, so the amount shown is the negated sum.
+   * equal the postings), shown as the merchant sees them (merchantBalanceShown).
    */
   async balance(merchantId: string): Promise<BalanceObject> {
     const rows = await this.database.db
@@ -68,7 +73,7 @@ export class LedgerService {
     const amounts = (kind: string) =>
       rows
         .filter((row) => row.kind === kind)
-        .map((row) => ({ currency: row.currency, amount: -amountFromSql(row.balance) }));
+        .map((row) => ({ currency: row.currency, amount: merchantBalanceShown(amountFromSql(row.balance)) }));
     return { object: 'balance', available: amounts('merchant_available'), pending: amounts('merchant_pending') };
   }
 

@@ -7,6 +7,10 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 export const CAPTURE_METHODS = ['automatic', 'manual'] as const;
 export type CaptureMethod = (typeof CAPTURE_METHODS)[number];
 
+// A refund succeeds when it is created (the money is taken from the merchant's available balance at once).
+export const REFUND_STATUSES = ['succeeded'] as const;
+export type RefundStatus = (typeof REFUND_STATUSES)[number];
+
 type TransitionTable = Readonly<Record<CaptureMethod, Readonly<Record<PaymentStatus, readonly PaymentStatus[]>>>>;
 
 function deepFreeze(table: TransitionTable): TransitionTable {

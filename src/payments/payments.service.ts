@@ -7,13 +7,6 @@ import { AppConfig } from '../config/app-config';
 import { Database, type Tx } from '../database/database';
 import { payments } from '../database/schema';
 import { EventsService } from '../events/events.service';
-import {
-  feeMinor,
-  postingsForAuthorizationHold,
-  postingsForAutomaticCapture,
-  postingsForCapture,
-  postingsForHoldRelease,
-} from '../ledger/ledger-transaction';
 import { LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { PaymentCache } from './payment-cache';
@@ -23,7 +16,15 @@ import { type CardSecret, cardFingerprint } from './card/card-vault.crypto';
 import { CardVault } from './card/card-vault.service';
 import { type PaymentObject, type PaymentRow, presentPayment } from './payment.presenter';
 import type { CreatePaymentInput, ListPaymentsQuery } from './payment.schemas';
-import { canTransition, type PaymentStatus, statusAfterAuthorization } from './payment-status';
+import {
+  authorizationOutcome,
+  capture,
+  type PaymentChanges,
+  type PaymentMoney,
+  releaseAuthorization,
+  type Transition,
+  type TransitionRefusal,
+} from './payment-transitions';
 import { cardMatchesPayment, checkJobTarget, type PaymentJobCheck, type PaymentJobTarget } from './payment-jobs';
 import {
   AUTHORIZE_PAYMENT_TOPIC,
@@ -41,6 +42,45 @@ function stateInvalid(payment: PaymentRow, action: string): ApiError {
     `This payment is ${payment.status}; only a requires_capture payment can be ${action}.`,
   );
 }
+
+/** The 409 or 422 a refused capture or cancel answers. */
+function refusalError(payment: PaymentRow, action: string, refusal: TransitionRefusal): ApiError {
+  if (refusal.reason === 'state_invalid') return stateInvalid(payment, action);
+  return new ApiError(422, 'invalid_request_error', 'amount_too_large', refusal.message, 'amount');
+}
+
+/** What the money rules (payment-transitions.ts) read of a payment row. */
+export function paymentMoney(row: PaymentRow): PaymentMoney {
+  return {
+    merchantId: row.merchantId,
+    currency: row.currency,
+    status: row.status,
+    captureMethod: row.captureMethod,
+    amount: amountFromSql(row.amount),
+    amountCapturable: amountFromSql(row.amountCapturable),
+    amountCaptured: amountFromSql(row.amountCaptured),
+    amountRefunded: amountFromSql(row.amountRefunded),
+  };
+}
+
+/** A transition's changes as column values. */
+export function paymentColumns(changes: PaymentChanges): Partial<typeof payments.$inferInsert> {
+  const amount = (value: number | undefined) => (value === undefined ? undefined : BigInt(value));
+  const columns: Partial<typeof payments.$inferInsert> = {
+    status: changes.status,
+    amountCapturable: amount(changes.amountCapturable),
+    amountCaptured: amount(changes.amountCaptured),
+    amountRefunded: amount(changes.amountRefunded),
+    failureCode: changes.failureCode,
+    failureMessage: changes.failureMessage,
+  };
+  for (const key of Object.keys(columns) as (keyof typeof columns)[]) {
+    if (columns[key] === undefined) delete columns[key];
+  }
+  return columns;
+}
+
+type Allowed = Extract<Transition, { allowed: true }>;
 
 /** The network's answer, or a failure decided without one (no network reference then). */
 export type AuthorizationOutcome =
@@ -161,20 +201,17 @@ export class PaymentsService {
     const completed = await this.database.transaction(async (tx) => {
       const [current] = await tx.select().from(payments).where(eq(payments.id, paymentId)).limit(1);
       if (!current || current.status !== 'processing') return null;
-      const captureMethod = presentPayment(current).capture_method;
-      const status = statusAfterAuthorization(captureMethod, outcome.approved);
-      if (!canTransition(captureMethod, 'processing', status)) {
-        throw new ApiError(409, 'invalid_request_error', 'payment_state_invalid', `processing → ${status} refused`);
-      }
-      const captured = status === 'succeeded';
+      const transition = authorizationOutcome(
+        paymentMoney(current),
+        outcome.approved ? { approved: true } : outcome,
+        this.config.payments.fees,
+      );
+      if (!transition.allowed) return null;
+      const status = transition.changes.status!;
       const [row] = await tx
         .update(payments)
         .set({
-          status,
-          amountCaptured: captured ? current.amount : 0n,
-          amountCapturable: status === 'requires_capture' ? current.amount : 0n,
-          failureCode: outcome.approved ? null : outcome.declineCode,
-          failureMessage: outcome.approved ? null : outcome.message,
+          ...paymentColumns(transition.changes),
           networkReference: outcome.networkReference ?? null,
           vaultToken: status === 'requires_capture' ? current.vaultToken : null,
           // By the database clock, as the expiry job's check is (`authorizationDueAt`).
@@ -186,25 +223,8 @@ export class PaymentsService {
         .returning();
       if (!row) return null;
       const payment = presentPayment(row);
-      const money = { merchantId: row.merchantId, currency: payment.currency };
-      if (status === 'succeeded') {
-        await this.ledger.record(tx, {
-          kind: 'payment_capture',
-          merchantId: row.merchantId,
-          paymentId,
-          postings: postingsForAutomaticCapture({
-            ...money,
-            amountMinor: payment.amount,
-            feeMinor: feeMinor(payment.amount, this.config.payments.fees),
-          }),
-        });
-      } else if (status === 'requires_capture') {
-        await this.ledger.record(tx, {
-          kind: 'authorization_hold',
-          merchantId: row.merchantId,
-          paymentId,
-          postings: postingsForAuthorizationHold({ ...money, amountMinor: payment.amount }),
-        });
+      if (transition.ledger) {
+        await this.ledger.record(tx, { ...transition.ledger, merchantId: row.merchantId, paymentId });
       }
       await this.events.record(tx, row.merchantId, `payment.${status}` as const, payment);
       if (status === 'requires_capture') {
@@ -229,33 +249,11 @@ export class PaymentsService {
   /** Captures all or part of an authorization; the rest of the hold is released. */
   async capture(tx: Tx, merchantId: string, paymentId: string, amountMinor?: number): Promise<PaymentObject> {
     const current = await this.lockOwned(tx, merchantId, paymentId);
-    if (current.status !== 'requires_capture') throw stateInvalid(current, 'captured');
-    const capturable = amountFromSql(current.amountCapturable);
-    const captured = amountMinor ?? capturable;
-    if (captured > capturable) {
-      throw new ApiError(
-        422,
-        'invalid_request_error',
-        'amount_too_large',
-        `The capture amount ${captured} exceeds the capturable amount ${capturable}.`,
-        'amount',
-      );
-    }
-    const row = await this.finish(tx, current, 'succeeded', { amountCaptured: BigInt(captured) });
+    const transition = capture(paymentMoney(current), amountMinor, this.config.payments.fees);
+    if (!transition.allowed) throw refusalError(current, 'captured', transition.refusal);
+    const row = await this.finish(tx, current, transition);
     if (!row) throw stateInvalid(current, 'captured');
     const payment = presentPayment(row);
-    await this.ledger.record(tx, {
-      kind: 'payment_capture',
-      merchantId,
-      paymentId,
-      postings: postingsForCapture({
-        merchantId,
-        currency: payment.currency,
-        authorizedMinor: capturable,
-        capturedMinor: captured,
-        feeMinor: feeMinor(captured, this.config.payments.fees),
-      }),
-    });
     await this.events.record(tx, merchantId, 'payment.succeeded', payment);
     return payment;
   }
@@ -263,7 +261,6 @@ export class PaymentsService {
   /** Cancels an authorization awaiting capture and releases its hold. */
   async cancel(tx: Tx, merchantId: string, paymentId: string): Promise<PaymentObject> {
     const current = await this.lockOwned(tx, merchantId, paymentId);
-    if (current.status !== 'requires_capture') throw stateInvalid(current, 'canceled');
     const payment = await this.release(tx, current);
     if (!payment) throw stateInvalid(current, 'canceled');
     return payment;
@@ -295,46 +292,30 @@ export class PaymentsService {
     return { outcome: 'canceled' };
   }
 
-  /** Cancels a locked authorization and releases its hold; null when `guard` (or the status) held it back. */
+  /**
+   * Cancels a locked authorization and releases its hold; null when `guard` (or the status) held it back. Throws 409
+   * payment_state_invalid when the payment is not awaiting capture.
+   */
   private async release(tx: Tx, current: PaymentRow, guard?: SQL): Promise<PaymentObject | null> {
-    const capturable = amountFromSql(current.amountCapturable);
-    const row = await this.finish(tx, current, 'canceled', {}, guard);
+    const transition = releaseAuthorization(paymentMoney(current));
+    if (!transition.allowed) throw refusalError(current, 'canceled', transition.refusal);
+    const row = await this.finish(tx, current, transition, guard);
     if (!row) return null;
     const payment = presentPayment(row);
-    await this.ledger.record(tx, {
-      kind: 'authorization_release',
-      merchantId: current.merchantId,
-      paymentId: current.id,
-      postings: postingsForHoldRelease({
-        merchantId: current.merchantId,
-        currency: payment.currency,
-        authorizedMinor: capturable,
-      }),
-    });
     await this.events.record(tx, current.merchantId, 'payment.canceled', payment);
     return payment;
   }
 
   /**
-   * Moves a locked payment out of requires_capture and erases its card, which is no longer needed. The update is
-   * guarded by the status (and `guard`), so it returns null rather than move a payment it should not.
+   * Moves a locked payment out of requires_capture as `transition` says, records its ledger move and erases its card,
+   * which is no longer needed. The update is guarded by the status (and `guard`), so it returns null rather than move a
+   * payment it should not.
    */
-  private async finish(
-    tx: Tx,
-    current: PaymentRow,
-    status: PaymentStatus,
-    changes: Partial<typeof payments.$inferInsert>,
-    guard?: SQL,
-  ): Promise<PaymentRow | null> {
-    if (!canTransition(current.captureMethod as 'manual', current.status as PaymentStatus, status)) {
-      throw stateInvalid(current, status === 'succeeded' ? 'captured' : 'canceled');
-    }
+  private async finish(tx: Tx, current: PaymentRow, transition: Allowed, guard?: SQL): Promise<PaymentRow | null> {
     const [row] = await tx
       .update(payments)
       .set({
-        ...changes,
-        status,
-        amountCapturable: 0n,
+        ...paymentColumns(transition.changes),
         vaultToken: null,
         authorizationExpiresAt: null,
         updatedAt: new Date(),
@@ -342,6 +323,9 @@ export class PaymentsService {
       .where(and(eq(payments.id, current.id), eq(payments.status, 'requires_capture'), guard))
       .returning();
     if (!row) return null;
+    if (transition.ledger) {
+      await this.ledger.record(tx, { ...transition.ledger, merchantId: current.merchantId, paymentId: current.id });
+    }
     if (current.vaultToken) await this.vault.erase(tx, current.vaultToken);
     return row;
   }

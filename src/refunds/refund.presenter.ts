@@ -21,7 +21,7 @@ export function presentRefund(row: RefundRow): RefundObject {
     payment_id: row.paymentId,
     amount: amountFromSql(row.amount),
     currency: row.currency,
-    status: row.status as 'succeeded',
+    status: row.status,
     created_at: row.createdAt.toISOString(),
   };
 }

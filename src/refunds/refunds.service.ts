@@ -2,16 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { and, eq } from 'drizzle-orm';
 import { ApiError, apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
-import { amountFromSql } from '../common/money/money';
 import { Database, type Tx } from '../database/database';
 import { payments, refunds } from '../database/schema';
 import { EventsService } from '../events/events.service';
-import { postingsForRefund } from '../ledger/ledger-transaction';
 import { LedgerService } from '../ledger/ledger.service';
-import { PaymentsService } from '../payments/payments.service';
+import { paymentColumns, paymentMoney, PaymentsService } from '../payments/payments.service';
+import { refund as refundTransition } from '../payments/payment-transitions';
 import { presentRefund, type RefundObject } from './refund.presenter';
 import type { CreateRefundInput } from './refund.schemas';
-import { refundAmount } from './refund-amount';
 
 @Injectable()
 export class RefundsService {
@@ -29,31 +27,27 @@ export class RefundsService {
    */
   async create(tx: Tx, merchantId: string, input: CreateRefundInput): Promise<RefundObject> {
     const payment = await this.payments.lockOwned(tx, merchantId, input.payment_id);
-    if (payment.status !== 'succeeded') {
-      throw new ApiError(
-        409,
-        'invalid_request_error',
-        'payment_state_invalid',
-        `This payment is ${payment.status}; only a succeeded payment can be refunded.`,
-        'payment_id',
-      );
+    const transition = refundTransition(paymentMoney(payment), input.amount);
+    if (!transition.allowed) {
+      const { refusal } = transition;
+      if (refusal.reason === 'state_invalid') {
+        throw new ApiError(
+          409,
+          'invalid_request_error',
+          'payment_state_invalid',
+          `This payment is ${refusal.status}; only a succeeded payment can be refunded.`,
+          'payment_id',
+        );
+      }
+      throw new ApiError(422, 'invalid_request_error', 'amount_too_large', refusal.message, 'amount');
     }
-    const decision = refundAmount(
-      amountFromSql(payment.amountCaptured),
-      amountFromSql(payment.amountRefunded),
-      input.amount,
-    );
-    if (!decision.allowed) {
-      throw new ApiError(422, 'invalid_request_error', 'amount_too_large', decision.message, 'amount');
-    }
-    const amountMinor = decision.amountMinor;
     const [row] = await tx
       .insert(refunds)
       .values({
         id: newId('re'),
         merchantId,
         paymentId: payment.id,
-        amount: BigInt(amountMinor),
+        amount: BigInt(transition.amountMinor),
         currency: payment.currency,
         status: 'succeeded',
       })
@@ -61,15 +55,9 @@ export class RefundsService {
     const refund = presentRefund(row!);
     await tx
       .update(payments)
-      .set({ amountRefunded: payment.amountRefunded + BigInt(amountMinor), updatedAt: new Date() })
+      .set({ ...paymentColumns(transition.changes), updatedAt: new Date() })
       .where(eq(payments.id, payment.id));
-    await this.ledger.record(tx, {
-      kind: 'refund',
-      merchantId,
-      paymentId: payment.id,
-      refundId: refund.id,
-      postings: postingsForRefund({ merchantId, currency: refund.currency, amountMinor }),
-    });
+    await this.ledger.record(tx, { ...transition.ledger!, merchantId, paymentId: payment.id, refundId: refund.id });
     await this.events.record(tx, merchantId, 'refund.succeeded', refund);
     return refund;
   }
