@@ -1,4 +1,3 @@
-import { normalizeCurrency } from './currency';
 import { amountMinorMax, amountMinorMin } from './money.limits';
 
 export class MoneyError extends Error {
@@ -8,70 +7,6 @@ export class MoneyError extends Error {
 function assertSafeInteger(value: unknown, what: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
     throw new MoneyError(`${what} must be an integer within ±${Number.MAX_SAFE_INTEGER}, got ${String(value)}`);
-  }
-}
-
-/**
- * An amount of one currency, counted in its minor unit (cents for USD). Immutable and valid by
- * construction: the amount is a safe integer (it may be negative, as a balance or a ledger line can be)
- * and the currency an upper-case ISO 4217 code.
- */
-export class Money {
-  private constructor(
-    readonly amountMinor: number,
-    readonly currency: string,
-  ) {
-    Object.freeze(this);
-  }
-
-  static of(amountMinor: number, currency: string): Money {
-    assertSafeInteger(amountMinor, 'amount');
-    const normalized = normalizeCurrency(currency);
-    if (normalized === undefined) {
-      throw new MoneyError(`unknown currency: ${JSON.stringify(currency)}`);
-    }
-    // -0 would print as 0 but is not Object.is-equal to it; keep a single zero.
-    return new Money(amountMinor === 0 ? 0 : amountMinor, normalized);
-  }
-
-  add(other: Money): Money {
-    this.assertSameCurrency(other);
-    return Money.checked(this.amountMinor + other.amountMinor, this.currency);
-  }
-
-  subtract(other: Money): Money {
-    this.assertSameCurrency(other);
-    return Money.checked(this.amountMinor - other.amountMinor, this.currency);
-  }
-
-  isZero(): boolean {
-    return this.amountMinor === 0;
-  }
-
-  equals(other: Money): boolean {
-    return other instanceof Money && this.currency === other.currency && this.amountMinor === other.amountMinor;
-  }
-
-  toJSON(): { amount: number; currency: string } {
-    return { amount: this.amountMinor, currency: this.currency };
-  }
-
-  // Both operands are safe integers, so an exact result beyond ±2^53 can only round to a value that is
-  // itself beyond the safe range: checking the rounded result is enough to catch every overflow.
-  private static checked(amountMinor: number, currency: string): Money {
-    if (!Number.isSafeInteger(amountMinor)) {
-      throw new MoneyError(`amount overflow in ${currency}: the result is beyond ±${Number.MAX_SAFE_INTEGER}`);
-    }
-    return new Money(amountMinor === 0 ? 0 : amountMinor, currency);
-  }
-
-  private assertSameCurrency(other: Money): void {
-    if (!(other instanceof Money)) {
-      throw new MoneyError('expected a Money value');
-    }
-    if (other.currency !== this.currency) {
-      throw new MoneyError(`currency mismatch: ${this.currency} and ${other.currency}`);
-    }
   }
 }
 
