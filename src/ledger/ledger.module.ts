@@ -3,11 +3,12 @@ import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { MerchantsModule } from '../merchants/merchants.module';
 import { LedgerAdminController, LedgerController } from './ledger.controller';
+import { LedgerMetrics } from './ledger.metrics';
 import { LedgerVerifier } from './ledger-verifier.service';
 import { LedgerService } from './ledger.service';
 
 @Global()
-@Module({ providers: [LedgerService, LedgerVerifier], exports: [LedgerService, LedgerVerifier] })
+@Module({ providers: [LedgerService, LedgerVerifier, LedgerMetrics], exports: [LedgerService, LedgerVerifier] })
 export class LedgerModule {}
 
 /** Balance, ledger entries and the verifier over HTTP, mounted only in the roles that serve HTTP. */

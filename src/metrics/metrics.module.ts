@@ -1,15 +1,10 @@
-import { getQueueToken } from '@nestjs/bullmq';
 import { Controller, Get, Global, Header, Module, type OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram } from 'prom-client';
 import { withDeadline } from '../common/deadline';
-import { LedgerVerifier } from '../ledger/ledger-verifier.service';
-import { MAINTENANCE_QUEUE } from '../maintenance/maintenance.constants';
-import { PAYMENTS_QUEUE } from '../payments/payments.constants';
-import { WEBHOOKS_QUEUE } from '../webhooks/webhooks.constants';
+import { QueueRegistry } from '../queueing/queue-registry';
 import { MetricsRegistry } from './metrics-registry';
 
 // A scrape must answer even when Redis does not: queue depths are skipped past this deadline.
@@ -28,7 +23,10 @@ class MetricsController {
   }
 }
 
-/** Prometheus metrics at /metrics: HTTP latency, queue depths, job outcomes, cache counters, ledger proof. */
+/**
+ * Prometheus metrics at /metrics: the registry every module registers its own metrics on (cache counters, ledger
+ * proof, outbox lag, ...), HTTP latency and process metrics.
+ */
 @Global()
 @Module({
   controllers: [MetricsController],
@@ -61,22 +59,19 @@ export class MetricsModule implements OnModuleInit {
 }
 
 /**
- * Queue depths per state (completed and failed are the job outcomes kept), read from Redis at scrape time.
- * The queues are the instances their own modules registered (looked up, not registered again), so metrics add
- * no Redis connections.
+ * Queue depths per state (completed and failed are the job outcomes kept), read from Redis at scrape time. The
+ * queues are those declared with defineQueue, found in the QueueRegistry (the instances their own modules
+ * registered), so metrics list no queue by name and add no Redis connections.
  */
 @Module({})
 export class QueueMetricsModule implements OnModuleInit {
   constructor(
     private readonly registry: MetricsRegistry,
-    private readonly moduleRef: ModuleRef,
-    private readonly verifier: LedgerVerifier,
+    private readonly queues: QueueRegistry,
   ) {}
 
   onModuleInit(): void {
-    const queues = [PAYMENTS_QUEUE, MAINTENANCE_QUEUE, WEBHOOKS_QUEUE].map((name) =>
-      this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }),
-    );
+    const queues = this.queues;
     new Gauge({
       name: 'queue_jobs',
       help: 'Jobs per queue and state (failed = dead letters)',
@@ -84,33 +79,13 @@ export class QueueMetricsModule implements OnModuleInit {
       registers: [this.registry],
       async collect() {
         this.reset();
-        for (const queue of queues) {
+        for (const queue of queues.queues) {
           const counts = await withDeadline(queue.getJobCounts(...jobStates), queueDepthTimeoutMs, 'queue depth').catch(
             () => undefined,
           );
           if (!counts) continue;
           for (const state of jobStates) this.set({ queue: queue.name, state }, counts[state] ?? 0);
         }
-      },
-    });
-    const verifier = this.verifier;
-    const latest = () => verifier.latest().catch(() => null);
-    new Gauge({
-      name: 'ledger_balanced',
-      help: '1 when the last ledger verification found no mismatch, 0 otherwise',
-      registers: [this.registry],
-      async collect() {
-        const verification = await latest();
-        if (verification) this.set(verification.balanced ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'ledger_mismatches',
-      help: 'Mismatches found by the last ledger verification',
-      registers: [this.registry],
-      async collect() {
-        const verification = await latest();
-        if (verification) this.set(verification.mismatches.length);
       },
     });
   }

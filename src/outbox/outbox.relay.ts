@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
 import { withDeadline } from '../common/deadline';
+import { QueueRegistry } from '../queueing/queue-registry';
 import { Wakeup } from './outbox-wakeup';
 import { outboxLimits, outboxNotifyChannel } from './outbox.limits';
 
@@ -50,7 +51,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     private readonly database: Database,
     private readonly config: AppConfig,
-  ) {}
+    queues: QueueRegistry,
+  ) {
+    // Declared queues name the outbox topics that feed them (see defineQueue): each gets its dispatcher here.
+    queues.onOutboxTopic((topic, dispatch) => this.register(topic, dispatch));
+  }
 
   register(topic: string, dispatcher: OutboxDispatcher): void {
     this.dispatchers.set(topic, dispatcher);

@@ -3,7 +3,7 @@ import { BullBoardModule } from '@bull-board/nestjs';
 import type { DynamicModule } from '@nestjs/common';
 
 /**
- * Shows a queue on the Bull Board dashboard; feature modules import it beside `BullModule.registerQueue`.
+ * Shows a queue on the Bull Board dashboard; defineQueue imports it beside `BullModule.registerQueue`.
  * Retries stay on so operators can retry dead letters; everything else that writes is refused by
  * `dashboardHandlerHooks` (Bull Board's `readOnlyMode` would refuse retries too).
  */

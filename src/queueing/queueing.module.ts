@@ -5,10 +5,11 @@ import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { dashboardHandlerHooks } from './dashboard-actions';
 import { dashboardRoute } from './dashboard-auth';
+import { QueueRegistry } from './queue-registry';
 
 /**
- * The BullMQ connection to the queue Redis, configured once, and the Bull Board dashboard. Feature modules call
- * `BullModule.registerQueue` and `dashboardQueue` side by side for each queue they own.
+ * The BullMQ connection to the queue Redis, configured once, the Bull Board dashboard, and the registry of the
+ * queues this process declared. Feature modules declare each queue they own with `defineQueue` (declared-queue.ts).
  */
 @Global()
 @Module({
@@ -29,6 +30,7 @@ import { dashboardRoute } from './dashboard-auth';
       boardOptions: { handlerHooks: dashboardHandlerHooks },
     }),
   ],
-  exports: [BullModule],
+  providers: [QueueRegistry],
+  exports: [BullModule, QueueRegistry],
 })
 export class QueueingModule {}

@@ -1,22 +1,18 @@
-import { BullModule, InjectQueue } from '@nestjs/bullmq';
 import { type DynamicModule, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Queue } from 'bullmq';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { Keyring } from '../common/crypto/keyring';
 import type { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
 import type { EventSubscription } from '../events/event-subscribers';
 import { MerchantsModule } from '../merchants/merchants.module';
-import { dashboardQueue } from '../queueing/dashboard-queue';
-import { logQueueErrors } from '../queueing/queue-errors';
+import { defineQueue } from '../queueing/declared-queue';
+import { runsWorkers, workerRoles } from '../queueing/queue-declaration';
 import { WebhookDeliveries } from './webhook-deliveries.service';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { WebhookEndpointsController } from './webhook-endpoints.controller';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 import { WebhookEventsController } from './webhook-events.controller';
 import { WEBHOOK_EVENTS_PATTERN, WEBHOOK_EVENTS_TRANSPORT, WEBHOOKS_QUEUE } from './webhooks.constants';
-
-const workerRoles: readonly AppRole[] = ['all', 'worker'];
 
 /** The webhook fan-out consumes events from RabbitMQ on its own queue, in the roles that run workers. */
 export function webhookEventSubscription(config: AppConfig): EventSubscription {
@@ -29,6 +25,12 @@ export function webhookEventSubscription(config: AppConfig): EventSubscription {
 }
 
 /**
+ * Delivery jobs are added by WebhookDeliveries.fanOut (one per endpoint and event, with the retry schedule of the
+ * configuration) and retried on the webhook schedule by the processor's backoff strategy.
+ */
+export const webhooksQueue = defineQueue({ name: WEBHOOKS_QUEUE, processor: WebhookDeliveryProcessor });
+
+/**
  * Webhook endpoints over HTTP (`api`, `all`); the RabbitMQ fan-out and the delivery processor (`worker`, `all`).
  * The queue is registered in every role, so the dashboard shows it wherever it is served.
  */
@@ -37,12 +39,9 @@ export class WebhooksModule implements OnApplicationBootstrap {
   private readonly logger = new Logger(WebhooksModule.name);
 
   constructor(
-    @InjectQueue(WEBHOOKS_QUEUE) queue: Queue,
     private readonly endpoints: WebhookEndpointsService,
     private readonly keyring: Keyring,
-  ) {
-    logQueueErrors(queue, this.logger);
-  }
+  ) {}
 
   /**
    * Every role, at every start: no signing secret stays in the clear once a process of this version has run, and
@@ -61,20 +60,15 @@ export class WebhooksModule implements OnApplicationBootstrap {
 
   static register(role: AppRole): DynamicModule {
     const serveHttp = role === 'all' || role === 'api';
-    const runWorker = workerRoles.includes(role);
-    return {
+    const runWorker = runsWorkers(role);
+    return webhooksQueue.mount(role, {
       module: WebhooksModule,
-      imports: [MerchantsModule, BullModule.registerQueue({ name: WEBHOOKS_QUEUE }), dashboardQueue(WEBHOOKS_QUEUE)],
+      imports: [MerchantsModule],
       controllers: [
         ...(serveHttp ? [WebhookEndpointsController] : []),
         ...(runWorker ? [WebhookEventsController] : []),
       ],
-      providers: [
-        WebhookEndpointsService,
-        WebhookDeliveries,
-        ...(serveHttp ? [ApiKeyGuard] : []),
-        ...(runWorker ? [WebhookDeliveryProcessor] : []),
-      ],
-    };
+      providers: [WebhookEndpointsService, WebhookDeliveries, ...(serveHttp ? [ApiKeyGuard] : [])],
+    });
   }
 }
