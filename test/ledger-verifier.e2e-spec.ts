@@ -43,7 +43,7 @@ describe('ledger verifier: tampering is found', () => {
   async function settled(
     amount: number,
     captureMethod: 'automatic' | 'manual',
-    card = testCards.visa,
+    card: string = testCards.visa,
   ): Promise<PaymentBody> {
     const created = await createPayment(
       subject,
