@@ -7,10 +7,10 @@ import { Redis } from 'ioredis';
 import { apiKeyShapeOf } from '../src/auth/api-key-format';
 import { sha256Hex } from '../src/auth/secret-hash';
 import { connectCacheStore } from '../src/caching/cache-store';
-import { apiKeyLocalTtlMs } from '../src/caching/caching.limits';
 import { HotCache } from '../src/caching/hot-cache.service';
 import { newId } from '../src/common/ids';
 import { Database } from '../src/database/database';
+import { apiKeyCache, apiKeyCacheScope } from '../src/merchants/api-key-cache';
 import { ApiKeysService } from '../src/merchants/api-keys.service';
 import { MetricsRegistry } from '../src/metrics/metrics-registry';
 import { AuthFailureLimiter } from '../src/rate-limit/auth-failure-limiter.service';
@@ -56,6 +56,8 @@ function legacyShapedKey(): string {
 }
 
 const notFound = (message: string) => ({ error: { type: 'invalid_request_error', code: 'resource_missing', message } });
+
+const apiKeyInProcessTtlMs = apiKeyCache.inProcess!.ttlMs;
 
 describe('API keys (operator)', () => {
   let subject: TestApp;
@@ -258,25 +260,25 @@ describe('API keys (operator)', () => {
     const owner = await createMerchant(subject);
     const keyId = (await apiKeysCall(subject, 'GET', owner.id)).json<{ data: ApiKeyBody[] }>().data[0]!.id;
     const otherCache = other.app.get(HotCache);
-    expect(otherCache.revocationsSnapshot().listening).toBe(true);
+    expect(otherCache.inProcessInvalidationsSnapshot().listening).toBe(true);
     expect((await balance(other, owner.apiKey)).statusCode).toBe(200);
     expect(other.app.get(ApiKeysService).merchantIdForApiKeyAtHand(owner.apiKey)).toBe(owner.id);
-    const receivedBefore = otherCache.revocationsSnapshot().received;
+    const receivedBefore = otherCache.inProcessInvalidationsSnapshot().received;
 
     expect((await apiKeysCall(subject, 'DELETE', owner.id, { keyId })).statusCode).toBe(200);
     await eventually(
-      () => Promise.resolve(otherCache.revocationsSnapshot().received),
+      () => Promise.resolve(otherCache.inProcessInvalidationsSnapshot().received),
       (received) => received > receivedBefore,
       { deadlineMs: 5_000, intervalMs: 5, what: 'the revocation message in the other process' },
     );
     expect(other.app.get(ApiKeysService).merchantIdForApiKeyAtHand(owner.apiKey)).toBeUndefined();
     expect((await balance(other, owner.apiKey)).statusCode).toBe(401);
     const metrics = (await other.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toContain(`cache_api_key_revocations_received_total ${otherCache.revocationsSnapshot().received}`);
+    expect(metrics).toContain(`cache_in_process_invalidations_received_total ${otherCache.inProcessInvalidationsSnapshot().received}`);
   });
 
   it('bounds the life of an in-process copy that missed the message to one second', async () => {
-    expect(apiKeyLocalTtlMs).toBeLessThanOrEqual(1_000);
+    expect(apiKeyInProcessTtlMs).toBeLessThanOrEqual(1_000);
     // A process that is not subscribed (never got the message): it drops its copy when the copy expires.
     const { cacheUrl, queuePrefix } = subject.config.redis;
     const store = await connectCacheStore(cacheUrl, queuePrefix, new Logger('DeafProcess'));
@@ -285,19 +287,19 @@ describe('API keys (operator)', () => {
       const owner = await createMerchant(subject);
       const keyHash = sha256Hex(owner.apiKey);
       const keyId = (await apiKeysCall(subject, 'GET', owner.id)).json<{ data: ApiKeyBody[] }>().data[0]!.id;
-      await deaf.getOrLoad('api_key', '-', keyHash, () => Promise.resolve(owner.id));
-      expect(deaf.localApiKeyMerchantId(keyHash)).toBe(owner.id);
+      await deaf.getOrLoad(apiKeyCache, '-', keyHash, () => Promise.resolve(owner.id));
+      expect(deaf.peekInProcess(apiKeyCache, apiKeyCacheScope, keyHash)).toBe(owner.id);
       const loadedAtMs = performance.now();
       expect((await apiKeysCall(subject, 'DELETE', owner.id, { keyId })).statusCode).toBe(200);
       await eventually(
-        () => Promise.resolve(deaf.localApiKeyMerchantId(keyHash)),
+        () => Promise.resolve(deaf.peekInProcess(apiKeyCache, apiKeyCacheScope, keyHash)),
         (merchantId) => merchantId === undefined,
-        { deadlineMs: apiKeyLocalTtlMs + 2_000, intervalMs: 20, what: 'the unsubscribed copy to expire' },
+        { deadlineMs: apiKeyInProcessTtlMs + 2_000, intervalMs: 20, what: 'the unsubscribed copy to expire' },
       );
-      expect(performance.now() - loadedAtMs).toBeGreaterThanOrEqual(apiKeyLocalTtlMs - 100);
-      expect(deaf.revocationsSnapshot()).toEqual({ received: 0, listening: false });
+      expect(performance.now() - loadedAtMs).toBeGreaterThanOrEqual(apiKeyInProcessTtlMs - 100);
+      expect(deaf.inProcessInvalidationsSnapshot()).toEqual({ received: 0, listening: false });
       // Its next read goes to Redis, where the revocation deleted the entry: the loader (PostgreSQL) decides.
-      expect(await deaf.getOrLoad('api_key', '-', keyHash, () => Promise.resolve(null))).toBeNull();
+      expect(await deaf.getOrLoad(apiKeyCache, '-', keyHash, () => Promise.resolve(null))).toBeNull();
     } finally {
       await store.disconnect();
     }
@@ -305,7 +307,7 @@ describe('API keys (operator)', () => {
 
   it('refuses a mistyped or invented key without a lookup (no PostgreSQL query, no cache read)', async () => {
     const queries = countApiKeyQueries(subject);
-    const cacheBefore = subject.app.get(HotCache).snapshot().api_key;
+    const cacheBefore = subject.app.get(HotCache).snapshot(apiKeyCache);
     try {
       const invented = `sk_test_${'A'.repeat(49)}`;
       for (const key of [mistyped(merchant.apiKey), invented, 'sk_test_unknown', `sk_live_${'a'.repeat(49)}`]) {
@@ -314,7 +316,7 @@ describe('API keys (operator)', () => {
         expect(response.json<{ error: { code: string } }>().error.code).toBe('api_key_invalid');
       }
       expect(queries.count()).toBe(0);
-      expect(subject.app.get(HotCache).snapshot().api_key).toEqual(cacheBefore);
+      expect(subject.app.get(HotCache).snapshot(apiKeyCache)).toEqual(cacheBefore);
       // The counting can see a lookup: a key of the legacy shape costs one.
       expect((await balance(subject, legacyShapedKey())).statusCode).toBe(401);
       expect(queries.count()).toBe(1);

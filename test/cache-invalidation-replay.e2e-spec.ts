@@ -6,7 +6,10 @@ import { Redis } from 'ioredis';
 import { cacheKey } from '../src/caching/cache-key';
 import { type CacheRedisStore, connectCacheStore } from '../src/caching/cache-store';
 import { invalidationsPendingMax } from '../src/caching/caching.limits';
-import { apiKeyMerchantId, HotCache } from '../src/caching/hot-cache.service';
+import { HotCache } from '../src/caching/hot-cache.service';
+import { apiKeyCache, apiKeyCacheScope } from '../src/merchants/api-key-cache';
+import { paymentCache } from '../src/payments/payment-cache';
+import { balanceCache } from '../src/ledger/balance-cache';
 import { MetricsRegistry } from '../src/metrics/metrics-registry';
 import { newId } from '../src/common/ids';
 import { CachingGate } from './support/caching-probe.module';
@@ -67,7 +70,7 @@ describe('invalidations made while the cache Redis was unreachable', () => {
 
   /** The Redis key of the payment entry `id` of `merchantId`, as the cache writes it. */
   function entryKey(merchantId: string, id: string): string {
-    return `${namespace}${cacheKey('payment', merchantId, id)}`;
+    return `${namespace}${cacheKey(paymentCache, merchantId, id)}`;
   }
 
   /** Reads through `process` until its cache answers a read of a key nobody invalidated from Redis again. */
@@ -75,9 +78,9 @@ describe('invalidations made while the cache Redis was unreachable', () => {
     const id = newId('pay');
     const load = () => Promise.resolve({ status: 'control' });
     await waitFor(async () => {
-      const hitsBefore = process.cache.snapshot().payment.hits;
-      await process.cache.getOrLoad('payment', merchantId, id, load);
-      return process.cache.snapshot().payment.hits > hitsBefore;
+      const hitsBefore = process.cache.snapshot(paymentCache).hits;
+      await process.cache.getOrLoad(paymentCache, merchantId, id, load);
+      return process.cache.snapshot(paymentCache).hits > hitsBefore;
     }, `${process.name} to serve from the cache again`);
   }
 
@@ -86,7 +89,7 @@ describe('invalidations made while the cache Redis was unreachable', () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     try {
       for (let filler = 0; filler < invalidationsPendingMax; filler += 1) {
-        await process.cache.invalidate('balance', newId('mer'), 'current');
+        await process.cache.invalidate(balanceCache, newId('mer'), 'current');
       }
     } finally {
       warn.mockRestore();
@@ -121,43 +124,43 @@ describe('invalidations made while the cache Redis was unreachable', () => {
     const [merchantId, id] = [newId('mer'), newId('pay')];
     let row: Row = { status: 'requires_capture' };
     const load = () => Promise.resolve(row);
-    await processA.cache.getOrLoad('payment', merchantId, id, load);
+    await processA.cache.getOrLoad(paymentCache, merchantId, id, load);
     expect(await redis.exists(entryKey(merchantId, id))).toBe(1);
 
     await cut(processA);
     row = { status: 'succeeded' };
-    await processA.cache.invalidate('payment', merchantId, id);
+    await processA.cache.invalidate(paymentCache, merchantId, id);
     // The invalidation never reached Redis: the old entry is still there.
     expect(await redis.get(entryKey(merchantId, id))).toContain('requires_capture');
-    expect(await processA.cache.getOrLoad('payment', merchantId, id, load)).toEqual({ status: 'succeeded' });
+    expect(await processA.cache.getOrLoad(paymentCache, merchantId, id, load)).toEqual({ status: 'succeeded' });
 
     await restore(processA);
-    expect(await processA.cache.getOrLoad('payment', merchantId, id, load)).toEqual({ status: 'succeeded' });
+    expect(await processA.cache.getOrLoad(paymentCache, merchantId, id, load)).toEqual({ status: 'succeeded' });
     // Also once the cache serves hits again, and in Redis itself, where any other process reads.
     await untilServingFromCache(processA, merchantId);
-    expect(await processA.cache.getOrLoad('payment', merchantId, id, load)).toEqual({ status: 'succeeded' });
+    expect(await processA.cache.getOrLoad(paymentCache, merchantId, id, load)).toEqual({ status: 'succeeded' });
     expect(await redis.get(entryKey(merchantId, id))).not.toContain('requires_capture');
-    expect(await processB.cache.getOrLoad('payment', merchantId, id, load)).toEqual({ status: 'succeeded' });
+    expect(await processB.cache.getOrLoad(paymentCache, merchantId, id, load)).toEqual({ status: 'succeeded' });
   });
 
   it('clears the old entry for other processes once the process that missed the invalidation reconnects', async () => {
     const [merchantId, id] = [newId('mer'), newId('pay')];
     let row: Row = { status: 'requires_capture' };
     const load = () => Promise.resolve(row);
-    await processB.cache.getOrLoad('payment', merchantId, id, load);
+    await processB.cache.getOrLoad(paymentCache, merchantId, id, load);
 
     // Only A is cut off (a partition): B still reads Redis.
     await cut(processA);
     row = { status: 'succeeded' };
-    await processA.cache.invalidate('payment', merchantId, id);
+    await processA.cache.invalidate(paymentCache, merchantId, id);
     // The residual window, accepted by the design: B never saw a failure and serves the entry A could not
     // invalidate, until A's replay lands (or the entry expires).
-    expect(await processB.cache.getOrLoad('payment', merchantId, id, load)).toEqual({ status: 'requires_capture' });
+    expect(await processB.cache.getOrLoad(paymentCache, merchantId, id, load)).toEqual({ status: 'requires_capture' });
 
     // A reconnects and replays by itself, without a read of its own.
     await processA.proxy.restore();
     await waitFor(
-      async () => (await processB.cache.getOrLoad('payment', merchantId, id, load))?.status === 'succeeded',
+      async () => (await processB.cache.getOrLoad(paymentCache, merchantId, id, load))?.status === 'succeeded',
       'process B to read the new state',
     );
     expect(await redis.get(entryKey(merchantId, id))).not.toContain('requires_capture');
@@ -174,15 +177,15 @@ describe('invalidations made while the cache Redis was unreachable', () => {
     let keyOwner: string | null = merchantId;
     const loadKey = () => Promise.resolve(keyOwner);
     for (const id of rows.keys())
-      await processB.cache.getOrLoad('payment', merchantId, id, () => Promise.resolve(rows.get(id)!));
-    expect(await processB.cache.getOrLoad('api_key', apiKeyMerchantId, keyHash, loadKey)).toBe(merchantId);
+      await processB.cache.getOrLoad(paymentCache, merchantId, id, () => Promise.resolve(rows.get(id)!));
+    expect(await processB.cache.getOrLoad(apiKeyCache, apiKeyCacheScope, keyHash, loadKey)).toBe(merchantId);
 
     await cut(processA);
     rows.set(changed, { status: 'succeeded' });
     keyOwner = null;
     // The revocation cannot be confirmed (the API answers 503), and many more invalidations fail after it.
-    expect(await processA.cache.invalidateApiKey(keyHash)).toBe(false);
-    await processA.cache.invalidate('payment', merchantId, changed);
+    expect(await processA.cache.invalidate(apiKeyCache, apiKeyCacheScope, keyHash)).toBe(false);
+    await processA.cache.invalidate(paymentCache, merchantId, changed);
     await overflow(processA);
 
     await processA.proxy.restore();
@@ -191,14 +194,14 @@ describe('invalidations made while the cache Redis was unreachable', () => {
       'the entries of the namespace to be dropped',
     );
     expect(await redis.exists(entryKey(merchantId, changed))).toBe(0);
-    expect(await redis.exists(`${namespace}${cacheKey('api_key', apiKeyMerchantId, keyHash)}`)).toBe(0);
+    expect(await redis.exists(`${namespace}${cacheKey(apiKeyCache, apiKeyCacheScope, keyHash)}`)).toBe(0);
     // B's in-process copy of the key lives a second at most; after it, Redis has nothing and PostgreSQL decides.
     await waitFor(
-      async () => (await processB.cache.getOrLoad('api_key', apiKeyMerchantId, keyHash, loadKey)) === null,
+      async () => (await processB.cache.getOrLoad(apiKeyCache, apiKeyCacheScope, keyHash, loadKey)) === null,
       'process B to refuse the revoked key',
     );
     const read = (id: string) =>
-      processB.cache.getOrLoad('payment', merchantId, id, () => Promise.resolve(rows.get(id)!));
+      processB.cache.getOrLoad(paymentCache, merchantId, id, () => Promise.resolve(rows.get(id)!));
     expect(await read(changed)).toEqual({ status: 'succeeded' });
     expect(await read(untouched)).toEqual({ status: 'succeeded' });
   });
@@ -210,7 +213,7 @@ describe('invalidations made while the cache Redis was unreachable', () => {
     const gate = new CachingGate();
     let signalRead: () => void = () => undefined;
     const hasRead = new Promise<void>((resolve) => (signalRead = resolve));
-    const heldLoad = processB.cache.getOrLoad('payment', merchantId, id, async () => {
+    const heldLoad = processB.cache.getOrLoad(paymentCache, merchantId, id, async () => {
       const read = row;
       signalRead();
       await gate.opened;
@@ -220,7 +223,7 @@ describe('invalidations made while the cache Redis was unreachable', () => {
 
     await cut(processA);
     row = { status: 'succeeded' };
-    await processA.cache.invalidate('payment', merchantId, id);
+    await processA.cache.invalidate(paymentCache, merchantId, id);
     await overflow(processA);
     await processA.proxy.restore();
     await waitFor(() => !processA.cache.recoverySnapshot().overflowed, 'process A to drop every entry');
@@ -228,19 +231,19 @@ describe('invalidations made while the cache Redis was unreachable', () => {
     gate.open();
     expect(await heldLoad).toEqual({ status: 'requires_capture' });
     expect(await redis.exists(entryKey(merchantId, id))).toBe(0);
-    expect(await processB.cache.getOrLoad('payment', merchantId, id, () => Promise.resolve(row))).toEqual(row);
+    expect(await processB.cache.getOrLoad(paymentCache, merchantId, id, () => Promise.resolve(row))).toEqual(row);
   });
 
   it('reads nothing from the cache for a while after its own connection came back, while others may replay', async () => {
     const [merchantId, id] = [newId('mer'), newId('pay')];
     let row: Row = { status: 'requires_capture' };
     const load = () => Promise.resolve(row);
-    await processB.cache.getOrLoad('payment', merchantId, id, load);
+    await processB.cache.getOrLoad(paymentCache, merchantId, id, load);
 
     // Redis unreachable for both; only A had a write to invalidate, and B is back first.
     await Promise.all([cut(processA), cut(processB)]);
     row = { status: 'succeeded' };
-    await processA.cache.invalidate('payment', merchantId, id);
+    await processA.cache.invalidate(paymentCache, merchantId, id);
     await restore(processB);
     expect(processB.cache.recoverySnapshot()).toEqual({
       pendingInvalidations: 0,
@@ -249,14 +252,14 @@ describe('invalidations made while the cache Redis was unreachable', () => {
       trusted: false,
     });
     // Checked in the same turn as the snapshot above: the quiet period cannot have ended in between.
-    const hitsBefore = processB.cache.snapshot().payment.hits;
-    expect(await processB.cache.getOrLoad('payment', merchantId, id, load)).toEqual({ status: 'succeeded' });
-    expect(processB.cache.snapshot().payment.hits).toBe(hitsBefore);
+    const hitsBefore = processB.cache.snapshot(paymentCache).hits;
+    expect(await processB.cache.getOrLoad(paymentCache, merchantId, id, load)).toEqual({ status: 'succeeded' });
+    expect(processB.cache.snapshot(paymentCache).hits).toBe(hitsBefore);
     expect(await redis.get(entryKey(merchantId, id))).toContain('requires_capture');
 
     await restore(processA);
     await waitFor(() => processA.cache.recoverySnapshot().pendingInvalidations === 0, 'process A to replay');
     await untilServingFromCache(processB, merchantId);
-    expect(await processB.cache.getOrLoad('payment', merchantId, id, load)).toEqual({ status: 'succeeded' });
+    expect(await processB.cache.getOrLoad(paymentCache, merchantId, id, load)).toEqual({ status: 'succeeded' });
   });
 });

@@ -1,6 +1,7 @@
 import { newId } from '../src/common/ids';
 import { Database } from '../src/database/database';
 import { HotCache } from '../src/caching/hot-cache.service';
+import { paymentCache } from '../src/payments/payment-cache';
 import {
   createMerchant,
   createPayment,
@@ -84,7 +85,7 @@ describe('hot reads from the cache', () => {
     const created = await createPayment(subject, merchant);
     const id = created.json<PaymentBody>().id;
     await settledPayment(subject, merchant, id);
-    await subject.app.get(HotCache).invalidate('payment', merchant.id, id);
+    await subject.app.get(HotCache).invalidate(paymentCache, merchant.id, id);
     const selects = countSelects(subject, 'payments');
     try {
       const responses = await Promise.all(
@@ -118,7 +119,7 @@ describe('hot reads from the cache', () => {
 
   it('rejects malformed ids before any lookup', async () => {
     const selects = countSelects(subject, 'payments');
-    const cacheBefore = subject.app.get(HotCache).snapshot().payment;
+    const cacheBefore = subject.app.get(HotCache).snapshot(paymentCache);
     try {
       for (const id of ['nope', 'pay_123', 'pay:x', `re_${'a'.repeat(24)}`]) {
         const response = await subject.inject({
@@ -130,7 +131,7 @@ describe('hot reads from the cache', () => {
       }
       expect(selects.count()).toBe(0);
       // Not a cache read either: no hit, miss or error counted for payments.
-      expect(subject.app.get(HotCache).snapshot().payment).toEqual(cacheBefore);
+      expect(subject.app.get(HotCache).snapshot(paymentCache)).toEqual(cacheBefore);
     } finally {
       selects.restore();
     }

@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { createApp } from '../../src/app.factory';
 import { HotCache } from '../../src/caching/hot-cache.service';
+import { apiKeyCache } from '../../src/merchants/api-key-cache';
+import { paymentCache } from '../../src/payments/payment-cache';
 import { parseConfig } from '../../src/config/config.schema';
 import { startEventSubscribers } from '../../src/events/event-subscribers';
 import type { BenchToServer, ServerCounters, ServerToBench } from './server-protocol';
@@ -68,7 +70,7 @@ async function main(): Promise<void> {
       void stop();
       return;
     }
-    const counters: ServerCounters = { queries: queryCounts(), cache: cache.snapshot(), cpu: process.cpuUsage() };
+    const counters: ServerCounters = { queries: queryCounts(), cache: { payment: cache.snapshot(paymentCache), api_key: cache.snapshot(apiKeyCache) }, cpu: process.cpuUsage() };
     send({ type: 'counters', requestId: message.requestId, counters });
   });
   process.once('disconnect', () => void stop());

@@ -1,15 +1,12 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { CacheFamilyCounts } from '../../src/caching/cache-counters';
-import type { CacheFamily } from '../../src/caching/cache-key';
 import { type LoadSummary, runLoad } from './load';
-import type { ServerCounters } from './server-protocol';
+import type { ReadFamily, ServerCounters } from './server-protocol';
 import type { RedisCpuProbe } from './redis-cpu';
 import type { ServerProcess } from './server-process';
 
 const topStatementsKept = 10;
-/** The cache families a cached payment read goes through: its API key, then the payment's response body. */
-type ReadFamily = Extract<CacheFamily, 'payment' | 'api_key'>;
 
 export interface LoadSettings {
   connections: number;

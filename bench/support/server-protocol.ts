@@ -1,11 +1,14 @@
-import type { CacheCountsSnapshot } from '../../src/caching/cache-counters';
+import type { CacheFamilyCounts } from '../../src/caching/cache-counters';
+
+/** The cache families a cached payment read goes through: its API key, then the payment's response body. */
+export type ReadFamily = 'payment' | 'api_key';
 
 /** Counts since the app process started; the benchmark takes differences around each measured run. */
 export interface ServerCounters {
   /** PostgreSQL queries the process sent, in total and per statement (whitespace collapsed, truncated). */
   queries: { total: number; byStatement: Record<string, number> };
   /** HotCache's own hit/miss counts per cache family. */
-  cache: CacheCountsSnapshot;
+  cache: Record<ReadFamily, CacheFamilyCounts>;
   /** process.cpuUsage() of the app process, in microseconds. */
   cpu: { user: number; system: number };
 }

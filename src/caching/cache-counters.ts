@@ -1,5 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
-import { type CacheFamily, cacheFamilies } from './cache-key';
+import { type CacheFamily, definedCacheFamilies } from './cache-family';
 
 export interface CacheFamilyCounts {
   /** Reads answered from the cache (Redis, or this process for API keys), "not found" markers included. */
@@ -11,8 +11,6 @@ export interface CacheFamilyCounts {
   /** Reads that waited for a load another caller had started for the same key, instead of loading again. */
   coalescedLoads: number;
 }
-
-export type CacheCountsSnapshot = Record<CacheFamily, CacheFamilyCounts>;
 
 type CountName = keyof CacheFamilyCounts;
 
@@ -31,31 +29,40 @@ const counterDefinitions: Record<CountName, { name: string; help: string }> = {
  * and exposed as Prometheus counters labelled by family, which take their values from them at scrape time.
  */
 export class CacheCounters {
-  private readonly counts = Object.fromEntries(
-    cacheFamilies.map((family) => [family, { hits: 0, misses: 0, errors: 0, coalescedLoads: 0 }]),
-  ) as CacheCountsSnapshot;
+  // By family name; a family's counts start at its first use or its first scrape.
+  private readonly counts = new Map<string, CacheFamilyCounts>();
 
   constructor(registry: Registry) {
-    const counts = this.counts;
+    const countsOf = (family: CacheFamily) => this.countsOf(family);
     for (const count of Object.keys(counterDefinitions) as CountName[]) {
       new Counter({
         ...counterDefinitions[count],
         labelNames: ['family'],
         registers: [registry],
         collect() {
-          // Every family's series is there from the start, so a rate over it is 0 rather than absent.
+          // Every defined family's series is there from the start, so a rate over it is 0 rather than absent.
           this.reset();
-          for (const family of cacheFamilies) this.inc({ family }, counts[family][count]);
+          for (const family of definedCacheFamilies()) this.inc({ family: family.name }, countsOf(family)[count]);
         },
       });
     }
   }
 
   add(family: CacheFamily, count: CountName): void {
-    this.counts[family][count] += 1;
+    this.countsOf(family)[count] += 1;
   }
 
-  snapshot(): CacheCountsSnapshot {
-    return structuredClone(this.counts);
+  /** A copy of the family's counts since start. */
+  snapshot(family: CacheFamily): CacheFamilyCounts {
+    return { ...this.countsOf(family) };
+  }
+
+  private countsOf(family: CacheFamily): CacheFamilyCounts {
+    let counts = this.counts.get(family.name);
+    if (!counts) {
+      counts = { hits: 0, misses: 0, errors: 0, coalescedLoads: 0 };
+      this.counts.set(family.name, counts);
+    }
+    return counts;
   }
 }

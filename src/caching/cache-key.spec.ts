@@ -1,19 +1,26 @@
+import { defineCacheFamily } from './cache-family';
 import { cacheKey, entryKeysOf, epochKey, generationKeyOf, isEntryKey, isKeySegment, viewKey } from './cache-key';
+
+// Families as features declare them (the caching module knows none of its own).
+const paymentCache = defineCacheFamily('payment', { ttlMs: 60_000 });
+const balanceCache = defineCacheFamily('balance', { ttlMs: 10_000 });
+const refundCache = defineCacheFamily('refund', { ttlMs: 60_000 });
+const apiKeyCache = defineCacheFamily('api_key', { ttlMs: 300_000, inProcess: { ttlMs: 1_000, entriesMax: 10 } });
 
 describe('cacheKey', () => {
   it('is family:merchantId:id, always with the merchant', () => {
-    expect(cacheKey('payment', 'mer_A', 'pay_1')).toBe('payment:mer_A:pay_1');
-    expect(cacheKey('balance', 'mer_A', 'current')).toBe('balance:mer_A:current');
-    expect(cacheKey('api_key', '-', 'ab'.repeat(32))).toBe(`api_key:-:${'ab'.repeat(32)}`);
+    expect(cacheKey(paymentCache, 'mer_A', 'pay_1')).toBe('payment:mer_A:pay_1');
+    expect(cacheKey(balanceCache, 'mer_A', 'current')).toBe('balance:mer_A:current');
+    expect(cacheKey(apiKeyCache, '-', 'ab'.repeat(32))).toBe(`api_key:-:${'ab'.repeat(32)}`);
   });
 
   it('gives the same id of two merchants two keys', () => {
-    expect(cacheKey('payment', 'mer_A', 'pay_1')).not.toBe(cacheKey('payment', 'mer_B', 'pay_1'));
+    expect(cacheKey(paymentCache, 'mer_A', 'pay_1')).not.toBe(cacheKey(paymentCache, 'mer_B', 'pay_1'));
   });
 
   it('keeps response bodies apart from loaded values', () => {
-    expect(cacheKey('payment', 'mer_A', 'pay_1', 'response')).toBe('payment:mer_A:pay_1:response');
-    expect(cacheKey('payment', 'mer_A', 'pay_1', 'data')).toBe(cacheKey('payment', 'mer_A', 'pay_1'));
+    expect(cacheKey(paymentCache, 'mer_A', 'pay_1', 'response')).toBe('payment:mer_A:pay_1:response');
+    expect(cacheKey(paymentCache, 'mer_A', 'pay_1', 'data')).toBe(cacheKey(paymentCache, 'mer_A', 'pay_1'));
   });
 
   it.each([
@@ -24,7 +31,7 @@ describe('cacheKey', () => {
     ['mer A', 'pay_1'],
     ['mer_A', 'x'.repeat(257)],
   ])('refuses merchantId=%j id=%j, which could make two keys collide', (merchantId, id) => {
-    expect(() => cacheKey('payment', merchantId, id)).toThrow(TypeError);
+    expect(() => cacheKey(paymentCache, merchantId, id)).toThrow(TypeError);
   });
 
   it('tells which values can be key segments', () => {
@@ -36,43 +43,47 @@ describe('cacheKey', () => {
   });
 
   it('names the generation of an object apart from every entry', () => {
-    const generationKey = (merchantId: string) => generationKeyOf(cacheKey('payment', merchantId, 'pay_1'));
+    const generationKey = (merchantId: string) => generationKeyOf(cacheKey(paymentCache, merchantId, 'pay_1'));
     expect(generationKey('mer_A')).toBe('generation:payment:mer_A:pay_1');
     expect(generationKey('mer_A')).not.toBe(generationKey('mer_B'));
     expect(() => generationKey('mer:A')).toThrow(TypeError);
   });
 
   it('derives the key of a view from the object key, as cacheKey does', () => {
-    const object = cacheKey('payment', 'mer_A', 'pay_1');
+    const object = cacheKey(paymentCache, 'mer_A', 'pay_1');
     expect(viewKey(object, 'data')).toBe(object);
-    expect(viewKey(object, 'response')).toBe(cacheKey('payment', 'mer_A', 'pay_1', 'response'));
+    expect(viewKey(object, 'response')).toBe(cacheKey(paymentCache, 'mer_A', 'pay_1', 'response'));
   });
 
-  it('refuses an unknown family', () => {
-    expect(() => cacheKey('merchant' as never, 'mer_A', 'x')).toThrow(TypeError);
+  it('takes its family from a declaration, not a string', () => {
+    expect(cacheKey(defineCacheFamily('widget', { ttlMs: 1_000 }), 'mer_A', 'w_1')).toBe('widget:mer_A:w_1');
   });
 });
 
 describe('entryKeysOf', () => {
   it('names every view of the object: what an invalidation deletes', () => {
-    const object = cacheKey('payment', 'mer_A', 'pay_1');
-    expect(entryKeysOf(object)).toEqual([object, cacheKey('payment', 'mer_A', 'pay_1', 'response')]);
+    const object = cacheKey(paymentCache, 'mer_A', 'pay_1');
+    expect(entryKeysOf(object)).toEqual([object, cacheKey(paymentCache, 'mer_A', 'pay_1', 'response')]);
   });
 });
 
 describe('isEntryKey', () => {
   it('is true for the entries of every family, in every view', () => {
-    expect(isEntryKey(cacheKey('payment', 'mer_A', 'pay_1'))).toBe(true);
-    expect(isEntryKey(cacheKey('refund', 'mer_A', 're_1', 'response'))).toBe(true);
-    expect(isEntryKey(cacheKey('api_key', '-', 'ab'.repeat(32)))).toBe(true);
-    expect(isEntryKey(cacheKey('balance', 'mer_A', 'current'))).toBe(true);
+    expect(isEntryKey(cacheKey(paymentCache, 'mer_A', 'pay_1'))).toBe(true);
+    expect(isEntryKey(cacheKey(refundCache, 'mer_A', 're_1', 'response'))).toBe(true);
+    expect(isEntryKey(cacheKey(apiKeyCache, '-', 'ab'.repeat(32)))).toBe(true);
+    expect(isEntryKey(cacheKey(balanceCache, 'mer_A', 'current'))).toBe(true);
   });
 
   it('is false for generations, the epoch and anything else, which a drop of every entry keeps', () => {
-    expect(isEntryKey(generationKeyOf(cacheKey('payment', 'mer_A', 'pay_1')))).toBe(false);
+    expect(isEntryKey(generationKeyOf(cacheKey(paymentCache, 'mer_A', 'pay_1')))).toBe(false);
     expect(isEntryKey(epochKey)).toBe(false);
     expect(isEntryKey('')).toBe(false);
     expect(isEntryKey(':payment:x')).toBe(false);
-    expect(isEntryKey('payments:mer_A:pay_1')).toBe(false);
+    expect(isEntryKey('generation')).toBe(false);
+  });
+
+  it('is true for a family this version does not define (another version sharing the cache)', () => {
+    expect(isEntryKey('payouts:mer_A:po_1')).toBe(true);
   });
 });

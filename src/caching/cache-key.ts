@@ -1,12 +1,8 @@
-/** The kinds of things cached; each has its own TTL and its own counters. */
-export const cacheFamilies = ['payment', 'balance', 'api_key', 'refund'] as const;
-export type CacheFamily = (typeof cacheFamilies)[number];
+import { type CacheFamily, isReservedKeyName } from './cache-family';
 
 /** What a key holds: the value a service loaded (`getOrLoad`), or the JSON body a GET handler returned. The two
  * never share a key, so a stored domain object is never sent to a client as a response body. */
 export type CacheView = 'data' | 'response';
-
-const knownFamilies: ReadonlySet<string> = new Set(cacheFamilies);
 
 // Segments never contain ':', so `family:merchantId:id` reads back one way only: two merchants cannot share a key.
 const segmentLengthMax = 256;
@@ -30,10 +26,9 @@ function assertSegment(name: string, value: string): void {
 
 /** The key of one entry, always scoped by merchant: `family:merchantId:id` (plus `:response` for a response body). */
 export function cacheKey(family: CacheFamily, merchantId: string, id: string, view: CacheView = 'data'): string {
-  if (!knownFamilies.has(family)) throw new TypeError(`unknown cache family: ${String(family)}`);
   assertSegment('merchantId', merchantId);
   assertSegment('id', id);
-  return viewKey(`${family}:${merchantId}:${id}`, view);
+  return viewKey(`${family.name}:${merchantId}:${id}`, view);
 }
 
 /** The key of `view` of the object whose 'data' key is `objectKey` (what cacheKey returns for the 'data' view). */
@@ -42,8 +37,8 @@ export function viewKey(objectKey: string, view: CacheView): string {
 }
 
 /** The key of the generation of the object whose 'data' key is `objectKey` (`generation:family:merchantId:id`),
- * advanced by every invalidation of its entries; no family is named `generation`, so it never collides with an
- * entry. */
+ * advanced by every invalidation of its entries; no family may be named `generation`, so it never collides with
+ * an entry. */
 export function generationKeyOf(objectKey: string): string {
   return `generation:${objectKey}`;
 }
@@ -57,8 +52,9 @@ export function entryKeysOf(objectKey: string): string[] {
  * before can store what it loaded afterwards. Not a family, so it never collides with an entry. */
 export const epochKey = 'epoch';
 
-/** Whether `key` (under the namespace) is an entry of some family, as opposed to a generation or the epoch. */
+/** Whether `key` (under the namespace) is an entry of some family, as opposed to a generation or the epoch: of
+ * any family, also one this version of the application does not define (an older or newer one sharing the cache). */
 export function isEntryKey(key: string): boolean {
   const separator = key.indexOf(':');
-  return separator > 0 && knownFamilies.has(key.slice(0, separator));
+  return separator > 0 && !isReservedKeyName(key.slice(0, separator));
 }

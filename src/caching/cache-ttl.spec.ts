@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { entryTtlMs, jitteredTtlMs } from './cache-ttl';
-import { apiKeyTtlMs, balanceTtlMs, notFoundTtlMs, paymentTtlMs, refundTtlMs, ttlJitterRatio } from './caching.limits';
+import { defineCacheFamily } from './cache-family';
+import { notFoundTtlMs, ttlJitterRatio } from './caching.limits';
+
+const families = [
+  defineCacheFamily('payment', { ttlMs: 60_000 }),
+  defineCacheFamily('balance', { ttlMs: 10_000 }),
+  defineCacheFamily('api_key', { ttlMs: 300_000, inProcess: { ttlMs: 1_000, entriesMax: 10 } }),
+];
 
 describe('jitteredTtlMs', () => {
   it('keeps the full TTL at a draw of 0 and takes off up to the ratio as the draw nears 1', () => {
@@ -55,26 +62,23 @@ describe('jitteredTtlMs', () => {
 });
 
 describe('entryTtlMs', () => {
-  it.each([
-    ['payment', paymentTtlMs],
-    ['balance', balanceTtlMs],
-    ['api_key', apiKeyTtlMs],
-    ['refund', refundTtlMs],
-  ] as const)('gives a found %s its family TTL, jittered down', (family, ttlMs) => {
-    expect(entryTtlMs(family, true, () => 0)).toBe(ttlMs);
-    expect(entryTtlMs(family, true, () => 0.999_999)).toBeGreaterThanOrEqual(ttlMs * (1 - ttlJitterRatio));
-  });
+  it.each(families.map((family) => [family.name, family] as const))(
+    'gives a found %s its own TTL, jittered down',
+    (_name, family) => {
+      expect(entryTtlMs(family, true, () => 0)).toBe(family.ttlMs);
+      expect(entryTtlMs(family, true, () => 0.999_999)).toBeGreaterThanOrEqual(family.ttlMs * (1 - ttlJitterRatio));
+    },
+  );
 
   it('gives a "not found" marker the short TTL whatever the family', () => {
-    for (const family of ['payment', 'balance', 'api_key', 'refund'] as const) {
+    for (const family of families) {
       expect(entryTtlMs(family, false, () => 0)).toBe(notFoundTtlMs);
       expect(entryTtlMs(family, false)).toBeLessThanOrEqual(notFoundTtlMs);
     }
   });
 
-  it('keeps "not found" markers shorter than any value', () => {
-    expect(notFoundTtlMs).toBeLessThan(
-      Math.min(paymentTtlMs, balanceTtlMs, apiKeyTtlMs, refundTtlMs) * (1 - ttlJitterRatio),
-    );
+  it('never keeps a "not found" marker longer than the family keeps a value', () => {
+    const fleeting = defineCacheFamily('fleeting', { ttlMs: 1_500 });
+    expect(entryTtlMs(fleeting, false, () => 0)).toBe(1_500);
   });
 });

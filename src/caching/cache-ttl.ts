@@ -1,12 +1,5 @@
-import type { CacheFamily } from './cache-key';
-import { apiKeyTtlMs, balanceTtlMs, notFoundTtlMs, paymentTtlMs, refundTtlMs, ttlJitterRatio } from './caching.limits';
-
-const ttlMsByFamily: Readonly<Record<CacheFamily, number>> = {
-  payment: paymentTtlMs,
-  balance: balanceTtlMs,
-  api_key: apiKeyTtlMs,
-  refund: refundTtlMs,
-};
+import type { CacheFamily } from './cache-family';
+import { notFoundTtlMs, ttlJitterRatio } from './caching.limits';
 
 /**
  * `ttlMs` shortened by a random part of up to `jitterRatio` of it: within [ttlMs × (1 − jitterRatio), ttlMs], in
@@ -23,5 +16,5 @@ export function jitteredTtlMs(ttlMs: number, jitterRatio: number, random: () => 
 
 /** The TTL of one entry written now: the family's for a value, the short one for a "not found" marker. */
 export function entryTtlMs(family: CacheFamily, found: boolean, random: () => number = Math.random): number {
-  return jitteredTtlMs(found ? ttlMsByFamily[family] : notFoundTtlMs, ttlJitterRatio, random);
+  return jitteredTtlMs(found ? family.ttlMs : Math.min(notFoundTtlMs, family.ttlMs), ttlJitterRatio, random);
 }

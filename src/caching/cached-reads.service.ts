@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { type CacheFamily, isKeySegment } from './cache-key';
+import { type CacheFamily, cacheFamilyNamed } from './cache-family';
+import { isKeySegment } from './cache-key';
 import { HotCache } from './hot-cache.service';
 
 const jsonContentType = 'application/json; charset=utf-8';
@@ -24,13 +25,15 @@ export class CachedReads {
 
   async serve(
     reply: FastifyReply,
-    family: CacheFamily,
+    familyOrName: CacheFamily | string,
     merchantId: string,
     id: string,
     load: () => Promise<unknown>,
   ): Promise<unknown> {
     // Callers validate ids first; one that still cannot be part of a key is served uncached rather than refused.
     if (!isKeySegment(merchantId) || !isKeySegment(id)) return load();
+    const family = typeof familyOrName === 'string' ? cacheFamilyNamed(familyOrName) : familyOrName;
+    if (!family) throw new TypeError(`no cache family named ${String(familyOrName)}`);
     const body = await this.cache.getOrLoadResponse(family, merchantId, id, load);
     if ('raw' in body) return body.raw;
     // JSON text under a JSON content type is sent by Fastify as it is, not serialized again.

@@ -4,15 +4,7 @@
  * it bounds how long a missed invalidation (the cache Redis down or slow at that moment) can serve stale data.
  */
 
-// How long a found entry lives, per family: the upper bound on staleness after a missed invalidation.
-/** A payment changes a few times in its life (processing → succeeded → refunded); each change invalidates it. */
-export const paymentTtlMs = 60_000;
-/** A balance moves with every settled payment of the merchant: a missed invalidation must not last long. */
-export const balanceTtlMs = 10_000;
-/** Read on every request; a revocation invalidates it explicitly, and the merchant of a key never changes. */
-export const apiKeyTtlMs = 300_000;
-/** Like a payment: created once, then a few status changes, each invalidated. */
-export const refundTtlMs = 60_000;
+// How long a found entry lives is each family's own bound, declared with it (defineCacheFamily) in its feature.
 
 /** How long an object's generation lives after its last invalidation. A load compares the generation it read before
  * loading with the current one when it stores what it loaded, so the generation must outlive every load that
@@ -50,16 +42,6 @@ export const cacheReconnectDelayMaxMs = 2_000;
 /** Commands waiting for a reply from a Redis that stopped answering are refused past this many, so a hung
  * server costs a bounded amount of memory (every caller has already given up on them after the command timeout). */
 export const cacheCommandQueueMax = 1_000;
-
-/** In-process layer in front of Redis for API keys, looked up on every authenticated request. A revocation clears
- * the revoking process at once and every other one when its message arrives; this bounds the delay for a process
- * that missed the message (API.md: a revoked key is refused by every instance within one second). Longer would save
- * little: a key still costs one Redis read per process per second. */
-export const apiKeyLocalTtlMs = 1_000;
-
-/** Entries of the in-process API-key layer: about one per active key; the least recently used go first, so memory
- * stays bounded whatever clients send. */
-export const apiKeyLocalEntriesMax = 10_000;
 
 /** Failed or slow cache commands are logged at most once per this interval (every one is counted): one line is
  * enough to see an outage, one per request would flood the log while it lasts. */

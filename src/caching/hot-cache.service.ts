@@ -1,27 +1,25 @@
 import { Stream } from 'node:stream';
-import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, StreamableFile } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+  Optional,
+  StreamableFile,
+} from '@nestjs/common';
 import { Cache } from '@nestjs/cache-manager';
-import { LRUCache } from 'lru-cache';
 import { Counter, Gauge } from 'prom-client';
 import { ApiError, type ApiErrorType } from '../common/errors/api-error';
 import { errorMessage } from '../common/errors/error-message';
-import { CacheCounters, type CacheCountsSnapshot } from './cache-counters';
+import { Database, type Tx } from '../database/database';
+import { CacheCounters, type CacheFamilyCounts } from './cache-counters';
+import type { CacheFamily } from './cache-family';
 import { type Announcement, CacheRedisStore, type Generation } from './cache-store';
-import {
-  type CacheFamily,
-  cacheKey,
-  type CacheView,
-  entryKeysOf,
-  generationKeyOf,
-  isKeySegment,
-  viewKey,
-} from './cache-key';
+import { cacheKey, type CacheView, entryKeysOf, generationKeyOf, isKeySegment, viewKey } from './cache-key';
 import { CacheRecovery, type RecoverySnapshot } from './cache-recovery';
 import { CacheSubscription } from './cache-subscription';
 import { entryTtlMs } from './cache-ttl';
 import {
-  apiKeyLocalEntriesMax,
-  apiKeyLocalTtlMs,
   cacheCommandTimeoutMs,
   cacheFailureLogIntervalMs,
   cacheWriteBackWindowMs,
@@ -30,6 +28,7 @@ import {
 import { withDeadline } from '../common/deadline';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { type Flight, SingleFlight } from './single-flight';
+import { everyCopyDroppedMessage, type FoundEntry, InProcessCopies } from './in-process-copies';
 
 /** The 404 a GET handler threw, kept so that later hits throw the same error. */
 interface NotFoundResponse {
@@ -40,7 +39,6 @@ interface NotFoundResponse {
   headers: Record<string, string>;
 }
 
-type FoundEntry = { found: true; value: unknown };
 type StoredEntry = FoundEntry | { found: false; response?: NotFoundResponse };
 
 /**
@@ -64,15 +62,9 @@ interface FlightOutcome {
 // The Keyv that @nestjs/cache-manager holds (typed through its ESM declarations, hence not `import { Keyv }`).
 type CacheStore = Cache['stores'][number];
 
-/** The merchant id under which API keys are cached: a key is looked up before its merchant is known. */
-export const apiKeyMerchantId = '-';
-
-/** The channel (under the cache namespace) on which a revocation names the hash of the revoked key. */
-const apiKeyRevokedChannel = 'api-key-revoked';
-
-/** Published on that channel when every entry was dropped: every process drops every in-process API key. Not a
- * key segment (it has a ':'), so no key hash is ever mistaken for it, and versions that do not know it ignore it. */
-const everyApiKeyRevokedMessage = ':all';
+/** The channel (under the cache namespace) on which an invalidation of a family with in-process copies names the
+ * object's key, so that every process drops its copy. */
+const inProcessInvalidatedChannel = 'in-process-invalidated';
 
 function isStoredEntry(value: unknown): value is StoredEntry {
   if (typeof value !== 'object' || value === null) return false;
@@ -110,9 +102,9 @@ interface ReadKeys {
  * is stored only if the generation has not moved since. So a load that read PostgreSQL before another process
  * committed a change and invalidated cannot put the old row back after that invalidation.
  *
- * API keys are also kept in each process, for at most `apiKeyLocalTtlMs`. A revocation is published on the cache
- * Redis with its invalidation, and every process drops its copy when the message arrives; one that missed it
- * (disconnected at that moment) drops every copy when it reconnects, and refuses the key once its copy expires.
+ * A family declared with `inProcess` (API keys, read on every request) is also kept in each process, for at most
+ * its `inProcess.ttlMs`. Its invalidations are published on the cache Redis, and every process drops its copy
+ * when the message arrives; one that missed it (disconnected at that moment) drops every copy when it reconnects.
  *
  * An invalidation the cache Redis did not confirm (down, cut off, slow) is remembered and made again before this
  * process reads the cache again; see CacheRecovery, which also states the window that remains for other processes.
@@ -124,29 +116,30 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
   private readonly redisStore: CacheRedisStore;
   private readonly counters: CacheCounters;
   private readonly flights = new SingleFlight<FlightOutcome>();
-  private readonly localApiKeys = new LRUCache<string, FoundEntry>({
-    max: apiKeyLocalEntriesMax,
-    ttl: apiKeyLocalTtlMs,
-  });
+  private readonly copies = new InProcessCopies();
   private failureLoggedAtMs = Number.NEGATIVE_INFINITY;
-  private readonly apiKeyRevokedChannel: string;
-  private revocations: CacheSubscription | undefined;
-  private revocationsReceived = 0;
+  private readonly invalidatedChannel: string;
+  private subscription: CacheSubscription | undefined;
   private readonly recovery: CacheRecovery;
 
-  constructor(cache: Cache, registry: MetricsRegistry) {
+  constructor(
+    cache: Cache,
+    registry: MetricsRegistry,
+    // Absent only where a test builds a HotCache by hand: invalidateAfterCommit needs it.
+    @Optional() private readonly database?: Database,
+  ) {
     const store = cache.stores[0];
     if (!store) throw new Error('the cache manager has no store');
     if (!(store.store instanceof CacheRedisStore)) throw new Error('the cache store must be a CacheRedisStore');
     this.store = store;
     this.redisStore = store.store;
     this.counters = new CacheCounters(registry);
-    this.apiKeyRevokedChannel = this.redisStore.channel(apiKeyRevokedChannel);
+    this.invalidatedChannel = this.redisStore.channel(inProcessInvalidatedChannel);
     this.recovery = new CacheRecovery(
       this.redisStore,
       this.logger,
-      { channel: this.apiKeyRevokedChannel, message: everyApiKeyRevokedMessage },
-      () => this.dropEveryLocalApiKey(),
+      { channel: this.invalidatedChannel, message: everyCopyDroppedMessage },
+      () => this.dropEveryCopy(),
     );
     const recovery = this.recovery;
     new Gauge({
@@ -165,27 +158,27 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
         this.set(recovery.trusted ? 1 : 0);
       },
     });
-    const received = () => this.revocationsReceived;
+    const copies = this.copies;
     new Counter({
-      name: 'cache_api_key_revocations_received_total',
-      help: 'Revocation messages this process received from the cache Redis (each drops its in-process copy)',
+      name: 'cache_in_process_invalidations_received_total',
+      help: 'Invalidations of in-process copies (API key revocations) this process received from the cache Redis',
       registers: [registry],
       collect() {
         this.reset();
-        this.inc(received());
+        this.inc(copies.messagesReceived);
       },
     });
   }
 
-  /** Listens for revocations; waits for the subscription only while the cache Redis answers (a little, at most). */
+  /** Listens for invalidations of in-process copies; waits only while the cache Redis answers (a little, at most). */
   async onModuleInit(): Promise<void> {
-    this.revocations = await CacheSubscription.open(
-      this.redisStore.duplicateClient(`${this.apiKeyRevokedChannel}:subscriber`),
-      this.apiKeyRevokedChannel,
+    this.subscription = await CacheSubscription.open(
+      this.redisStore.duplicateClient(`${this.invalidatedChannel}:subscriber`),
+      this.invalidatedChannel,
       {
-        message: (keyHash) => this.dropLocalApiKey(keyHash),
-        // Revocations published while this process was away were missed: its copies may be revoked ones.
-        reconnected: () => this.localApiKeys.clear(),
+        message: (message) => this.copyInvalidated(message),
+        // Invalidations published while this process was away were missed: its copies may be stale ones.
+        reconnected: () => this.copies.dropEverything(),
       },
       this.logger,
       { waitForIt: this.redisStore.isReady },
@@ -194,7 +187,7 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.recovery.close();
-    this.revocations?.close();
+    this.subscription?.close();
   }
 
   /**
@@ -253,20 +246,40 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Deletes `family:merchantId:id` (value, "not found" marker and cached response body) from Redis and from this
-   * process, and keeps every load already running for it, in any process, from caching what it read. Call it
-   * after the commit that changed the row. Never throws because of the cache: a failure is logged and counted, and
-   * remembered, so that this process reads nothing from the cache until it has made it (see CacheRecovery).
+   * process, and keeps every load already running for it, in any process, from caching what it read; a family with
+   * in-process copies has the deletion published, so every process drops its copy. Call it after the commit that
+   * changed the row (`invalidateAfterCommit` does). Never throws because of the cache: a failure is logged, counted
+   * and remembered, so that this process reads nothing from the cache until it has made it (see CacheRecovery).
+   * Answers whether Redis confirmed it: when it did not, other processes may serve the old entry until this
+   * process's replay lands or the entry expires.
    */
-  async invalidate(family: CacheFamily, merchantId: string, id: string): Promise<void> {
-    await this.invalidateObject(family, cacheKey(family, merchantId, id));
+  async invalidate(family: CacheFamily, merchantId: string, id: string): Promise<boolean> {
+    const object = cacheKey(family, merchantId, id);
+    const announcement = family.inProcess ? { channel: this.invalidatedChannel, message: object } : undefined;
+    return this.invalidateObject(family, object, announcement);
   }
 
-  /** `invalidate`, announcing it on the cache Redis when given; answers whether Redis confirmed it. */
+  /**
+   * Invalidates `family:merchantId:id` once `tx` commits, before the transaction helper returns (so before the
+   * client is answered): nothing when it rolls back. The service that changes a row calls this in the same
+   * transaction, so no caller of that service has to remember to.
+   */
+  invalidateAfterCommit(tx: Tx, family: CacheFamily, merchantId: string, id: string): void {
+    if (!this.database) throw new Error('invalidateAfterCommit needs the Database (HotCache built without it)');
+    // Validated now, so a bad segment fails the transaction instead of skipping the invalidation after it.
+    cacheKey(family, merchantId, id);
+    const registered = this.database.afterCommit(tx, async () => {
+      await this.invalidate(family, merchantId, id);
+    });
+    if (!registered) throw new Error('invalidateAfterCommit needs a transaction opened by Database.transaction');
+  }
+
+  /** `invalidate` with its keys made; answers whether Redis confirmed it. */
   private async invalidateObject(family: CacheFamily, object: string, announcement?: Announcement): Promise<boolean> {
     const keys = entryKeysOf(object);
     for (const key of keys) {
       this.flights.invalidate(key);
-      this.localApiKeys.delete(key);
+      this.copies.drop(family, key);
     }
     try {
       // One script, one command: it fails at once while disconnected (a MULTI would be queued instead).
@@ -276,7 +289,8 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
     } catch (error) {
       this.counters.add(family, 'errors');
       this.recovery.missed({ family, object, announcement });
-      const what = family === 'api_key' ? 'an API key' : object;
+      // The key of an in-process family can be a secret's hash (an API key): not logged.
+      const what = family.inProcess ? `an entry of ${family.name}` : object;
       this.logger.warn(
         `cache invalidation of ${what} failed, made again before this process reads the cache; other processes ` +
           `may serve it until then: ${errorMessage(error)}`,
@@ -286,29 +300,19 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * The merchant of the API key whose secret hashes to `keyHash` when this process holds it (its in-process layer),
-   * without waiting: undefined when it must be read through `getOrLoad`. A hit is counted like any other.
+   * The value of `family:merchantId:id` when this process holds a copy of it (families with `inProcess`), without
+   * waiting: undefined when it must be read through `getOrLoad`. A hit is counted like any other.
    */
-  localApiKeyMerchantId(keyHash: string): string | undefined {
-    const local = this.localApiKeys.get(cacheKey('api_key', apiKeyMerchantId, keyHash));
-    if (typeof local?.value !== 'string') return undefined;
-    this.counters.add('api_key', 'hits');
-    return local.value;
+  peekInProcess(family: CacheFamily, merchantId: string, id: string): unknown {
+    const copy = this.copies.get(family, cacheKey(family, merchantId, id));
+    if (!copy) return undefined;
+    this.counters.add(family, 'hits');
+    return copy.value;
   }
 
-  /**
-   * Forgets the API key whose secret hashes to `keyHash` (when it is revoked): in this process, in Redis, and, by a
-   * message published with the deletion, in every other process. Answers whether Redis confirmed it; when it did
-   * not, other processes may serve the key from Redis until its entry expires, so the caller should say so.
-   */
-  async invalidateApiKey(keyHash: string): Promise<boolean> {
-    const object = cacheKey('api_key', apiKeyMerchantId, keyHash);
-    return this.invalidateObject('api_key', object, { channel: this.apiKeyRevokedChannel, message: keyHash });
-  }
-
-  /** Revocation messages received since start, and whether they reach this process now. */
-  revocationsSnapshot(): { received: number; listening: boolean } {
-    return { received: this.revocationsReceived, listening: this.revocations?.live ?? false };
+  /** Invalidation messages of in-process copies received since start, and whether they reach this process now. */
+  inProcessInvalidationsSnapshot(): { received: number; listening: boolean } {
+    return { received: this.copies.messagesReceived, listening: this.subscription?.live ?? false };
   }
 
   /** Failed invalidations waiting to be made again, and whether reads use the cache now. */
@@ -316,29 +320,30 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
     return this.recovery.snapshot();
   }
 
-  /** Counts since start, per family: the same numbers as the cache_*_total Prometheus counters. */
-  snapshot(): CacheCountsSnapshot {
-    return this.counters.snapshot();
+  /** Counts of `family` since start: the same numbers as its cache_*_total Prometheus counters. */
+  snapshot(family: CacheFamily): CacheFamilyCounts {
+    return this.counters.snapshot(family);
   }
 
-  /** Another process revoked the key hashing to `keyHash`: this process's copy goes, and loads running now are not
-   * kept (they may have read it before the revocation). */
-  private dropLocalApiKey(keyHash: string): void {
-    this.revocationsReceived += 1;
-    if (keyHash === everyApiKeyRevokedMessage) {
-      this.dropEveryLocalApiKey();
+  /** Another process invalidated an object with in-process copies: this process's copy goes, and loads running
+   * now are not kept (they may have read it before the invalidation). */
+  private copyInvalidated(message: string): void {
+    const named = this.copies.received(message);
+    if (named === 'everything') {
+      this.dropEveryCopy();
       return;
     }
-    if (!isKeySegment(keyHash)) return;
-    const key = cacheKey('api_key', apiKeyMerchantId, keyHash);
-    this.flights.invalidate(key);
-    this.localApiKeys.delete(key);
+    if (!named) return;
+    for (const key of entryKeysOf(named.object)) {
+      this.flights.invalidate(key);
+      this.copies.drop(named.family, key);
+    }
   }
 
-  /** Every entry of the cache was dropped: so are this process's API keys, and loads running now are not kept. */
-  private dropEveryLocalApiKey(): void {
+  /** Every entry of the cache was dropped: so are this process's copies, and loads running now are not kept. */
+  private dropEveryCopy(): void {
     this.flights.invalidateAll();
-    this.localApiKeys.clear();
+    this.copies.dropEverything();
   }
 
   /** Validates the segments once; the generation key is derived only when a miss needs it. */
@@ -348,11 +353,11 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async readThrough(family: CacheFamily, keys: ReadKeys, load: () => Promise<Loaded>): Promise<StoredEntry> {
-    if (family === 'api_key') {
-      const local = this.localApiKeys.get(keys.entry);
-      if (local) {
+    if (family.inProcess) {
+      const copy = this.copies.get(family, keys.entry);
+      if (copy) {
         this.counters.add(family, 'hits');
-        return local;
+        return copy;
       }
     }
     const { result, joined } = this.flights.run(keys.entry, (flight) => this.readOrLoad(family, keys, load, flight));
@@ -418,9 +423,9 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
     return { entry, source: 'loader' };
   }
 
-  /** API keys are read on every request: found ones are also kept in this process for a few seconds. */
+  /** Found entries of a family with in-process copies are also kept in this process, briefly. */
   private keepLocally(family: CacheFamily, key: string, entry: StoredEntry, flight: Flight): void {
-    if (family === 'api_key' && entry.found && !flight.invalidated) this.localApiKeys.set(key, entry);
+    if (family.inProcess && entry.found && !flight.invalidated) this.copies.keep(family, key, entry);
   }
 
   private failed(family: CacheFamily, operation: 'read' | 'write', error: unknown): void {

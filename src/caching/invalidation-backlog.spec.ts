@@ -1,7 +1,10 @@
+import { defineCacheFamily } from './cache-family';
 import { InvalidationBacklog, type MissedInvalidation } from './invalidation-backlog';
 
+const paymentCache = defineCacheFamily('payment', { ttlMs: 60_000 });
+
 function missed(object: string): MissedInvalidation {
-  return { family: 'payment', object };
+  return { family: paymentCache, object };
 }
 
 function objectsOf(backlog: InvalidationBacklog): string[] | 'everything' | undefined {
@@ -22,13 +25,13 @@ describe('InvalidationBacklog', () => {
     backlog.add(missed('payment:m:1'));
     backlog.add(missed('payment:m:2'));
     const announcement = { channel: 'c', message: 'hash' };
-    backlog.add({ family: 'payment', object: 'payment:m:1', announcement });
+    backlog.add({ family: paymentCache, object: 'payment:m:1', announcement });
     expect(backlog.empty).toBe(false);
     expect(backlog.size).toBe(2);
     const plan = backlog.plan();
     expect(plan).toMatchObject({ everything: false });
     expect(plan?.everything === false && plan.invalidations).toEqual([
-      { family: 'payment', object: 'payment:m:1', announcement },
+      { family: paymentCache, object: 'payment:m:1', announcement },
       missed('payment:m:2'),
     ]);
   });

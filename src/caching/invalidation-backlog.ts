@@ -1,4 +1,4 @@
-import type { CacheFamily } from './cache-key';
+import type { CacheFamily } from './cache-family';
 import type { Announcement } from './cache-store';
 
 /** An invalidation the cache Redis did not confirm: it must be made again before this process trusts the cache. */

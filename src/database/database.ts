@@ -12,6 +12,9 @@ export type Db = NodePgDatabase<typeof schema>;
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** PostgreSQL through Drizzle on node-postgres; the system of record every module writes through. */
+/** Work that follows a commit: synchronous, or a promise awaited before `transaction()` returns (its value unused). */
+export type AfterCommitCallback = () => unknown;
+
 @Injectable()
 export class Database implements OnApplicationShutdown {
   private readonly logger = new Logger(Database.name);
@@ -21,7 +24,7 @@ export class Database implements OnApplicationShutdown {
   // Drizzle over one pool client, made once per client (making one costs ~45 µs) and dropped with the client.
   private readonly onClients = new WeakMap<PoolClient, NodePgDatabase<typeof schema>>();
   // Callbacks per open transaction of `transaction()`; a WeakMap, so a transaction that never ends leaks nothing.
-  private readonly afterCommitCallbacks = new WeakMap<Tx, (() => void)[]>();
+  private readonly afterCommitCallbacks = new WeakMap<Tx, AfterCommitCallback[]>();
 
   constructor(config: AppConfig) {
     this.pool = new Pool({
@@ -55,12 +58,12 @@ export class Database implements OnApplicationShutdown {
     const client = await this.pool.connect();
     let failure: Error | undefined;
     try {
-      const callbacks: (() => void)[] = [];
+      const callbacks: AfterCommitCallback[] = [];
       const result = await this.onClient(client).transaction((tx) => {
         this.afterCommitCallbacks.set(tx, callbacks);
         return work(tx);
       }, config);
-      for (const callback of callbacks) callback();
+      if (callbacks.length > 0) await this.runAfterCommit(callbacks);
       return result;
     } catch (error) {
       if (!(error instanceof ApiError)) failure = error instanceof Error ? error : new Error(String(error));
@@ -81,14 +84,29 @@ export class Database implements OnApplicationShutdown {
 
   /**
    * Runs `callback` once `tx` has committed, never when it rolls back: for what other transactions may rely on
-   * only once it exists for them (an id in a process-wide cache). Returns false, and drops the callback, when `tx`
-   * was not opened by `transaction()` (a nested or foreign one), so a caller can only ever act late, never early.
+   * only once it exists for them (an id in a process-wide cache), and for what must follow the commit (deleting
+   * the cache entries it made stale). `transaction()` waits for every callback before it returns, so its caller
+   * answers only after them; a callback that fails is logged, never turned into a failure of the committed work.
+   * Returns false, and drops the callback, when `tx` was not opened by `transaction()` (a nested or foreign one),
+   * so a caller can only ever act late, never early.
    */
-  afterCommit(tx: Tx, callback: () => void): boolean {
+  afterCommit(tx: Tx, callback: AfterCommitCallback): boolean {
     const callbacks = this.afterCommitCallbacks.get(tx);
     if (!callbacks) return false;
     callbacks.push(callback);
     return true;
+  }
+
+  private async runAfterCommit(callbacks: readonly AfterCommitCallback[]): Promise<void> {
+    await Promise.all(
+      callbacks.map(async (callback) => {
+        try {
+          await callback();
+        } catch (error) {
+          this.logger.error({ err: error }, 'a callback after a commit failed (the transaction stays committed)');
+        }
+      }),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { and, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { apiKeyPrefix, apiKeyShapeOf, newApiKey } from '../auth/api-key-format';
 import { sha256Hex } from '../auth/secret-hash';
-import { apiKeyMerchantId, HotCache } from '../caching/hot-cache.service';
+import { HotCache } from '../caching/hot-cache.service';
+import { apiKeyCache, apiKeyCacheScope } from './api-key-cache';
 import { ApiError, apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
 import { type ListObject, pageOf } from '../common/pagination';
@@ -98,14 +99,15 @@ export class ApiKeysService {
       )[0];
     if (!row) throw apiErrors.resourceMissing('API key', keyId);
     // Also on a repeated call: it completes a revocation whose invalidation failed the first time.
-    if (!(await this.cache.invalidateApiKey(row.keyHash))) throw revocationUnconfirmed();
+    if (!(await this.cache.invalidate(apiKeyCache, apiKeyCacheScope, row.keyHash))) throw revocationUnconfirmed();
     return presentApiKey(row);
   }
 
   /** The merchant of `apiKey` when this process holds it already: no I/O, no waiting. Undefined: look it up. */
   merchantIdForApiKeyAtHand(apiKey: string): string | undefined {
     if (!apiKey.startsWith(apiKeyPrefix)) return undefined;
-    return this.cache.localApiKeyMerchantId(sha256Hex(apiKey));
+    const merchantId = this.cache.peekInProcess(apiKeyCache, apiKeyCacheScope, sha256Hex(apiKey));
+    return typeof merchantId === 'string' ? merchantId : undefined;
   }
 
   /**
@@ -115,7 +117,7 @@ export class ApiKeysService {
   async merchantIdForApiKey(apiKey: string): Promise<string | null> {
     if (apiKeyShapeOf(apiKey) === 'malformed') return null;
     const keyHash = sha256Hex(apiKey);
-    return this.cache.getOrLoad('api_key', apiKeyMerchantId, keyHash, async () => {
+    return this.cache.getOrLoad(apiKeyCache, apiKeyCacheScope, keyHash, async () => {
       const [row] = await this.database.db
         .select({ merchantId: apiKeys.merchantId })
         .from(apiKeys)
