@@ -1,5 +1,6 @@
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import type { DestinationStream, Logger } from 'pino';
+import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import type { AppConfigValues } from './config/config.schema';
 import { DatabaseModule } from './database/database.module';
@@ -46,6 +47,7 @@ export class AppModule {
         QueueingModule,
         CachingModule,
         RateLimitModule,
+        AuthModule,
         HealthModule,
         IdempotencyModule,
         LedgerModule,

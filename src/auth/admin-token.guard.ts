@@ -1,39 +1,6 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
-import { apiErrors } from '../common/errors/api-error';
-import { AppConfig } from '../config/app-config';
-import { AuthFailureLimiter } from '../rate-limit/auth-failure-limiter.service';
-import { secretsEqual } from './secret-hash';
-
 /**
- * Operator calls (`/v1/admin/*`) carry `X-Admin-Token: <ADMIN_TOKEN>`. An address over its limit of failed
- * authentications is refused (429) before its token is compared; each wrong or missing token counts toward it.
+ * @deprecated The global AuthenticationGuard (AuthModule) authenticates every route, `@Operator()` ones with the
+ * admin token; no controller uses this. It stays only while ledger.module.ts still lists it as a provider: delete it
+ * with that entry.
  */
-@Injectable()
-export class AdminTokenGuard implements CanActivate {
-  constructor(
-    private readonly config: AppConfig,
-    private readonly authFailures: AuthFailureLimiter,
-  ) {}
-
-  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (!this.authFailures.enabled) {
-      if (!this.tokenValid(request)) throw apiErrors.adminTokenInvalid();
-      return true;
-    }
-    return this.limitedCheck(request);
-  }
-
-  private async limitedCheck(request: FastifyRequest): Promise<boolean> {
-    await this.authFailures.refuseIfOver(request.ip);
-    if (this.tokenValid(request)) return true;
-    await this.authFailures.countFailure(request.ip);
-    throw apiErrors.adminTokenInvalid();
-  }
-
-  private tokenValid(request: FastifyRequest): boolean {
-    const token = request.headers['x-admin-token'];
-    return typeof token === 'string' && secretsEqual(token, this.config.adminToken);
-  }
-}
+export { AdminTokenAuthenticator as AdminTokenGuard } from './admin-token.authenticator';

@@ -1,7 +1,6 @@
-import { Controller, Get, Req, UseGuards } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { ApiKeyGuard } from '../auth/api-key.guard';
-import type { AuthenticatedRequest } from '../auth/authenticated-request';
+import { CurrentMerchant } from '../auth/current-merchant.decorator';
 import { ValidQuery } from '../common/validation/validated.decorators';
 import { ValidId } from '../common/validation/valid-id.decorator';
 import { type ListEventsQuery, listEventsQuerySchema } from './event.schemas';
@@ -9,18 +8,17 @@ import { EventsService } from './events.service';
 
 @ApiTags('events')
 @ApiBearerAuth('secret_key')
-@UseGuards(ApiKeyGuard)
 @Controller('v1/events')
 export class EventsController {
   constructor(private readonly events: EventsService) {}
 
   @Get()
-  async list(@ValidQuery(listEventsQuerySchema) query: ListEventsQuery, @Req() request: AuthenticatedRequest) {
-    return this.events.list(request.merchantId, query);
+  async list(@ValidQuery(listEventsQuerySchema) query: ListEventsQuery, @CurrentMerchant() merchantId: string) {
+    return this.events.list(merchantId, query);
   }
 
   @Get(':id')
-  async get(@ValidId('evt', 'event') id: string, @Req() request: AuthenticatedRequest) {
-    return this.events.get(request.merchantId, id);
+  async get(@ValidId('evt', 'event') id: string, @CurrentMerchant() merchantId: string) {
+    return this.events.get(merchantId, id);
   }
 }

@@ -1,6 +1,5 @@
 import { type DynamicModule, Module, type OnModuleInit } from '@nestjs/common';
 import { ClientsModule } from '@nestjs/microservices';
-import { ApiKeyGuard } from '../auth/api-key.guard';
 import { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
 import { MerchantsModule } from '../merchants/merchants.module';
@@ -48,7 +47,7 @@ export class EventsModule implements OnModuleInit {
         ]),
       ],
       controllers: serveHttp ? [EventsController] : [],
-      providers: [EventsService, EventPublisher, ...(serveHttp ? [ApiKeyGuard] : [])],
+      providers: [EventsService, EventPublisher],
       exports: [EventsService],
     };
   }

@@ -1,10 +1,9 @@
-import { Controller, Get, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { AdminTokenGuard } from '../auth/admin-token.guard';
-import { ApiKeyGuard } from '../auth/api-key.guard';
-import type { AuthenticatedRequest } from '../auth/authenticated-request';
+import { CurrentMerchant } from '../auth/current-merchant.decorator';
+import { Operator } from '../auth/route-access';
 import { isId } from '../common/ids';
 import { ValidQuery } from '../common/validation/validated.decorators';
 import { listLimitSchema } from '../payments/payment.schemas';
@@ -23,7 +22,6 @@ const listEntriesQuerySchema = z.strictObject({
 
 @ApiTags('balance')
 @ApiBearerAuth('secret_key')
-@UseGuards(ApiKeyGuard)
 @Controller('v1')
 export class LedgerController {
   constructor(
@@ -32,8 +30,7 @@ export class LedgerController {
   ) {}
 
   @Get('balance')
-  balance(@Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
-    const { merchantId } = request;
+  balance(@CurrentMerchant() merchantId: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
     return this.cachedReads.serve(reply, 'balance', merchantId, currentResourceId, () =>
       this.ledger.balance(merchantId),
     );
@@ -42,15 +39,15 @@ export class LedgerController {
   @Get('ledger/entries')
   entries(
     @ValidQuery(listEntriesQuerySchema) query: z.output<typeof listEntriesQuerySchema>,
-    @Req() request: AuthenticatedRequest,
+    @CurrentMerchant() merchantId: string,
   ) {
-    return this.ledger.entries(request.merchantId, query);
+    return this.ledger.entries(merchantId, query);
   }
 }
 
 @ApiTags('operator')
 @ApiSecurity('admin_token')
-@UseGuards(AdminTokenGuard)
+@Operator()
 @Controller('v1/admin/ledger')
 export class LedgerAdminController {
   constructor(private readonly verifier: LedgerVerifier) {}

@@ -1,24 +1,20 @@
-import { Controller, Delete, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiHeader, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { Operator } from '../auth/route-access';
 import { ValidBody, ValidQuery } from '../common/validation/validated.decorators';
 import { ValidId } from '../common/validation/valid-id.decorator';
-import { IdempotencyService } from '../idempotency/idempotency.service';
-import { sendIdempotent } from '../idempotency/idempotent-reply';
+import type { IdempotentCall } from '../idempotency/idempotent-call';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { createApiKeySchema, type ListApiKeysQuery, listApiKeysQuerySchema } from './api-key.schemas';
 import { ApiKeysService } from './api-keys.service';
 
 /** The operator's view of a merchant's secret API keys (API.md "API keys"). */
 @ApiTags('operator')
 @ApiSecurity('admin_token')
-@UseGuards(AdminTokenGuard)
+@Operator()
 @Controller('v1/admin/merchants/:id/api_keys')
 export class ApiKeysController {
-  constructor(
-    private readonly apiKeys: ApiKeysService,
-    private readonly idempotency: IdempotencyService,
-  ) {}
+  constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Get()
   @ApiResponse({ status: 200, description: 'The merchant’s keys, newest first, revoked ones included.' })
@@ -33,19 +29,12 @@ export class ApiKeysController {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'honoured when sent' })
   @ApiResponse({ status: 201, description: 'Created; `api_key` (sk_test_…) is shown in this response only.' })
   @ApiResponse({ status: 404, description: 'No such merchant.' })
-  async create(
+  create(
     @ValidId('mer', 'merchant') merchantId: string,
     @ValidBody(createApiKeySchema) _input: unknown,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
+    @Idempotent({ required: false }) call: IdempotentCall,
   ): Promise<unknown> {
-    const key = IdempotencyService.keyFrom(request.headers['idempotency-key'], false);
-    const path = `/v1/admin/merchants/${merchantId}/api_keys`;
-    const response = await this.idempotency.execute(
-      { scope: 'operator', key, method: 'POST', path, body: request.body },
-      async (tx) => ({ status: 201, body: await this.apiKeys.create(tx, merchantId) }),
-    );
-    return sendIdempotent(reply, response);
+    return call.run((tx) => this.apiKeys.create(tx, merchantId));
   }
 
   /** Revokes a key: every instance refuses it within a second. Repeating it answers the same. */

@@ -1,38 +1,28 @@
-import { Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { Operator } from '../auth/route-access';
 import { ValidBody } from '../common/validation/validated.decorators';
-import { IdempotencyService } from '../idempotency/idempotency.service';
-import { sendIdempotent } from '../idempotency/idempotent-reply';
+import type { IdempotentCall } from '../idempotency/idempotent-call';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import { MerchantsService } from './merchants.service';
 
 const createMerchantSchema = z.strictObject({ name: z.string().trim().min(1).max(200) });
 
 @ApiTags('operator')
 @ApiSecurity('admin_token')
-@UseGuards(AdminTokenGuard)
+@Operator()
 @Controller('v1/admin/merchants')
 export class MerchantsController {
-  constructor(
-    private readonly merchants: MerchantsService,
-    private readonly idempotency: IdempotencyService,
-  ) {}
+  constructor(private readonly merchants: MerchantsService) {}
 
   /** Creates a merchant; the response holds its secret API key, shown this once. */
   @Post()
   @HttpCode(201)
-  async create(
+  create(
     @ValidBody(createMerchantSchema) input: z.output<typeof createMerchantSchema>,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
+    @Idempotent({ required: false }) call: IdempotentCall,
   ): Promise<unknown> {
-    const key = IdempotencyService.keyFrom(request.headers['idempotency-key'], false);
-    const response = await this.idempotency.execute(
-      { scope: 'operator', key, method: 'POST', path: '/v1/admin/merchants', body: request.body },
-      async (tx) => ({ status: 201, body: await this.merchants.create(tx, input.name) }),
-    );
-    return sendIdempotent(reply, response);
+    return call.run((tx) => this.merchants.create(tx, input.name));
   }
 }

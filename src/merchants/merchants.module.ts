@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { MerchantsController } from './merchants.controller';
 import { MerchantsService } from './merchants.service';
 
 @Module({
-  providers: [MerchantsService, ApiKeysService, AdminTokenGuard],
+  providers: [MerchantsService, ApiKeysService],
   exports: [MerchantsService, ApiKeysService],
 })
 export class MerchantsModule {}
@@ -15,6 +14,5 @@ export class MerchantsModule {}
 @Module({
   imports: [MerchantsModule],
   controllers: [MerchantsController, ApiKeysController],
-  providers: [AdminTokenGuard],
 })
 export class MerchantsHttpModule {}

@@ -1,12 +1,10 @@
-import { Controller, Delete, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
-import { ApiKeyGuard } from '../auth/api-key.guard';
-import type { AuthenticatedRequest } from '../auth/authenticated-request';
+import { CurrentMerchant } from '../auth/current-merchant.decorator';
 import { ValidBody, ValidQuery } from '../common/validation/validated.decorators';
 import { ValidId } from '../common/validation/valid-id.decorator';
-import { IdempotencyService } from '../idempotency/idempotency.service';
-import { sendIdempotent } from '../idempotency/idempotent-reply';
+import type { IdempotentCall } from '../idempotency/idempotent-call';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 import {
   type CreateWebhookEndpointInput,
   createWebhookEndpointSchema,
@@ -19,13 +17,9 @@ import { WebhookEndpointsService } from './webhook-endpoints.service';
 
 @ApiTags('webhooks')
 @ApiBearerAuth('secret_key')
-@UseGuards(ApiKeyGuard)
 @Controller('v1/webhook_endpoints')
 export class WebhookEndpointsController {
-  constructor(
-    private readonly endpoints: WebhookEndpointsService,
-    private readonly idempotency: IdempotencyService,
-  ) {}
+  constructor(private readonly endpoints: WebhookEndpointsService) {}
 
   @Post()
   @HttpCode(201)
@@ -33,34 +27,30 @@ export class WebhookEndpointsController {
   @ApiResponse({ status: 201, description: 'Created; `secret` (whsec_…) is shown in this response only.' })
   async create(
     @ValidBody(createWebhookEndpointSchema) input: CreateWebhookEndpointInput,
-    @Req() request: AuthenticatedRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentMerchant() merchantId: string,
+    @Idempotent({ required: false }) call: IdempotentCall,
   ): Promise<unknown> {
-    const key = IdempotencyService.keyFrom(request.headers['idempotency-key'], false);
+    // Before the key is claimed: a refused URL is not stored as the key's answer, and no transaction waits on DNS.
     await this.endpoints.assertUrlAllowed(input.url);
-    const response = await this.idempotency.execute(
-      { scope: request.merchantId, key, method: 'POST', path: '/v1/webhook_endpoints', body: request.body },
-      async (tx) => ({ status: 201, body: await this.endpoints.create(tx, request.merchantId, input) }),
-    );
-    return sendIdempotent(reply, response);
+    return call.run((tx) => this.endpoints.create(tx, merchantId, input));
   }
 
   @Get()
   async list(
     @ValidQuery(listWebhookEndpointsQuerySchema) query: ListWebhookEndpointsQuery,
-    @Req() request: AuthenticatedRequest,
+    @CurrentMerchant() merchantId: string,
   ) {
-    return this.endpoints.list(request.merchantId, query);
+    return this.endpoints.list(merchantId, query);
   }
 
   @Get(':id')
-  async get(@ValidId('we', 'webhook endpoint') id: string, @Req() request: AuthenticatedRequest) {
-    return this.endpoints.get(request.merchantId, id);
+  async get(@ValidId('we', 'webhook endpoint') id: string, @CurrentMerchant() merchantId: string) {
+    return this.endpoints.get(merchantId, id);
   }
 
   @Delete(':id')
-  async remove(@ValidId('we', 'webhook endpoint') id: string, @Req() request: AuthenticatedRequest) {
-    return this.endpoints.remove(request.merchantId, id);
+  async remove(@ValidId('we', 'webhook endpoint') id: string, @CurrentMerchant() merchantId: string) {
+    return this.endpoints.remove(merchantId, id);
   }
 
   @Get(':id/deliveries')
@@ -68,8 +58,8 @@ export class WebhookEndpointsController {
   async deliveries(
     @ValidId('we', 'webhook endpoint') id: string,
     @ValidQuery(listWebhookDeliveriesQuerySchema) query: ListWebhookDeliveriesQuery,
-    @Req() request: AuthenticatedRequest,
+    @CurrentMerchant() merchantId: string,
   ) {
-    return this.endpoints.deliveries(request.merchantId, id, query);
+    return this.endpoints.deliveries(merchantId, id, query);
   }
 }

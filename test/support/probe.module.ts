@@ -1,5 +1,6 @@
 import { Controller, Get, Module, Post } from '@nestjs/common';
 import { z } from 'zod';
+import { Public } from '../../src/auth/route-access';
 import { ValidBody } from '../../src/common/validation/validated.decorators';
 
 /** Routes that exist only in tests, to drive the error filter, validation and shutdown from outside. */
@@ -29,6 +30,7 @@ const probeBodySchema = z.strictObject({
   nested: z.strictObject({ name: z.string().min(1) }).optional(),
 });
 
+@Public()
 @Controller('probe')
 class ProbeController {
   @Post('validated')

@@ -1,0 +1,50 @@
+import type { FastifyReply } from 'fastify';
+import type { Tx } from '../database/database';
+import { IdempotencyService } from './idempotency.service';
+
+/** What makes one request idempotent, read from the request and its route before the handler runs. */
+export interface IdempotentCallRequest {
+  /** The merchant id, or `operator` on operator routes. */
+  scope: string;
+  /** The `Idempotency-Key` header as the client sent it (checked when the call runs). */
+  keyHeader: string | string[] | undefined;
+  /** Whether the route refuses a request without a key (payment and refund creation). */
+  keyRequired: boolean;
+  method: string;
+  /** The matched path, parameters filled in (see routePathOf). */
+  path: string;
+  /** The body as the client sent it, before validation: the fingerprint is of the request, not of its reading. */
+  body: unknown;
+  /** The route's own status (its @HttpCode), which a successful first answer carries. */
+  successStatus: number;
+  reply: FastifyReply;
+}
+
+/**
+ * One idempotent request, handed to its handler by `@Idempotent()`: the handler passes its business call, and the
+ * call runs at most once per key in a transaction that also stores its response; a replay is answered from that.
+ */
+export class IdempotentCall {
+  constructor(
+    private readonly idempotency: IdempotencyService,
+    private readonly request: IdempotentCallRequest,
+  ) {}
+
+  /**
+   * Runs `work` (or replays what it answered before) and returns the body to send, with the reply's status set and,
+   * on a replay, `Idempotent-Replayed: true`. `afterCommit` runs after a successful answer, fresh or replayed
+   * (cache invalidation), and not after a stored error.
+   */
+  async run<Body>(work: (tx: Tx) => Promise<Body>, afterCommit?: (body: Body) => Promise<void>): Promise<unknown> {
+    const { scope, method, path, body, successStatus, reply } = this.request;
+    const key = IdempotencyService.keyFrom(this.request.keyHeader, this.request.keyRequired);
+    const response = await this.idempotency.execute({ scope, key, method, path, body }, async (tx) => ({
+      status: successStatus,
+      body: await work(tx),
+    }));
+    if (afterCommit && response.status === successStatus) await afterCommit(response.body as Body);
+    void reply.status(response.status);
+    if (response.replayed) void reply.header('Idempotent-Replayed', 'true');
+    return response.body;
+  }
+}
