@@ -4,6 +4,8 @@ import { apiErrors } from '../common/errors/api-error';
 import { amountFromSql } from '../common/money/money';
 import { type ListObject, pageOf } from '../common/pagination';
 import { Database } from '../database/database';
+import { HotCache } from '../caching/hot-cache.service';
+import { balanceCache, currentBalanceId } from './balance-cache';
 import { newId } from '../common/ids';
 import { amountToSql } from '../common/money/money';
 import type { Tx } from '../database/database';
@@ -58,7 +60,10 @@ export class LedgerService {
   // added only after the transaction that learned it commits (see accountId).
   private readonly committedAccountIds = new Map<string, string>();
 
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly cache: HotCache,
+  ) {}
 
   /**
    * The merchant's balance per currency, from the balances kept with the postings (the verifier proves they
@@ -132,6 +137,8 @@ export class LedgerService {
   /** Appends one balanced transaction in `tx` and keeps merchant account balances equal to their postings. */
   async record(tx: Tx, entry: LedgerEntry): Promise<string> {
     assertBalanced(entry.postings);
+    // Every money movement of the merchant is recorded here, so the balance is invalidated here: no caller has to.
+    this.cache.invalidateAfterCommit(tx, balanceCache, entry.merchantId, currentBalanceId);
     const transactionId = newId('ltx');
     await tx.insert(ledgerTransactions).values({
       id: transactionId,

@@ -9,7 +9,8 @@ import { payments } from '../database/schema';
 import { EventsService } from '../events/events.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
-import { PaymentCache } from './payment-cache';
+import { HotCache } from '../caching/hot-cache.service';
+import { paymentCache } from './payment-cache';
 import type { AuthorizationResult } from './card-network/card-network.port';
 import { cardBrand } from './card/card-brand';
 import { type CardSecret, cardFingerprint } from './card/card-vault.crypto';
@@ -104,7 +105,7 @@ export class PaymentsService {
     private readonly ledger: LedgerService,
     private readonly events: EventsService,
     private readonly outbox: OutboxService,
-    private readonly cache: PaymentCache,
+    private readonly cache: HotCache,
   ) {}
 
   /** Step 1 of the write path: payment, vault entry, event and outbox row in the caller's transaction. */
@@ -131,6 +132,8 @@ export class PaymentsService {
       })
       .returning();
     const payment = presentPayment(row!);
+    // A "not found" remembered for this id (someone asked before it existed) must not outlive its creation.
+    this.paymentChanged(tx, merchantId, payment.id);
     await this.events.record(tx, merchantId, 'payment.processing', payment);
     const job: AuthorizePaymentJobData = { paymentId: payment.id, merchantId };
     await this.outbox.add(tx, AUTHORIZE_PAYMENT_TOPIC, { ...job });
@@ -223,6 +226,7 @@ export class PaymentsService {
         .returning();
       if (!row) return null;
       const payment = presentPayment(row);
+      this.paymentChanged(tx, row.merchantId, row.id);
       if (transition.ledger) {
         await this.ledger.record(tx, { ...transition.ledger, merchantId: row.merchantId, paymentId });
       }
@@ -241,9 +245,7 @@ export class PaymentsService {
       }
       return { merchantId: row.merchantId, payment };
     });
-    if (!completed) return null;
-    await this.cache.paymentChanged(completed.merchantId, paymentId);
-    return completed.payment;
+    return completed?.payment ?? null;
   }
 
   /** Captures all or part of an authorization; the rest of the hold is released. */
@@ -287,9 +289,7 @@ export class PaymentsService {
       if (!payment) return { outcome: 'not_due', dueInMs: Math.max(1, Number(locked.dueInMs)) } as const;
       return { outcome: 'canceled', merchantId: locked.row.merchantId } as const;
     });
-    if (expired.outcome !== 'canceled') return expired;
-    await this.cache.paymentChanged(expired.merchantId, target.paymentId);
-    return { outcome: 'canceled' };
+    return expired.outcome === 'canceled' ? { outcome: 'canceled' } : expired;
   }
 
   /**
@@ -323,11 +323,17 @@ export class PaymentsService {
       .where(and(eq(payments.id, current.id), eq(payments.status, 'requires_capture'), guard))
       .returning();
     if (!row) return null;
+    this.paymentChanged(tx, row.merchantId, row.id);
     if (transition.ledger) {
       await this.ledger.record(tx, { ...transition.ledger, merchantId: current.merchantId, paymentId: current.id });
     }
     if (current.vaultToken) await this.vault.erase(tx, current.vaultToken);
     return row;
+  }
+
+  /** The payment's cached reads are deleted once `tx` commits (the balance is the ledger's to invalidate). */
+  private paymentChanged(tx: Tx, merchantId: string, paymentId: string): void {
+    this.cache.invalidateAfterCommit(tx, paymentCache, merchantId, paymentId);
   }
 
   /** One keyed hash for the stored card summary and for checking a vault entry against it. */

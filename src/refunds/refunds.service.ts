@@ -5,7 +5,10 @@ import { newId } from '../common/ids';
 import { Database, type Tx } from '../database/database';
 import { payments, refunds } from '../database/schema';
 import { EventsService } from '../events/events.service';
+import { HotCache } from '../caching/hot-cache.service';
 import { LedgerService } from '../ledger/ledger.service';
+import { paymentCache } from '../payments/payment-cache';
+import { refundCache } from './refund-cache';
 import { paymentColumns, paymentMoney, PaymentsService } from '../payments/payments.service';
 import { refund as refundTransition } from '../payments/payment-transitions';
 import { presentRefund, type RefundObject } from './refund.presenter';
@@ -18,6 +21,7 @@ export class RefundsService {
     private readonly payments: PaymentsService,
     private readonly ledger: LedgerService,
     private readonly events: EventsService,
+    private readonly cache: HotCache,
   ) {}
 
   /**
@@ -59,6 +63,9 @@ export class RefundsService {
       .where(eq(payments.id, payment.id));
     await this.ledger.record(tx, { ...transition.ledger!, merchantId, paymentId: payment.id, refundId: refund.id });
     await this.events.record(tx, merchantId, 'refund.succeeded', refund);
+    // The payment's amount_refunded moved; a "not found" remembered for the new refund's id must go.
+    this.cache.invalidateAfterCommit(tx, paymentCache, merchantId, payment.id);
+    this.cache.invalidateAfterCommit(tx, refundCache, merchantId, refund.id);
     return refund;
   }
 
