@@ -1,7 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { AdminTokenGuard } from '../auth/admin-token.guard';
-import { ApiKeyGuard } from '../auth/api-key.guard';
-import { MerchantsModule } from '../merchants/merchants.module';
 import { LedgerAdminController, LedgerController } from './ledger.controller';
 import { LedgerMetrics } from './ledger.metrics';
 import { LedgerVerifier } from './ledger-verifier.service';
@@ -12,9 +9,5 @@ import { LedgerService } from './ledger.service';
 export class LedgerModule {}
 
 /** Balance, ledger entries and the verifier over HTTP, mounted only in the roles that serve HTTP. */
-@Module({
-  imports: [MerchantsModule],
-  controllers: [LedgerController, LedgerAdminController],
-  providers: [ApiKeyGuard, AdminTokenGuard],
-})
+@Module({ controllers: [LedgerController, LedgerAdminController] })
 export class LedgerHttpModule {}

@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram } from 'prom-client';
+import { Public } from '../auth/route-access';
 import { withDeadline } from '../common/deadline';
 import { QueueRegistry } from '../queueing/queue-registry';
 import { MetricsRegistry } from './metrics-registry';
@@ -11,6 +12,8 @@ import { MetricsRegistry } from './metrics-registry';
 const queueDepthTimeoutMs = 500;
 const jobStates = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
 
+// Prometheus scrapes without a credential.
+@Public()
 @ApiExcludeController()
 @Controller('metrics')
 class MetricsController {

@@ -1,8 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ApiKeyGuard } from '../auth/api-key.guard';
 import type { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
-import { MerchantsModule } from '../merchants/merchants.module';
 import { defineQueue } from '../queueing/declared-queue';
 import type { DeclaredJobOptions } from '../queueing/queue-declaration';
 import { CardNetwork } from './card-network/card-network.port';
@@ -19,7 +17,6 @@ import { expiryDelayMs, paymentJobData } from './payment-jobs';
 import { PaymentsController } from './payments.controller';
 import { paymentLimits } from './payments.limits';
 import { PaymentsProcessor } from './payments.processor';
-import { PaymentCache } from './payment-cache';
 import { PaymentsService } from './payments.service';
 import { StrandedPaymentsService } from './stranded-payments.service';
 import { RefundsController } from '../refunds/refunds.controller';
@@ -60,15 +57,12 @@ export class PaymentsModule {
     const serveHttp = role === 'all' || role === 'api';
     return paymentsQueue.mount(role, {
       module: PaymentsModule,
-      imports: [MerchantsModule],
       controllers: serveHttp ? [PaymentsController, RefundsController] : [],
       providers: [
         PaymentsService,
         StrandedPaymentsService,
-        PaymentCache,
         RefundsService,
         CardVault,
-        ApiKeyGuard,
         { provide: CardNetwork, useClass: CardNetworkSimulator },
       ],
       exports: [PaymentsService, RefundsService, StrandedPaymentsService],

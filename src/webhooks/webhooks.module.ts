@@ -1,10 +1,8 @@
 import { type DynamicModule, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import { ApiKeyGuard } from '../auth/api-key.guard';
 import { Keyring } from '../common/crypto/keyring';
 import type { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
 import type { EventSubscription } from '../events/event-subscribers';
-import { MerchantsModule } from '../merchants/merchants.module';
 import { defineQueue } from '../queueing/declared-queue';
 import { runsWorkers, workerRoles } from '../queueing/queue-declaration';
 import { WebhookDeliveries } from './webhook-deliveries.service';
@@ -63,12 +61,11 @@ export class WebhooksModule implements OnApplicationBootstrap {
     const runWorker = runsWorkers(role);
     return webhooksQueue.mount(role, {
       module: WebhooksModule,
-      imports: [MerchantsModule],
       controllers: [
         ...(serveHttp ? [WebhookEndpointsController] : []),
         ...(runWorker ? [WebhookEventsController] : []),
       ],
-      providers: [WebhookEndpointsService, WebhookDeliveries, ...(serveHttp ? [ApiKeyGuard] : [])],
+      providers: [WebhookEndpointsService, WebhookDeliveries],
     });
   }
 }
