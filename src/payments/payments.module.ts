@@ -17,6 +17,7 @@ import { expiryDelayMs, paymentJobData } from './payment-jobs';
 import { PaymentsController } from './payments.controller';
 import { paymentLimits } from './payments.limits';
 import { PaymentsProcessor } from './payments.processor';
+import { PaymentCache } from './payment-cache';
 import { PaymentsService } from './payments.service';
 import { StrandedPaymentsService } from './stranded-payments.service';
 import { RefundsController } from '../refunds/refunds.controller';
@@ -61,6 +62,7 @@ export class PaymentsModule {
       providers: [
         PaymentsService,
         StrandedPaymentsService,
+        PaymentCache,
         RefundsService,
         CardVault,
         { provide: CardNetwork, useClass: CardNetworkSimulator },
