@@ -130,6 +130,30 @@ describe('route access: one global guard, secure by default', () => {
     expect(otherPath.json()).toMatchObject({ error: { code: 'idempotency_key_reused' } });
   });
 
+  it('checks a webhook URL after the key and before claiming it: a refused URL is not the key’s answer', async () => {
+    const create = (url: string, key: string) =>
+      subject.inject({
+        method: 'POST',
+        url: '/v1/webhook_endpoints',
+        headers: { ...merchant.headers, 'idempotency-key': key },
+        payload: { url, enabled_events: ['*'] },
+      });
+    const badKey = await create('ftp://example.com/hook', 'not\u0001printable');
+    expect(badKey.json()).toMatchObject({ error: { code: 'parameter_invalid', param: 'Idempotency-Key' } });
+    const key = uniqueKey('endpoint');
+    const refused = await create('ftp://example.com/hook', key);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({ error: { code: 'parameter_invalid', param: 'url' } });
+    const created = await create('https://example.com/hook', key);
+    expect([created.statusCode, created.headers['idempotent-replayed']]).toEqual([201, undefined]);
+    const replay = await create('https://example.com/hook', key);
+    expect([replay.statusCode, replay.headers['idempotent-replayed'], replay.body]).toEqual([
+      201,
+      'true',
+      created.body,
+    ]);
+  });
+
   it('replays a capture stored under the path the handlers typed by hand before (/v1/payments/:id/capture)', async () => {
     const created = await createPayment(subject, merchant, paymentBody({ capture_method: 'manual' }));
     const payment = await settledPayment(subject, merchant, created.json<{ id: string }>().id);

@@ -20,6 +20,16 @@ export interface IdempotentCallRequest {
   reply: FastifyReply;
 }
 
+export interface IdempotentCallHooks<Body> {
+  /**
+   * Checks to make once the key is known valid and before it is claimed: what they refuse is not stored as the key's
+   * answer (a retry may succeed later), and no transaction is held while they wait (a DNS lookup, say).
+   */
+  beforeClaim?: () => Promise<void>;
+  /** Runs after a successful answer, fresh or replayed (cache invalidation); not after a stored error. */
+  afterCommit?: (body: Body) => Promise<void>;
+}
+
 /**
  * One idempotent request, handed to its handler by `@Idempotent()`: the handler passes its business call, and the
  * call runs at most once per key in a transaction that also stores its response; a replay is answered from that.
@@ -32,17 +42,17 @@ export class IdempotentCall {
 
   /**
    * Runs `work` (or replays what it answered before) and returns the body to send, with the reply's status set and,
-   * on a replay, `Idempotent-Replayed: true`. `afterCommit` runs after a successful answer, fresh or replayed
-   * (cache invalidation), and not after a stored error.
+   * on a replay, `Idempotent-Replayed: true`.
    */
-  async run<Body>(work: (tx: Tx) => Promise<Body>, afterCommit?: (body: Body) => Promise<void>): Promise<unknown> {
+  async run<Body>(work: (tx: Tx) => Promise<Body>, hooks: IdempotentCallHooks<Body> = {}): Promise<unknown> {
     const { scope, method, path, body, successStatus, reply } = this.request;
     const key = IdempotencyService.keyFrom(this.request.keyHeader, this.request.keyRequired);
+    if (hooks.beforeClaim) await hooks.beforeClaim();
     const response = await this.idempotency.execute({ scope, key, method, path, body }, async (tx) => ({
       status: successStatus,
       body: await work(tx),
     }));
-    if (afterCommit && response.status === successStatus) await afterCommit(response.body as Body);
+    if (hooks.afterCommit && response.status === successStatus) await hooks.afterCommit(response.body as Body);
     void reply.status(response.status);
     if (response.replayed) void reply.header('Idempotent-Replayed', 'true');
     return response.body;

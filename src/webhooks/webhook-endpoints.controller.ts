@@ -25,14 +25,14 @@ export class WebhookEndpointsController {
   @HttpCode(201)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: '1–255 printable ASCII characters' })
   @ApiResponse({ status: 201, description: 'Created; `secret` (whsec_…) is shown in this response only.' })
-  async create(
+  create(
     @ValidBody(createWebhookEndpointSchema) input: CreateWebhookEndpointInput,
     @CurrentMerchant() merchantId: string,
     @Idempotent({ required: false }) call: IdempotentCall,
   ): Promise<unknown> {
-    // Before the key is claimed: a refused URL is not stored as the key's answer, and no transaction waits on DNS.
-    await this.endpoints.assertUrlAllowed(input.url);
-    return call.run((tx) => this.endpoints.create(tx, merchantId, input));
+    return call.run((tx) => this.endpoints.create(tx, merchantId, input), {
+      beforeClaim: () => this.endpoints.assertUrlAllowed(input.url),
+    });
   }
 
   @Get()
