@@ -1,11 +1,10 @@
-import { Module, type OnModuleInit } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MerchantsModule } from '../merchants/merchants.module';
 import { MerchantRateLimitGuard } from '../rate-limit/merchant-rate-limit.guard';
 import { AdminTokenAuthenticator } from './admin-token.authenticator';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
 import { AuthenticationGuard } from './authentication.guard';
-import { markMetricsRoutePublic } from './metrics-route-access';
 
 /**
  * Authentication of every HTTP route, and the merchant rate limit after it. Global guards run in the order they
@@ -20,8 +19,4 @@ import { markMetricsRoutePublic } from './metrics-route-access';
     { provide: APP_GUARD, useClass: MerchantRateLimitGuard },
   ],
 })
-export class AuthModule implements OnModuleInit {
-  onModuleInit(): void {
-    markMetricsRoutePublic();
-  }
-}
+export class AuthModule {}
