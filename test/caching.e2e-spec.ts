@@ -405,7 +405,7 @@ describe('the hot-read cache on the real Redis', () => {
     });
   });
 
-  describe('CachedReads.serve in GET handlers', () => {
+  describe('@CachedRead on GET handlers', () => {
     it('runs the handler once, then serves the cached body to that merchant', async () => {
       const [merchantId, id] = [merchant(), newId('pay')];
       cachingProbe.state.payments.set(`${merchantId}:${id}`, { id, amount: 100, merchant: merchantId });
@@ -656,7 +656,7 @@ describe('the hot-read cache with its Redis unreachable', () => {
     expect(elapsedMs).toBeLessThan(cacheCommandTimeoutMs);
   });
 
-  it('serves CachedReads routes from their handler', async () => {
+  it('serves @CachedRead routes from their handler', async () => {
     const [merchantId, id] = [merchant(), newId('pay')];
     cachingProbe.state.payments.set(`${merchantId}:${id}`, { id });
     for (let request = 0; request < 3; request += 1) {

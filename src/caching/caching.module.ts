@@ -2,12 +2,12 @@ import { CacheModule } from '@nestjs/cache-manager';
 import { Global, Logger, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { connectCacheStore } from './cache-store';
-import { CachedReads } from './cached-reads.service';
 import { HotCache } from './hot-cache.service';
 
 /**
  * Hot reads cached on the cache Redis (CACHE_REDIS_URL), every key under `${QUEUE_PREFIX}:cache:` so deployments
- * and test runs can share a server. Global: any module injects HotCache and CachedReads.
+ * and test runs can share a server. Global, as infrastructure: any feature's service injects HotCache to read
+ * through it and invalidate after its commits, and @CachedRead injects it into any feature's controller.
  */
 @Global()
 @Module({
@@ -19,7 +19,7 @@ import { HotCache } from './hot-cache.service';
       }),
     }),
   ],
-  providers: [HotCache, CachedReads],
-  exports: [HotCache, CachedReads],
+  providers: [HotCache],
+  exports: [HotCache],
 })
 export class CachingModule {}

@@ -15,7 +15,7 @@ import { Database, type Tx } from '../database/database';
 import { CacheCounters, type CacheFamilyCounts } from './cache-counters';
 import type { CacheFamily } from './cache-family';
 import { type Announcement, CacheRedisStore, type Generation } from './cache-store';
-import { cacheKey, type CacheView, entryKeysOf, generationKeyOf, isKeySegment, viewKey } from './cache-key';
+import { cacheKey, type CacheView, entryKeysOf, generationKeyOf, viewKey } from './cache-key';
 import { CacheRecovery, type RecoverySnapshot } from './cache-recovery';
 import { CacheSubscription } from './cache-subscription';
 import { entryTtlMs } from './cache-ttl';

@@ -1,5 +1,4 @@
-import { Controller, Get, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentMerchant } from '../auth/current-merchant.decorator';
@@ -9,8 +8,8 @@ import { ValidQuery } from '../common/validation/validated.decorators';
 import { listLimitSchema } from '../payments/payment.schemas';
 import { LedgerVerifier } from './ledger-verifier.service';
 import { LedgerService } from './ledger.service';
-import { CachedReads } from '../caching/cached-reads.service';
-import { currentResourceId } from '../caching/caching.constants';
+import { CachedRead } from '../caching/cached-read.decorator';
+import { balanceCache, currentBalanceId } from './balance-cache';
 
 const listEntriesQuerySchema = z.strictObject({
   limit: listLimitSchema,
@@ -24,16 +23,12 @@ const listEntriesQuerySchema = z.strictObject({
 @ApiBearerAuth('secret_key')
 @Controller('v1')
 export class LedgerController {
-  constructor(
-    private readonly ledger: LedgerService,
-    private readonly cachedReads: CachedReads,
-  ) {}
+  constructor(private readonly ledger: LedgerService) {}
 
   @Get('balance')
-  balance(@CurrentMerchant() merchantId: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
-    return this.cachedReads.serve(reply, 'balance', merchantId, currentResourceId, () =>
-      this.ledger.balance(merchantId),
-    );
+  @CachedRead(balanceCache, { id: currentBalanceId })
+  balance(@CurrentMerchant() merchantId: string) {
+    return this.ledger.balance(merchantId);
   }
 
   @Get('ledger/entries')

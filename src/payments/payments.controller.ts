@@ -1,6 +1,5 @@
-import { Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import { CurrentMerchant } from '../auth/current-merchant.decorator';
 import { ValidBody, ValidQuery } from '../common/validation/validated.decorators';
 import { ValidId } from '../common/validation/valid-id.decorator';
@@ -15,19 +14,15 @@ import {
   type ListPaymentsQuery,
   listPaymentsQuerySchema,
 } from './payment.schemas';
-import { PaymentCache } from './payment-cache';
+import { CachedRead } from '../caching/cached-read.decorator';
+import { paymentCache } from './payment-cache';
 import { PaymentsService } from './payments.service';
-import { CachedReads } from '../caching/cached-reads.service';
 
 @ApiTags('payments')
 @ApiBearerAuth('secret_key')
 @Controller('v1/payments')
 export class PaymentsController {
-  constructor(
-    private readonly payments: PaymentsService,
-    private readonly cache: PaymentCache,
-    private readonly cachedReads: CachedReads,
-  ) {}
+  constructor(private readonly payments: PaymentsService) {}
 
   @Post()
   @HttpCode(202)
@@ -41,20 +36,13 @@ export class PaymentsController {
     @CurrentMerchant() merchantId: string,
     @Idempotent({ required: true }) call: IdempotentCall,
   ): Promise<unknown> {
-    return call.run(
-      (tx) => this.payments.create(tx, merchantId, input),
-      // A "not found" remembered for this id (someone asked before it existed) must not outlive its creation.
-      (payment) => this.cache.paymentChanged(merchantId, payment.id),
-    );
+    return call.run((tx) => this.payments.create(tx, merchantId, input));
   }
 
   @Get(':id')
-  get(
-    @ValidId('pay', 'payment') id: string,
-    @CurrentMerchant() merchantId: string,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<unknown> {
-    return this.cachedReads.serve(reply, 'payment', merchantId, id, () => this.payments.get(merchantId, id));
+  @CachedRead(paymentCache)
+  get(@ValidId('pay', 'payment') id: string, @CurrentMerchant() merchantId: string) {
+    return this.payments.get(merchantId, id);
   }
 
   @Get()
@@ -71,10 +59,7 @@ export class PaymentsController {
     @CurrentMerchant() merchantId: string,
     @Idempotent({ required: false }) call: IdempotentCall,
   ): Promise<unknown> {
-    return call.run(
-      (tx) => this.payments.capture(tx, merchantId, id, input.amount),
-      () => this.cache.paymentChanged(merchantId, id),
-    );
+    return call.run((tx) => this.payments.capture(tx, merchantId, id, input.amount));
   }
 
   @Post(':id/cancel')
@@ -86,9 +71,6 @@ export class PaymentsController {
     @CurrentMerchant() merchantId: string,
     @Idempotent({ required: false }) call: IdempotentCall,
   ): Promise<unknown> {
-    return call.run(
-      (tx) => this.payments.cancel(tx, merchantId, id),
-      () => this.cache.paymentChanged(merchantId, id),
-    );
+    return call.run((tx) => this.payments.cancel(tx, merchantId, id));
   }
 }

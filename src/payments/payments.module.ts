@@ -17,7 +17,6 @@ import { expiryDelayMs, paymentJobData } from './payment-jobs';
 import { PaymentsController } from './payments.controller';
 import { paymentLimits } from './payments.limits';
 import { PaymentsProcessor } from './payments.processor';
-import { PaymentCache } from './payment-cache';
 import { PaymentsService } from './payments.service';
 import { StrandedPaymentsService } from './stranded-payments.service';
 import { RefundsController } from '../refunds/refunds.controller';
@@ -62,7 +61,6 @@ export class PaymentsModule {
       providers: [
         PaymentsService,
         StrandedPaymentsService,
-        PaymentCache,
         RefundsService,
         CardVault,
         { provide: CardNetwork, useClass: CardNetworkSimulator },

@@ -8,12 +8,13 @@ import {
   Param,
   Query,
   Req,
-  Res,
   UseGuards,
 } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CachedReads } from '../../src/caching/cached-reads.service';
-import { currentResourceId } from '../../src/caching/caching.constants';
+import type { FastifyRequest } from 'fastify';
+import { Public } from '../../src/auth/route-access';
+import { CachedRead } from '../../src/caching/cached-read.decorator';
+import { balanceCache, currentBalanceId } from '../../src/ledger/balance-cache';
+import { paymentCache } from '../../src/payments/payment-cache';
 import { apiErrors } from '../../src/common/errors/api-error';
 
 type ProbeRequest = FastifyRequest & { merchantId?: string };
@@ -36,7 +37,7 @@ export class CachingProbeState {
   readonly payments = new Map<string, Record<string, unknown>>();
   readonly balances = new Map<string, number>();
   private readonly calls = new Map<string, number>();
-  /** Requests that reached CachedReads.serve, which joins or starts the key's load before it returns. */
+  /** Requests that reached the cached read, which joins or starts the key's load before it returns. */
   arrivals = 0;
   gate: CachingGate | undefined;
 
@@ -69,57 +70,55 @@ class HeaderMerchantGuard implements CanActivate {
   }
 }
 
+/** The merchant named by HeaderMerchantGuard; counts the requests that reached the cached read, which joins or
+ * starts the key's load before it returns (the scope is read just before). */
+function arrivingMerchant(request: FastifyRequest): string {
+  cachingProbe.state.arrivals += 1;
+  return (request as ProbeRequest).merchantId ?? anonymous;
+}
+
+/**
+ * Cached reads declared the way a feature declares its own: a family (here the payment and balance families) and
+ * @CachedRead on the route. Public to the global authentication: HeaderMerchantGuard names the merchant instead.
+ */
+@Public()
 @Controller('caching-probe')
 @UseGuards(HeaderMerchantGuard)
 class CachingProbeController {
-  constructor(private readonly cachedReads: CachedReads) {}
-
   @Get('payments/:id')
-  payment(@Req() request: ProbeRequest, @Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+  @CachedRead(paymentCache, { scopeOf: arrivingMerchant })
+  async payment(@Param('id') id: string, @Req() request: ProbeRequest) {
     const state = cachingProbe.state;
     const merchantId = request.merchantId ?? anonymous;
-    state.arrivals += 1;
-    return this.cachedReads.serve(reply, 'payment', merchantId, id, async () => {
-      state.count('payment', merchantId, id);
-      await state.gate?.opened;
-      const body = state.payments.get(`${merchantId}:${id}`);
-      if (!body) throw apiErrors.resourceMissing('payment', id);
-      return body;
-    });
+    state.count('payment', merchantId, id);
+    await state.gate?.opened;
+    const body = state.payments.get(`${merchantId}:${id}`);
+    if (!body) throw apiErrors.resourceMissing('payment', id);
+    return body;
   }
 
   @Get('balance')
-  balance(@Req() request: ProbeRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  @CachedRead(balanceCache, { id: currentBalanceId })
+  balance(@Req() request: ProbeRequest) {
     const merchantId = request.merchantId ?? anonymous;
-    return this.cachedReads.serve(reply, 'balance', merchantId, currentResourceId, () => {
-      cachingProbe.state.count('balance', merchantId, currentResourceId);
-      return Promise.resolve({ merchant: merchantId, available: cachingProbe.state.balances.get(merchantId) ?? 0 });
-    });
+    cachingProbe.state.count('balance', merchantId, currentBalanceId);
+    return { merchant: merchantId, available: cachingProbe.state.balances.get(merchantId) ?? 0 };
   }
 
   @Get('failing/:id')
-  failing(
-    @Req() request: ProbeRequest,
-    @Param('id') id: string,
-    @Query('status') status: string,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    const merchantId = request.merchantId ?? anonymous;
-    return this.cachedReads.serve(reply, 'payment', merchantId, id, () => {
-      cachingProbe.state.count('failing', merchantId, id);
-      if (status === '400') return Promise.reject(apiErrors.parameterInvalid('id', 'rejected by the probe'));
-      return Promise.reject(new Error('probe failure'));
-    });
+  @CachedRead(paymentCache)
+  failing(@Req() request: ProbeRequest, @Param('id') id: string, @Query('status') status: string) {
+    cachingProbe.state.count('failing', request.merchantId ?? anonymous, id);
+    if (status === '400') throw apiErrors.parameterInvalid('id', 'rejected by the probe');
+    throw new Error('probe failure');
   }
 
   /** A body that is not JSON (a buffer): passed on as it is, never cached. */
   @Get('bytes/:id')
-  bytes(@Req() request: ProbeRequest, @Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    const merchantId = request.merchantId ?? anonymous;
-    return this.cachedReads.serve(reply, 'payment', merchantId, id, () => {
-      cachingProbe.state.count('bytes', merchantId, id);
-      return Promise.resolve(Buffer.from(`bytes of ${id}`));
-    });
+  @CachedRead(paymentCache)
+  bytes(@Req() request: ProbeRequest, @Param('id') id: string) {
+    cachingProbe.state.count('bytes', request.merchantId ?? anonymous, id);
+    return Buffer.from(`bytes of ${id}`);
   }
 }
 
