@@ -20,14 +20,12 @@ export interface IdempotentCallRequest {
   reply: FastifyReply;
 }
 
-export interface IdempotentCallHooks<Body> {
+export interface IdempotentCallOptions {
   /**
    * Checks to make once the key is known valid and before it is claimed: what they refuse is not stored as the key's
    * answer (a retry may succeed later), and no transaction is held while they wait (a DNS lookup, say).
    */
   beforeClaim?: () => Promise<void>;
-  /** Runs after a successful answer, fresh or replayed (cache invalidation); not after a stored error. */
-  afterCommit?: (body: Body) => Promise<void>;
 }
 
 /**
@@ -44,15 +42,14 @@ export class IdempotentCall {
    * Runs `work` (or replays what it answered before) and returns the body to send, with the reply's status set and,
    * on a replay, `Idempotent-Replayed: true`.
    */
-  async run<Body>(work: (tx: Tx) => Promise<Body>, hooks: IdempotentCallHooks<Body> = {}): Promise<unknown> {
+  async run(work: (tx: Tx) => Promise<unknown>, options: IdempotentCallOptions = {}): Promise<unknown> {
     const { scope, method, path, body, successStatus, reply } = this.request;
     const key = IdempotencyService.keyFrom(this.request.keyHeader, this.request.keyRequired);
-    if (hooks.beforeClaim) await hooks.beforeClaim();
+    if (options.beforeClaim) await options.beforeClaim();
     const response = await this.idempotency.execute({ scope, key, method, path, body }, async (tx) => ({
       status: successStatus,
       body: await work(tx),
     }));
-    if (hooks.afterCommit && response.status === successStatus) await hooks.afterCommit(response.body as Body);
     void reply.status(response.status);
     if (response.replayed) void reply.header('Idempotent-Replayed', 'true');
     return response.body;
