@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { apiKeyShapeOf } from '../src/auth/api-key-format';
-import { sha256Hex } from '../src/auth/secret-hash';
+import { sha256Hex } from '../src/common/crypto/secret-hash';
 import { connectCacheStore } from '../src/caching/cache-store';
 import { HotCache } from '../src/caching/hot-cache.service';
 import { newId } from '../src/common/ids';

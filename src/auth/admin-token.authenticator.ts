@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { apiErrors } from '../common/errors/api-error';
 import { AppConfig } from '../config/app-config';
 import { AuthFailureLimiter } from '../rate-limit/auth-failure-limiter.service';
-import { secretsEqual } from './secret-hash';
+import { secretsEqual } from '../common/crypto/secret-hash';
 
 /**
  * Operator calls (`@Operator()` routes, `/v1/admin/*`) carry `X-Admin-Token: <ADMIN_TOKEN>`. An address over its

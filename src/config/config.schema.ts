@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { parseVaultKey } from '../payments/card/card-vault.crypto';
+import { parseKeyText } from '../common/crypto/key-text';
 
 function isVaultKey(value: string): boolean {
   try {
-    parseVaultKey(value);
+    parseKeyText(value);
     return true;
   } catch {
     return false;
@@ -19,7 +19,7 @@ export const developmentCardVaultKey = 'de'.repeat(32);
 export const developmentFingerprintKey = developmentCardVaultKey;
 
 function sameKey(left: string, right: string): boolean {
-  return parseVaultKey(left).equals(parseVaultKey(right));
+  return parseKeyText(left).equals(parseKeyText(right));
 }
 
 function usesGuestCredentials(rabbitmqUrl: string): boolean {
@@ -166,7 +166,7 @@ const environmentSchema = z
     const previousVaultKeys = (env.CARD_VAULT_PREVIOUS_KEYS ?? '')
       .split(',')
       .filter((key) => key.trim() !== '')
-      .map(parseVaultKey);
+      .map(parseKeyText);
     if (production && usesGuestCredentials(env.RABBITMQ_URL)) {
       context.addIssue({
         code: 'custom',
@@ -203,9 +203,9 @@ const environmentSchema = z
       },
       healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-      cardVaultKey: parseVaultKey(cardVaultKey),
+      cardVaultKey: parseKeyText(cardVaultKey),
       cardVaultPreviousKeys: previousVaultKeys,
-      fingerprintKey: parseVaultKey(fingerprintKey),
+      fingerprintKey: parseKeyText(fingerprintKey),
       payments: {
         attemptsMax: env.PAYMENT_ATTEMPTS_MAX,
         backoffDelayMs: env.PAYMENT_BACKOFF_DELAY_MS,

@@ -5,7 +5,7 @@ import { CurrentMerchant } from '../auth/current-merchant.decorator';
 import { Operator } from '../auth/route-access';
 import { isId } from '../common/ids';
 import { ValidQuery } from '../common/validation/validated.decorators';
-import { listLimitSchema } from '../payments/payment.schemas';
+import { listLimitSchema } from '../common/validation/list-query';
 import { LedgerVerifier } from './ledger-verifier.service';
 import { LedgerService } from './ledger.service';
 import { CachedRead } from '../caching/cached-read.decorator';

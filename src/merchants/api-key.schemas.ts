@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, listLimitSchema } from '../events/event.schemas';
+import { idSchema, listLimitSchema } from '../common/validation/list-query';
 
 export const listApiKeysQuerySchema = z.strictObject({
   limit: listLimitSchema,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { and, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { apiKeyPrefix, apiKeyShapeOf, newApiKey } from '../auth/api-key-format';
-import { sha256Hex } from '../auth/secret-hash';
+import { sha256Hex } from '../common/crypto/secret-hash';
 import { HotCache } from '../caching/hot-cache.service';
 import { apiKeyCache, apiKeyCacheScope } from './api-key-cache';
 import { ApiError, apiErrors } from '../common/errors/api-error';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ApiError, apiErrors } from '../common/errors/api-error';
-import { secretsEqual } from '../auth/secret-hash';
+import { secretsEqual } from '../common/crypto/secret-hash';
 
 export const dashboardRoute = '/admin/queues';
 const dashboardUser = 'admin';
