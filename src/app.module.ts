@@ -10,14 +10,15 @@ import { EventsModule } from './events/events.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { LedgerHttpModule, LedgerModule } from './ledger/ledger.module';
 import { MaintenanceModule } from './maintenance/maintenance.module';
-import { MerchantsHttpModule } from './merchants/merchants.module';
+import { ApiKeysService } from './merchants/api-keys.service';
+import { MerchantsHttpModule, MerchantsModule } from './merchants/merchants.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { CachingModule } from './caching/caching.module';
 import { CryptoModule } from './common/crypto/crypto.module';
 import { MetricsModule, QueueMetricsModule } from './metrics/metrics.module';
 import { PaymentsModule } from './payments/payments.module';
+import { RefundsModule } from './refunds/refunds.module';
 import { QueueingModule } from './queueing/queueing.module';
-import { RateLimitModule } from './rate-limit/rate-limit.module';
 import type { EventSubscription } from './events/event-subscribers';
 import { webhookEventSubscription, WebhooksModule } from './webhooks/webhooks.module';
 
@@ -46,14 +47,14 @@ export class AppModule {
         MetricsModule,
         QueueingModule,
         CachingModule,
-        RateLimitModule,
-        AuthModule,
+        AuthModule.forRoot({ imports: [MerchantsModule], apiKeyLookup: ApiKeysService }),
         HealthModule,
         IdempotencyModule,
         LedgerModule,
         EventsModule.register(config.role, eventSubscriptions(config)),
         OutboxModule,
         PaymentsModule.register(config.role),
+        RefundsModule.register(config.role),
         MaintenanceModule.register(config.role),
         QueueMetricsModule,
         WebhooksModule.register(config.role),

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { type ApiError, apiErrors } from '../common/errors/api-error';
-import { ApiKeysService } from '../merchants/api-keys.service';
 import { AuthFailureLimiter } from '../rate-limit/auth-failure-limiter.service';
 import { apiKeyShapeOf } from './api-key-format';
+import { ApiKeyLookup } from './api-key-lookup';
 import type { MerchantRequest } from './authenticated-request';
 
 const bearerPattern = /^Bearer\s+(\S+)$/i;
@@ -14,7 +14,7 @@ const bearerPattern = /^Bearer\s+(\S+)$/i;
 @Injectable()
 export class ApiKeyAuthenticator {
   constructor(
-    private readonly apiKeys: ApiKeysService,
+    private readonly apiKeys: ApiKeyLookup,
     private readonly authFailures: AuthFailureLimiter,
   ) {}
 

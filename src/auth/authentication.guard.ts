@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { AdminTokenAuthenticator } from './admin-token.authenticator';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
 import type { MerchantRequest } from './authenticated-request';
-import { routeAccessOf } from './route-access';
+import { routeAccessOf } from '../http/route-access';
 
 /**
  * The one authentication of every HTTP route (registered as APP_GUARD by AuthModule): a merchant's API key unless

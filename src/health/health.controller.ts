@@ -2,7 +2,7 @@ import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/commo
 import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheckService } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../auth/route-access';
+import { Public } from '../http/route-access';
 import { retryAfterSeconds } from '../common/errors/api-error';
 import { DependencyIndicators } from './dependency.indicators';
 

@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext, Injectable, type PipeTransform } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { MerchantRequest } from '../auth/authenticated-request';
-import { routeAccessOf } from '../auth/route-access';
+import { routeAccessOf } from '../http/route-access';
 import { IdempotencyService } from './idempotency.service';
 import { IdempotentCall, type IdempotentCallRequest } from './idempotent-call';
 import { routePathOf } from './route-path';

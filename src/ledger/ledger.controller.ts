@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentMerchant } from '../auth/current-merchant.decorator';
-import { Operator } from '../auth/route-access';
+import { Operator } from '../http/route-access';
 import { isId } from '../common/ids';
 import { ValidQuery } from '../common/validation/validated.decorators';
 import { listLimitSchema } from '../common/validation/list-query';

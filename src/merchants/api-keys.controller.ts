@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiHeader, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { Operator } from '../auth/route-access';
+import { Operator } from '../http/route-access';
 import { ValidBody, ValidQuery } from '../common/validation/validated.decorators';
 import { ValidId } from '../common/validation/valid-id.decorator';
 import type { IdempotentCall } from '../idempotency/idempotent-call';

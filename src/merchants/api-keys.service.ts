@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { and, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { apiKeyPrefix, apiKeyShapeOf, newApiKey } from '../auth/api-key-format';
+import type { ApiKeyLookup } from '../auth/api-key-lookup';
 import { sha256Hex } from '../common/crypto/secret-hash';
 import { HotCache } from '../caching/hot-cache.service';
 import { apiKeyCache, apiKeyCacheScope } from './api-key-cache';
@@ -27,7 +28,7 @@ const revocationUnconfirmed = () =>
 
 /** Merchants' secret API keys: issued, listed, revoked, and resolved to their merchant on every request. */
 @Injectable()
-export class ApiKeysService {
+export class ApiKeysService implements ApiKeyLookup {
   constructor(
     private readonly database: Database,
     private readonly cache: HotCache,

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { Operator } from '../auth/route-access';
+import { Operator } from '../http/route-access';
 import { ValidBody } from '../common/validation/validated.decorators';
 import type { IdempotentCall } from '../idempotency/idempotent-call';
 import { Idempotent } from '../idempotency/idempotent.decorator';

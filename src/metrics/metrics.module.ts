@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram } from 'prom-client';
-import { Public } from '../auth/route-access';
+import { Public } from '../http/route-access';
 import { withDeadline } from '../common/deadline';
 import { QueueRegistry } from '../queueing/queue-registry';
 import { MetricsRegistry } from './metrics-registry';

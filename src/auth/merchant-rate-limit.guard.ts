@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import type { MerchantRequest } from '../auth/authenticated-request';
-import { RateLimiter } from './rate-limiter.service';
+import type { MerchantRequest } from './authenticated-request';
+import { RateLimiter } from '../rate-limit/rate-limiter.service';
 
 /**
  * API.md's per-merchant rate limit on every request made with a merchant's key (429 `rate_limited` over it).
