@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseKeyText } from '../common/crypto/key-text';
+import { parseKeyText } from './key-text';
 
 function isVaultKey(value: string): boolean {
   try {
