@@ -79,11 +79,16 @@ export const payments = pgTable(
     amountRefunded: amount()
       .notNull()
       .default(sql`0`),
-    cardBrand: text().notNull(),
-    cardLast4: char({ length: 4 }).notNull(),
-    cardExpMonth: smallint().notNull(),
-    cardExpYear: smallint().notNull(),
-    cardFingerprint: text().notNull(),
+    /** The payment method's type (`card`, or one a PaymentMethodHandler added); its handler owns the columns below. */
+    paymentMethodType: text().notNull().default('card'),
+    /** The card summary of a `card` payment (null for other methods; the check below requires it for cards). */
+    cardBrand: text(),
+    cardLast4: char({ length: 4 }),
+    cardExpMonth: smallint(),
+    cardExpYear: smallint(),
+    cardFingerprint: text(),
+    /** What a payment method without columns of its own keeps of the payment (never a secret); null for cards. */
+    paymentMethodDetails: jsonb().$type<Record<string, unknown>>(),
     /** The card vault entry while the card is still needed; null once the payment is final and the entry erased. */
     vaultToken: text(),
     /** The card network's reference of the authorization (or decline), for reconciliation with the network. */
@@ -106,6 +111,11 @@ export const payments = pgTable(
       table.id.desc(),
     ),
     check('payments_amount_positive', sql`${table.amount} > 0`),
+    check(
+      'payments_card_summary_present',
+      sql`${table.paymentMethodType} <> 'card' OR (${table.cardBrand} IS NOT NULL AND ${table.cardLast4} IS NOT NULL
+        AND ${table.cardExpMonth} IS NOT NULL AND ${table.cardExpYear} IS NOT NULL AND ${table.cardFingerprint} IS NOT NULL)`,
+    ),
     check(
       'payments_amounts_bounded',
       sql`${table.amountCapturable} >= 0 AND ${table.amountCapturable} <= ${table.amount}

@@ -108,7 +108,7 @@ export function expiryDelayMs(expiresAt: unknown, nowMs: number): number {
  */
 export function cardMatchesPayment(
   cardNumber: string,
-  payment: { cardLast4: string; cardFingerprint: string },
+  payment: { cardLast4: string | null; cardFingerprint: string | null },
   fingerprintOf: (cardNumber: string) => string,
 ): boolean {
   return cardNumber.slice(-4) === payment.cardLast4 && fingerprintOf(cardNumber) === payment.cardFingerprint;

@@ -1,6 +1,7 @@
 import { amountFromSql } from '../common/money/money';
 import type { payments } from '../database/schema';
 import type { CaptureMethod, PaymentStatus } from './payment-status';
+import type { CardSummary, PaymentMethodFields } from './payment-methods/payment-method.handler';
 
 export type PaymentRow = typeof payments.$inferSelect;
 
@@ -14,7 +15,10 @@ export interface PaymentObject {
   amount_capturable: number;
   amount_captured: number;
   amount_refunded: number;
-  card: { brand: string; last4: string; exp_month: number; exp_year: number; fingerprint: string };
+  /** The create body's `payment_method.type`. */
+  payment_method_type: string;
+  /** The card summary of a card payment; null for other methods. */
+  card: CardSummary | null;
   failure_code: string | null;
   failure_message: string | null;
   description: string | null;
@@ -24,8 +28,11 @@ export interface PaymentObject {
   [key: string]: unknown;
 }
 
-/** The API's payment object: the card summary only, never the number or the CVC. */
-export function presentPayment(row: PaymentRow): PaymentObject {
+/**
+ * The API's payment object: the card summary only, never the number or the CVC. The method's fields come from its
+ * handler (PaymentMethodRegistry.present).
+ */
+export function presentPayment(row: PaymentRow, method: PaymentMethodFields): PaymentObject {
   return {
     id: row.id,
     object: 'payment',
@@ -36,13 +43,8 @@ export function presentPayment(row: PaymentRow): PaymentObject {
     amount_capturable: amountFromSql(row.amountCapturable),
     amount_captured: amountFromSql(row.amountCaptured),
     amount_refunded: amountFromSql(row.amountRefunded),
-    card: {
-      brand: row.cardBrand,
-      last4: row.cardLast4,
-      exp_month: row.cardExpMonth,
-      exp_year: row.cardExpYear,
-      fingerprint: row.cardFingerprint,
-    },
+    payment_method_type: row.paymentMethodType,
+    card: method.card,
     failure_code: row.failureCode,
     failure_message: row.failureMessage,
     description: row.description,

@@ -3,8 +3,7 @@ import { isId } from '../common/ids';
 import { normalizeCurrency } from '../common/money/currency';
 import { amountMinorMax, amountMinorMin } from '../common/money/money.limits';
 import { CAPTURE_METHODS, PAYMENT_STATUSES } from './payment-status';
-import { isCardExpired } from './card/card-expiry';
-import { cardNumberLengthMax, cardNumberLengthMin, passesLuhn } from './card/luhn';
+import type { PaymentMethodSchema } from './payment-methods/payment-method.handler';
 import { paymentLimits } from './payments.limits';
 
 export const amountSchema = z
@@ -23,33 +22,6 @@ export const currencySchema = z
   })
   .meta({ description: 'ISO 4217 code, any case; returned upper case' });
 
-const cardSchema = z
-  .strictObject({
-    // Spaces and dashes, as printed on a card, are accepted and removed.
-    number: z
-      .string()
-      .transform((value) => value.replace(/[\s-]/g, ''))
-      .refine(
-        (value) => /^\d+$/.test(value) && value.length >= cardNumberLengthMin && value.length <= cardNumberLengthMax,
-        {
-          message: 'must be a card number of 12 to 19 digits',
-          params: { code: 'card_number_invalid' },
-        },
-      )
-      .refine(passesLuhn, { message: 'is not a valid card number', params: { code: 'card_number_invalid' } }),
-    exp_month: z.number().int().min(1).max(12),
-    exp_year: z.number().int().min(2000).max(2099),
-    cvc: z.string().regex(/^\d{3,4}$/, 'must be 3 or 4 digits'),
-  })
-  .superRefine((card, context) => {
-    // Only a well-formed expiry is compared with today; a malformed one already has its own issue.
-    const wellFormed = Number.isInteger(card.exp_month) && card.exp_month >= 1 && card.exp_month <= 12;
-    const yearWellFormed = Number.isInteger(card.exp_year) && card.exp_year >= 2000 && card.exp_year <= 2099;
-    if (wellFormed && yearWellFormed && isCardExpired(card.exp_month, card.exp_year, new Date())) {
-      context.addIssue({ code: 'custom', path: ['exp_year'], message: 'the card has expired' });
-    }
-  });
-
 const metadataSchema = z
   .record(
     z.string().min(1).max(paymentLimits.metadataKeyLengthMax),
@@ -59,15 +31,43 @@ const metadataSchema = z
     message: `at most ${paymentLimits.metadataKeysMax} keys`,
   });
 
-export const createPaymentSchema = z.strictObject({
-  amount: amountSchema,
-  currency: currencySchema,
-  payment_method: z.strictObject({ type: z.literal('card'), card: cardSchema }),
-  capture_method: z.enum(CAPTURE_METHODS).default('automatic'),
-  description: z.string().max(paymentLimits.descriptionLengthMax).optional(),
-  metadata: metadataSchema.optional(),
-});
-export type CreatePaymentInput = z.output<typeof createPaymentSchema>;
+/** What zod says of a literal, so that an unknown type answers as it did when `card` was the only one. */
+function unknownTypeMessage(types: readonly string[]): string {
+  const quoted = types.map((type) => JSON.stringify(type));
+  return quoted.length === 1
+    ? `Invalid input: expected ${quoted[0]}`
+    : `Invalid option: expected one of ${quoted.join('|')}`;
+}
+
+/** `payment_method`: one of the registered methods' schemas, chosen by `type` (400 on `payment_method.type` otherwise). */
+export function paymentMethodSchemaOf(methods: readonly PaymentMethodSchema[]) {
+  const [first, ...rest] = methods;
+  if (!first) throw new Error('no payment method is registered');
+  const types = methods.map((method) => method.shape.type.value);
+  return z.discriminatedUnion('type', [first, ...rest], {
+    error: (issue) =>
+      issue.code === 'invalid_union' && issue.note === 'No matching discriminator'
+        ? unknownTypeMessage(types)
+        : undefined,
+  });
+}
+
+/** The create body, with `payment_method` one of `methods` (PaymentMethodRegistry builds it from its handlers). */
+export function createPaymentSchemaOf(methods: readonly PaymentMethodSchema[]) {
+  return z.strictObject({
+    amount: amountSchema,
+    currency: currencySchema,
+    payment_method: paymentMethodSchemaOf(methods),
+    capture_method: z.enum(CAPTURE_METHODS).default('automatic'),
+    description: z.string().max(paymentLimits.descriptionLengthMax).optional(),
+    metadata: metadataSchema.optional(),
+  });
+}
+export type CreatePaymentSchema = ReturnType<typeof createPaymentSchemaOf>;
+/** The payment_method is the handler's to read: its own schema's output. */
+export type CreatePaymentInput = Omit<z.output<CreatePaymentSchema>, 'payment_method'> & {
+  payment_method: { type: string };
+};
 
 export function idSchema(prefix: Parameters<typeof isId>[0]) {
   return z.string().refine((value) => isId(prefix, value), { message: `must be an id starting with ${prefix}_` });

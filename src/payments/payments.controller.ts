@@ -1,5 +1,5 @@
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentMerchant } from '../auth/current-merchant.decorator';
 import { ValidBody, ValidQuery } from '../common/validation/validated.decorators';
 import { ValidId } from '../common/validation/valid-id.decorator';
@@ -10,13 +10,19 @@ import {
   type CapturePaymentInput,
   capturePaymentSchema,
   type CreatePaymentInput,
-  createPaymentSchema,
+  createPaymentSchemaOf,
   type ListPaymentsQuery,
   listPaymentsQuerySchema,
 } from './payment.schemas';
 import { CachedRead } from '../caching/cached-read.decorator';
 import { paymentCache } from './payment-cache';
 import { PaymentsService } from './payments.service';
+import { openApiSchema } from '../openapi/openapi-schema';
+import { cardPaymentMethodSchema } from './card/card.schemas';
+import { CreatePaymentPipe } from './payment-methods/create-payment.pipe';
+
+// The document shows the built-in method; the body is validated against every registered one (CreatePaymentPipe).
+const documentedCreateBody = openApiSchema(createPaymentSchemaOf([cardPaymentMethodSchema]));
 
 @ApiTags('payments')
 @ApiBearerAuth('secret_key')
@@ -31,8 +37,9 @@ export class PaymentsController {
     status: 202,
     description: 'Accepted: the payment is `processing`; the outcome follows asynchronously.',
   })
+  @ApiBody({ schema: documentedCreateBody })
   create(
-    @ValidBody(createPaymentSchema) input: CreatePaymentInput,
+    @Body(CreatePaymentPipe) input: CreatePaymentInput,
     @CurrentMerchant() merchantId: string,
     @Idempotent({ required: true }) call: IdempotentCall,
   ): Promise<unknown> {

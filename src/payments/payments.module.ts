@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import type { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
 import { defineQueue } from '../queueing/declared-queue';
@@ -19,8 +20,8 @@ import { paymentLimits } from './payments.limits';
 import { PaymentsProcessor } from './payments.processor';
 import { PaymentsService } from './payments.service';
 import { StrandedPaymentsService } from './stranded-payments.service';
-import { RefundsController } from '../refunds/refunds.controller';
-import { RefundsService } from '../refunds/refunds.service';
+import { CardPaymentMethod } from './payment-methods/card.payment-method';
+import { PaymentMethodRegistry } from './payment-methods/payment-method.registry';
 
 /** Both payments jobs are retried on transient card-network errors; a job that failed for good is a dead letter. */
 const paymentJobOptions = (config: AppConfig): DeclaredJobOptions => ({
@@ -50,22 +51,36 @@ export const paymentsQueue = defineQueue({
   },
 });
 
+/**
+ * Payments' commands (PaymentsService: create, capture, cancel, applyRefund, ...), the payment methods and the
+ * stranded-payments sweep, for every role and for the modules that act on payments (refunds). A payment method is
+ * a PaymentMethodHandler provider in any module; the registry finds it.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    PaymentsService,
+    StrandedPaymentsService,
+    PaymentMethodRegistry,
+    CardPaymentMethod,
+    CardVault,
+    { provide: CardNetwork, useClass: CardNetworkSimulator },
+  ],
+  exports: [PaymentsService, StrandedPaymentsService, PaymentMethodRegistry],
+})
+export class PaymentCommandsModule {}
+
 @Module({})
 export class PaymentsModule {
-  /** Payments and their refunds. `api` serves the HTTP API, `worker` runs the processor, `all` both; the queue is registered for every role. */
+  /** Payments: `api` serves the HTTP API, `worker` runs the processor, `all` both; the queue is registered for every role. */
   static register(role: AppRole): DynamicModule {
     const serveHttp = role === 'all' || role === 'api';
     return paymentsQueue.mount(role, {
       module: PaymentsModule,
-      controllers: serveHttp ? [PaymentsController, RefundsController] : [],
-      providers: [
-        PaymentsService,
-        StrandedPaymentsService,
-        RefundsService,
-        CardVault,
-        { provide: CardNetwork, useClass: CardNetworkSimulator },
-      ],
-      exports: [PaymentsService, RefundsService, StrandedPaymentsService],
+      imports: [PaymentCommandsModule],
+      controllers: serveHttp ? [PaymentsController] : [],
+      providers: [],
+      exports: [PaymentCommandsModule],
     });
   }
 }

@@ -3,17 +3,22 @@ import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, type Job } from 'bullmq';
 import { GracefulWorkerHost } from '../queueing/graceful-worker-host';
 import { AppConfig } from '../config/app-config';
-import { CardNetwork } from './card-network/card-network.port';
+import type { AuthorizationResult } from './card-network/card-network.port';
 import { parsePaymentJob, type PaymentJobTarget } from './payment-jobs';
 import { AUTHORIZE_PAYMENT_JOB, PAYMENTS_QUEUE } from './payments.constants';
 import { PaymentsService } from './payments.service';
 import { closedKeyOutcomeLabel, outcomeOfClosedKey } from './stranded-payments';
 
 // Outcomes that only a replayed job explains innocently are worth a warning: they are what a forged job gets.
-const suspiciousOutcomes: ReadonlySet<string> = new Set(['unknown_payment', 'wrong_merchant', 'card_mismatch']);
+const suspiciousOutcomes: ReadonlySet<string> = new Set([
+  'unknown_payment',
+  'wrong_merchant',
+  'card_mismatch',
+  'unknown_payment_method',
+]);
 
 /**
- * Authorizes payments against the card network and expires authorizations nobody captured; transient network
+ * Authorizes payments through their payment method's handler (a card against the card network) and expires authorizations nobody captured; transient network
  * errors are retried by BullMQ with backoff. Job data is untrusted: it names a payment, and everything else is
  * read from PostgreSQL. A job that must not act completes with its reason as the outcome, so it is not retried.
  * The worker starts at bootstrap, once the configured lock timing is applied.
@@ -24,7 +29,6 @@ export class PaymentsProcessor extends GracefulWorkerHost implements OnApplicati
 
   constructor(
     private readonly payments: PaymentsService,
-    private readonly network: CardNetwork,
     private readonly config: AppConfig,
   ) {
     super();
@@ -56,29 +60,22 @@ export class PaymentsProcessor extends GracefulWorkerHost implements OnApplicati
   }
 
   /**
-   * Asking the network and completing the payment are one step for the retries: an error in either (or a worker
-   * killed between them) retries the job, and the network answers the payment's key again with its first final
-   * answer, so the card is charged at most once and the payment completed once (the update is guarded).
+   * Asking the provider and completing the payment are one step for the retries: an error in either (or a worker
+   * killed between them) retries the job, and the provider answers the payment's key again with its first final
+   * answer, so the payment is charged at most once and completed once (the update is guarded).
    */
   private async authorize(job: Job<unknown>, target: PaymentJobTarget): Promise<{ outcome: string }> {
     const pending = await this.payments.pendingAuthorization(target);
-    if (pending.outcome !== 'ready') return { outcome: pending.outcome };
-    const { payment, card } = pending;
+    if (pending.outcome !== 'ready' || !('payment' in pending)) return { outcome: pending.outcome };
+    const { payment } = pending;
     const attempt = job.attemptsMade + 1;
     try {
-      const result = await this.network.authorize({
-        paymentId: payment.id,
-        amountMinor: payment.amount,
-        currency: payment.currency,
-        card: { number: card.number, cvc: card.cvc, expMonth: payment.card.exp_month, expYear: payment.card.exp_year },
-        idempotencyKey: payment.id,
-        attempt,
-      });
+      const result = await pending.authorize(attempt);
       const completed = await this.payments.completeAuthorization(payment.id, result);
       return { outcome: completed?.status ?? 'already_final' };
     } catch (error) {
       if (attempt < (job.opts.attempts ?? 1)) throw error;
-      return this.settleAfterLastAttempt(payment.id, error);
+      return this.settleAfterLastAttempt(payment.id, () => pending.close(), error);
     }
   }
 
@@ -88,10 +85,14 @@ export class PaymentsProcessor extends GracefulWorkerHost implements OnApplicati
    * can no longer be approved, and the payment fails (its job stays in the dead-letter view). When the network
    * cannot say, the payment is left processing for the stranded-payments sweep to ask again.
    */
-  private async settleAfterLastAttempt(paymentId: string, error: unknown): Promise<{ outcome: string }> {
+  private async settleAfterLastAttempt(
+    paymentId: string,
+    close: () => Promise<AuthorizationResult | null>,
+    error: unknown,
+  ): Promise<{ outcome: string }> {
     let answer;
     try {
-      answer = await this.network.close(paymentId);
+      answer = await close();
     } catch (closeError) {
       this.logger.warn({ paymentId, err: closeError }, 'card network could not close the authorization');
       throw error;
@@ -152,8 +153,8 @@ export class PaymentsProcessor extends GracefulWorkerHost implements OnApplicati
     const paymentId = parsed.target.paymentId;
     try {
       const pending = await this.payments.pendingAuthorization(parsed.target);
-      if (pending.outcome !== 'ready') return;
-      const answer = await this.network.close(paymentId);
+      if (pending.outcome !== 'ready' || !('close' in pending)) return;
+      const answer = await pending.close();
       const completed = await this.payments.completeAuthorization(paymentId, outcomeOfClosedKey(answer));
       if (completed) {
         this.logger.warn(

@@ -12,21 +12,21 @@ import { OutboxService } from '../outbox/outbox.service';
 import { HotCache } from '../caching/hot-cache.service';
 import { paymentCache } from './payment-cache';
 import type { AuthorizationResult } from './card-network/card-network.port';
-import { cardBrand } from './card/card-brand';
-import { type CardSecret, cardFingerprint } from './card/card-vault.crypto';
-import { CardVault } from './card/card-vault.service';
-import { type PaymentObject, type PaymentRow, presentPayment } from './payment.presenter';
+import type { PaymentObject, PaymentRow } from './payment.presenter';
+import { PaymentMethodRegistry } from './payment-methods/payment-method.registry';
+import type { PaymentMethodHandler } from './payment-methods/payment-method.handler';
 import type { CreatePaymentInput, ListPaymentsQuery } from './payment.schemas';
 import {
   authorizationOutcome,
   capture,
   type PaymentChanges,
   type PaymentMoney,
+  refund,
   releaseAuthorization,
   type Transition,
   type TransitionRefusal,
 } from './payment-transitions';
-import { cardMatchesPayment, checkJobTarget, type PaymentJobCheck, type PaymentJobTarget } from './payment-jobs';
+import { checkJobTarget, type PaymentJobCheck, type PaymentJobTarget } from './payment-jobs';
 import {
   AUTHORIZE_PAYMENT_TOPIC,
   type AuthorizePaymentJobData,
@@ -51,7 +51,7 @@ function refusalError(payment: PaymentRow, action: string, refusal: TransitionRe
 }
 
 /** What the money rules (payment-transitions.ts) read of a payment row. */
-export function paymentMoney(row: PaymentRow): PaymentMoney {
+function paymentMoney(row: PaymentRow): PaymentMoney {
   return {
     merchantId: row.merchantId,
     currency: row.currency,
@@ -65,7 +65,7 @@ export function paymentMoney(row: PaymentRow): PaymentMoney {
 }
 
 /** A transition's changes as column values. */
-export function paymentColumns(changes: PaymentChanges): Partial<typeof payments.$inferInsert> {
+function paymentColumns(changes: PaymentChanges): Partial<typeof payments.$inferInsert> {
   const amount = (value: number | undefined) => (value === undefined ? undefined : BigInt(value));
   const columns: Partial<typeof payments.$inferInsert> = {
     status: changes.status,
@@ -87,10 +87,26 @@ type Allowed = Extract<Transition, { allowed: true }>;
 export type AuthorizationOutcome =
   AuthorizationResult | { approved: false; declineCode: 'processing_error'; message: string; networkReference?: null };
 
-/** Why an authorization job must change nothing, or the payment and its card to authorize. */
+/**
+ * Why an authorization job must change nothing (a check of the job, or the method's reason: `card_erased`,
+ * `card_mismatch`, ...), or the payment with its method's two calls: ask the provider (this try of the job), and
+ * close the payment's key there once the retries are spent.
+ */
 export type PendingAuthorization =
-  | { outcome: Exclude<PaymentJobCheck, 'ok'> | 'card_erased' | 'card_mismatch' }
-  | { outcome: 'ready'; payment: PaymentObject; card: CardSecret };
+  | { outcome: Exclude<PaymentJobCheck, 'ok'> | 'unknown_payment_method' | (string & {}) }
+  | {
+      outcome: 'ready';
+      payment: PaymentObject;
+      authorize(attempt: number): Promise<AuthorizationResult>;
+      close(): Promise<AuthorizationResult | null>;
+    };
+
+/** What a refund took from a payment (PaymentsService.applyRefund). */
+export interface AppliedRefund {
+  paymentId: string;
+  currency: string;
+  amountMinor: number;
+}
 
 /** What an expiry job did; `not_due` says how long until the stored expiry, by the database clock. */
 export type ExpiryOutcome =
@@ -101,17 +117,21 @@ export class PaymentsService {
   constructor(
     private readonly database: Database,
     private readonly config: AppConfig,
-    private readonly vault: CardVault,
+    private readonly methods: PaymentMethodRegistry,
     private readonly ledger: LedgerService,
     private readonly events: EventsService,
     private readonly outbox: OutboxService,
     private readonly cache: HotCache,
   ) {}
 
-  /** Step 1 of the write path: payment, vault entry, event and outbox row in the caller's transaction. */
+  /**
+   * Step 1 of the write path: payment, what its method keeps (a card's vault entry), event and outbox row in the
+   * caller's transaction. `input` was validated against the registered methods' schemas (CreatePaymentPipe).
+   */
   async create(tx: Tx, merchantId: string, input: CreatePaymentInput): Promise<PaymentObject> {
-    const card = input.payment_method.card;
-    const vaultToken = await this.vault.store(tx, { number: card.number, cvc: card.cvc });
+    const method = this.methods.handlerOf(input.payment_method.type);
+    if (!method) throw apiErrors.parameterInvalid('payment_method.type', 'Invalid payment_method.type: unknown type');
+    const methodColumns = await method.prepare(tx, input.payment_method);
     const [row] = await tx
       .insert(payments)
       .values({
@@ -121,17 +141,13 @@ export class PaymentsService {
         currency: input.currency,
         status: 'processing',
         captureMethod: input.capture_method,
-        cardBrand: cardBrand(card.number),
-        cardLast4: card.number.slice(-4),
-        cardExpMonth: card.exp_month,
-        cardExpYear: card.exp_year,
-        cardFingerprint: this.fingerprintOf(card.number),
-        vaultToken,
+        ...methodColumns,
+        paymentMethodType: method.type,
         description: input.description ?? null,
         metadata: input.metadata ?? {},
       })
       .returning();
-    const payment = presentPayment(row!);
+    const payment = this.methods.present(row!);
     // A "not found" remembered for this id (someone asked before it existed) must not outlive its creation.
     this.paymentChanged(tx, merchantId, payment.id);
     await this.events.record(tx, merchantId, 'payment.processing', payment);
@@ -147,7 +163,7 @@ export class PaymentsService {
       .where(and(eq(payments.id, paymentId), eq(payments.merchantId, merchantId)))
       .limit(1);
     if (!row) throw apiErrors.resourceMissing('payment', paymentId);
-    return presentPayment(row);
+    return this.methods.present(row);
   }
 
   async list(merchantId: string, query: ListPaymentsQuery): Promise<ListObject<PaymentObject>> {
@@ -175,24 +191,38 @@ export class PaymentsService {
       .where(and(...conditions))
       .orderBy(desc(payments.createdAt), desc(payments.id))
       .limit(query.limit + 1);
-    return pageOf(rows, query.limit, presentPayment);
+    return pageOf(rows, query.limit, (row) => this.methods.present(row));
   }
 
   /**
-   * The payment an authorization job names and the card to charge, read by the vault token on the payment row:
-   * nothing the job says besides the ids is used. A replayed, stale or forged job gets the reason it changes nothing.
+   * The payment an authorization job names and what its method charges, read through the payment row (a card by
+   * the row's vault token): nothing the job says besides the ids is used. A replayed, stale or forged job gets the
+   * reason it changes nothing.
    */
   async pendingAuthorization(target: PaymentJobTarget): Promise<PendingAuthorization> {
     const [row] = await this.database.db.select().from(payments).where(eq(payments.id, target.paymentId)).limit(1);
     const check = checkJobTarget(row, target, 'processing');
     if (!row || check !== 'ok') return { outcome: check === 'ok' ? 'unknown_payment' : check };
-    if (!row.vaultToken) return { outcome: 'card_erased' };
-    const card = await this.vault.read(row.vaultToken);
-    if (!card) return { outcome: 'card_erased' };
-    if (!cardMatchesPayment(card.number, row, (number) => this.fingerprintOf(number))) {
-      return { outcome: 'card_mismatch' };
-    }
-    return { outcome: 'ready', payment: presentPayment(row), card };
+    const method = this.methods.handlerOf(row.paymentMethodType);
+    if (!method) return { outcome: 'unknown_payment_method' };
+    const found = await method.instrument(row);
+    if (!found.ready) return { outcome: found.reason };
+    return {
+      outcome: 'ready',
+      payment: this.methods.present(row),
+      authorize: (attempt) => method.authorize({ payment: row, instrument: found.instrument, attempt }),
+      close: () => method.close(row),
+    };
+  }
+
+  /**
+   * Closes a processing payment's key at its method's provider (the stranded-payments sweep): the provider's final
+   * answer, or null when it can no longer approve. Throws when the payment or its method is unknown.
+   */
+  async closeAuthorization(paymentId: string): Promise<AuthorizationResult | null> {
+    const [row] = await this.database.db.select().from(payments).where(eq(payments.id, paymentId)).limit(1);
+    if (!row) throw new Error(`payment ${paymentId} not found`);
+    return this.methodOf(row).close(row);
   }
 
   /**
@@ -225,7 +255,7 @@ export class PaymentsService {
         .where(and(eq(payments.id, paymentId), eq(payments.status, 'processing')))
         .returning();
       if (!row) return null;
-      const payment = presentPayment(row);
+      const payment = this.methods.present(row);
       this.paymentChanged(tx, row.merchantId, row.id);
       if (transition.ledger) {
         await this.ledger.record(tx, { ...transition.ledger, merchantId: row.merchantId, paymentId });
@@ -239,10 +269,7 @@ export class PaymentsService {
         };
         await this.outbox.add(tx, EXPIRE_AUTHORIZATION_TOPIC, { ...expiry });
       }
-      if (current.vaultToken) {
-        if (status === 'requires_capture') await this.vault.eraseCvc(tx, current.vaultToken);
-        else await this.vault.erase(tx, current.vaultToken);
-      }
+      await this.methods.handlerOf(current.paymentMethodType)?.release(tx, current, status);
       return { merchantId: row.merchantId, payment };
     });
     return completed?.payment ?? null;
@@ -255,7 +282,7 @@ export class PaymentsService {
     if (!transition.allowed) throw refusalError(current, 'captured', transition.refusal);
     const row = await this.finish(tx, current, transition);
     if (!row) throw stateInvalid(current, 'captured');
-    const payment = presentPayment(row);
+    const payment = this.methods.present(row);
     await this.events.record(tx, merchantId, 'payment.succeeded', payment);
     return payment;
   }
@@ -301,7 +328,7 @@ export class PaymentsService {
     if (!transition.allowed) throw refusalError(current, 'canceled', transition.refusal);
     const row = await this.finish(tx, current, transition, guard);
     if (!row) return null;
-    const payment = presentPayment(row);
+    const payment = this.methods.present(row);
     await this.events.record(tx, current.merchantId, 'payment.canceled', payment);
     return payment;
   }
@@ -327,7 +354,7 @@ export class PaymentsService {
     if (transition.ledger) {
       await this.ledger.record(tx, { ...transition.ledger, merchantId: current.merchantId, paymentId: current.id });
     }
-    if (current.vaultToken) await this.vault.erase(tx, current.vaultToken);
+    await this.methods.handlerOf(current.paymentMethodType)?.release(tx, current, row.status);
     return row;
   }
 
@@ -336,9 +363,10 @@ export class PaymentsService {
     this.cache.invalidateAfterCommit(tx, paymentCache, merchantId, paymentId);
   }
 
-  /** One keyed hash for the stored card summary and for checking a vault entry against it. */
-  private fingerprintOf(cardNumber: string): string {
-    return cardFingerprint(cardNumber, this.config.fingerprintKey);
+  private methodOf(row: PaymentRow): PaymentMethodHandler {
+    const method = this.methods.handlerOf(row.paymentMethodType);
+    if (!method) throw new Error(`no payment method handler for '${row.paymentMethodType}' (payment ${row.id})`);
+    return method;
   }
 
   private authorizationExpiryInterval(): SQL {
@@ -354,8 +382,46 @@ export class PaymentsService {
     return sql`coalesce(${payments.authorizationExpiresAt}, ${payments.updatedAt} + ${this.authorizationExpiryInterval()})`;
   }
 
+  /**
+   * Refunds part or all of what is left of a captured payment, for the refund `refundId` (which the caller records
+   * in this transaction): the payment row is locked, so concurrent refunds of one payment run one after another and
+   * their sum can never pass amount_captured (the database's check on payments enforces the same bound). Moves
+   * amount_refunded and records the refund's ledger move, as the money rules (payment-transitions.ts) say; answers
+   * 404 resource_missing, 409 payment_state_invalid or 422 amount_too_large as API.md says.
+   */
+  async applyRefund(
+    tx: Tx,
+    merchantId: string,
+    paymentId: string,
+    refundId: string,
+    requestedMinor: number | undefined,
+  ): Promise<AppliedRefund> {
+    const current = await this.lockOwned(tx, merchantId, paymentId);
+    const transition = refund(paymentMoney(current), requestedMinor);
+    if (!transition.allowed) {
+      const { refusal } = transition;
+      if (refusal.reason === 'state_invalid') {
+        throw new ApiError(
+          409,
+          'invalid_request_error',
+          'payment_state_invalid',
+          `This payment is ${refusal.status}; only a succeeded payment can be refunded.`,
+          'payment_id',
+        );
+      }
+      throw new ApiError(422, 'invalid_request_error', 'amount_too_large', refusal.message, 'amount');
+    }
+    await tx
+      .update(payments)
+      .set({ ...paymentColumns(transition.changes), updatedAt: new Date() })
+      .where(eq(payments.id, current.id));
+    this.paymentChanged(tx, merchantId, current.id);
+    await this.ledger.record(tx, { ...transition.ledger!, merchantId, paymentId: current.id, refundId });
+    return { paymentId: current.id, currency: current.currency, amountMinor: transition.amountMinor };
+  }
+
   /** The merchant's payment, row-locked for the rest of the transaction; another merchant's is a 404. */
-  async lockOwned(tx: Tx, merchantId: string, paymentId: string): Promise<PaymentRow> {
+  private async lockOwned(tx: Tx, merchantId: string, paymentId: string): Promise<PaymentRow> {
     const [row] = await tx
       .select()
       .from(payments)

@@ -5,7 +5,7 @@ import { withDeadline } from '../common/deadline';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
 import { MetricsRegistry } from '../metrics/metrics-registry';
-import { CardNetwork, CardNetworkUnavailableError } from './card-network/card-network.port';
+import { CardNetworkUnavailableError } from './card-network/card-network.port';
 import { PaymentsService } from './payments.service';
 import {
   closedKeyOutcomeLabel,
@@ -67,7 +67,6 @@ export class StrandedPaymentsService {
     private readonly database: Database,
     private readonly config: AppConfig,
     private readonly payments: PaymentsService,
-    private readonly network: CardNetwork,
     registry: MetricsRegistry,
   ) {
     this.thresholds = strandedThresholds(config.payments);
@@ -157,8 +156,8 @@ export class StrandedPaymentsService {
     const action = strandedAction(candidate, row.now_ms, this.thresholds);
     try {
       if (action === 'close_network_key') {
-        // The payment's id is its key at the network (AuthorizationRequest.idempotencyKey).
-        const answer = await this.network.close(row.id);
+        // Closed by the payment's method: a card's key at the network is the payment's id.
+        const answer = await this.payments.closeAuthorization(row.id);
         const completed = await this.payments.completeAuthorization(row.id, outcomeOfClosedKey(answer));
         return completed ? closedKeyOutcomeLabel(answer) : 'already_final';
       }

@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import { amountFromSql } from '../../common/money/money';
+import { AppConfig } from '../../config/app-config';
+import type { Tx } from '../../database/database';
+import type { payments } from '../../database/schema';
+import { CardNetwork, type AuthorizationResult } from '../card-network/card-network.port';
+import { cardBrand } from '../card/card-brand';
+import { type CardPaymentMethodInput, cardPaymentMethodSchema } from '../card/card.schemas';
+import { type CardSecret, cardFingerprint } from '../card/card-vault.crypto';
+import { CardVault } from '../card/card-vault.service';
+import { cardMatchesPayment } from '../payment-jobs';
+import type { PaymentStatus } from '../payment-status';
+import {
+  type AuthorizationAttempt,
+  type InstrumentLookup,
+  type PaymentMethodColumns,
+  type PaymentMethodFields,
+  PaymentMethodHandler,
+} from './payment-method.handler';
+
+type PaymentRow = typeof payments.$inferSelect;
+
+/**
+ * Cards: the number and CVC go to the vault (the payment keeps its token), the summary (brand, last4, expiry, a
+ * keyed fingerprint) to the payment's card columns. The card network authorizes; the CVC is erased once the
+ * card is authorized and the whole vault entry once the payment is final.
+ */
+@Injectable()
+export class CardPaymentMethod extends PaymentMethodHandler<CardPaymentMethodInput, CardSecret> {
+  readonly type = 'card';
+  readonly schema = cardPaymentMethodSchema;
+
+  constructor(
+    private readonly vault: CardVault,
+    private readonly network: CardNetwork,
+    private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  async prepare(tx: Tx, { card }: CardPaymentMethodInput): Promise<PaymentMethodColumns> {
+    const vaultToken = await this.vault.store(tx, { number: card.number, cvc: card.cvc });
+    return {
+      cardBrand: cardBrand(card.number),
+      cardLast4: card.number.slice(-4),
+      cardExpMonth: card.exp_month,
+      cardExpYear: card.exp_year,
+      cardFingerprint: this.fingerprintOf(card.number),
+      vaultToken,
+    };
+  }
+
+  override present(row: PaymentRow): PaymentMethodFields {
+    const { cardBrand: brand, cardLast4: last4, cardExpMonth: month, cardExpYear: year, cardFingerprint: print } = row;
+    // The database requires all five on a card payment (payments_card_summary_present).
+    if (brand === null || last4 === null || month === null || year === null || print === null) return { card: null };
+    return { card: { brand, last4, exp_month: month, exp_year: year, fingerprint: print } };
+  }
+
+  /**
+   * The card, read by the vault token on the payment row (nothing the job says besides the ids is used) and checked
+   * against the stored summary, so a token swapped in the database charges nobody else's card.
+   */
+  async instrument(row: PaymentRow): Promise<InstrumentLookup<CardSecret>> {
+    if (!row.vaultToken) return { ready: false, reason: 'card_erased' };
+    const card = await this.vault.read(row.vaultToken);
+    if (!card) return { ready: false, reason: 'card_erased' };
+    if (!cardMatchesPayment(card.number, row, (number) => this.fingerprintOf(number))) {
+      return { ready: false, reason: 'card_mismatch' };
+    }
+    return { ready: true, instrument: card };
+  }
+
+  authorize({ payment, instrument: card, attempt }: AuthorizationAttempt<CardSecret>): Promise<AuthorizationResult> {
+    return this.network.authorize({
+      paymentId: payment.id,
+      amountMinor: amountFromSql(payment.amount),
+      currency: payment.currency,
+      card: { number: card.number, cvc: card.cvc, expMonth: payment.cardExpMonth!, expYear: payment.cardExpYear! },
+      idempotencyKey: payment.id,
+      attempt,
+    });
+  }
+
+  /** The payment's id is its key at the network (AuthorizationRequest.idempotencyKey). */
+  close(payment: PaymentRow): Promise<AuthorizationResult | null> {
+    return this.network.close(payment.id);
+  }
+
+  override async release(tx: Tx, payment: PaymentRow, status: PaymentStatus): Promise<void> {
+    if (!payment.vaultToken) return;
+    if (status === 'requires_capture') await this.vault.eraseCvc(tx, payment.vaultToken);
+    else await this.vault.erase(tx, payment.vaultToken);
+  }
+
+  /** One keyed hash for the stored card summary and for checking a vault entry against it. */
+  private fingerprintOf(cardNumber: string): string {
+    return cardFingerprint(cardNumber, this.config.fingerprintKey);
+  }
+}
