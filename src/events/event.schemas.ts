@@ -1,17 +1,35 @@
 import { z } from 'zod';
-import { type IdPrefix, isId } from '../common/ids';
-import { EVENT_TYPES } from './event-types';
+import { idSchema, listLimitSchema } from '../common/validation/list-query';
+import { type EventType, eventTypeFormat, eventTypes, isEventType } from './event-types';
 
-// API.md: every list takes `limit` 1–100 (default 10) and `starting_after`, an id from the previous page.
-export const listLimitSchema = z.coerce.number().int().min(1).max(100).default(10);
-
-export function idSchema(prefix: IdPrefix) {
-  return z.string().refine((value) => isId(prefix, value), { message: `must be an id starting with ${prefix}_` });
+/**
+ * A registered event type (or one of `also`, e.g. `*`), checked against the registry when a value is parsed, not
+ * when the schema is built: a schema built before a feature's declaration file was imported still knows its types.
+ * A value refused gets the issue z.enum gives (`Invalid option: expected one of "…"|"…"`), listing the types in
+ * the registry's stable order.
+ */
+export function eventTypeSchema<const Also extends string = never>(
+  also: readonly Also[] = [],
+  documentation: { description: string; example: string } = {
+    description: 'An event type, e.g. `payment.succeeded`.',
+    example: 'payment.succeeded',
+  },
+) {
+  const alternatives = also.map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const pattern = `^(?:${[...alternatives, eventTypeFormat.source.slice(1, -1)].join('|')})$`;
+  return z
+    .custom<EventType | Also>()
+    .check((context) => {
+      const value = context.value as unknown;
+      if ((also as readonly unknown[]).includes(value) || isEventType(value)) return;
+      context.issues.push({ code: 'invalid_value', values: [...also, ...eventTypes()], input: value });
+    })
+    .meta({ type: 'string', pattern, ...documentation });
 }
 
 export const listEventsQuerySchema = z.strictObject({
   limit: listLimitSchema,
   starting_after: idSchema('evt').optional(),
-  type: z.enum(EVENT_TYPES).optional(),
+  type: eventTypeSchema().optional(),
 });
 export type ListEventsQuery = z.output<typeof listEventsQuerySchema>;

@@ -2,7 +2,6 @@ import { type DynamicModule, Module, type OnModuleInit } from '@nestjs/common';
 import { ClientsModule } from '@nestjs/microservices';
 import { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
-import { MerchantsModule } from '../merchants/merchants.module';
 import { OutboxRelay } from '../outbox/outbox.relay';
 import { EventPublisher } from './event-publisher';
 import type { EventSubscription } from './event-subscribers';
@@ -31,7 +30,6 @@ export class EventsModule implements OnModuleInit {
       module: EventsModule,
       global: true,
       imports: [
-        MerchantsModule,
         ClientsModule.registerAsync([
           {
             name: EVENTS_CLIENT,

@@ -6,12 +6,12 @@ import { type ListObject, pageOf } from '../common/pagination';
 import { Database, type Tx } from '../database/database';
 import { events } from '../database/schema';
 import { OutboxService } from '../outbox/outbox.service';
-import { type EventObject, type EventType, orderingKeyOf } from './event-types';
+import { type EventObject, type EventType, isEventType, orderingKeyOf } from './event-types';
 import { presentEvent } from './event.presenter';
 import type { ListEventsQuery } from './event.schemas';
 import { EVENT_PUBLISH_TOPIC, type EventPublishPayload } from './events.constants';
 
-export { EVENT_TYPES, type EventObject, type EventType } from './event-types';
+export type { EventObject, EventType } from './event-types';
 
 export interface StoredEvent {
   merchantId: string;
@@ -36,6 +36,14 @@ export class EventsService {
     type: EventType,
     object: Record<string, unknown> & { id: string },
   ): Promise<EventObject> {
+    // Declared is not registered: the feature's declaration file has to be imported where its types are recorded,
+    // or endpoints could not subscribe to the type nor clients filter on it.
+    if (!isEventType(type)) {
+      const name: string = type;
+      throw new Error(
+        `event type ${name} is not registered: import its feature's defineEventTypes file where it is recorded`,
+      );
+    }
     const id = newId('evt');
     const [row] = await tx
       .insert(events)

@@ -1,10 +1,17 @@
-import { EVENT_TYPES, type EventType } from '../events/event-types';
+import { type EventType, eventTypes } from '../events/event-types';
+// Temporary, until payments.service.ts and refunds.service.ts import their declaration files themselves (where the
+// types are recorded): the built-in types have to be registered before endpoints subscribe and payments record.
+import '../payments/payment-events';
+import '../refunds/refund-events';
 
 /** `*` in `enabled_events` subscribes an endpoint to every event type, present and future. */
 export const allEvents = '*';
 export type EnabledEvent = EventType | typeof allEvents;
 
-export const ENABLED_EVENT_VALUES = [allEvents, ...EVENT_TYPES] as const;
+/** What `enabled_events` may hold: `*` and every registered event type (src/events/event-types.ts), in that order. */
+export function enabledEventValues(): readonly EnabledEvent[] {
+  return [allEvents, ...eventTypes()];
+}
 
 /** The stored form: duplicates removed, and `*` alone when present (it covers everything else). */
 export function normalizeEnabledEvents(enabled: readonly EnabledEvent[]): EnabledEvent[] {

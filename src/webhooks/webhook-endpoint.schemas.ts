@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { idSchema, listLimitSchema } from '../events/event.schemas';
-import { ENABLED_EVENT_VALUES } from './enabled-events';
+import { idSchema, listLimitSchema } from '../common/validation/list-query';
+import { eventTypeSchema } from '../events/event.schemas';
+import { allEvents, enabledEventValues } from './enabled-events';
 import { webhookUrlLengthMax } from './webhook-url';
 
 export const createWebhookEndpointSchema = z.strictObject({
@@ -10,9 +11,20 @@ export const createWebhookEndpointSchema = z.strictObject({
     .max(webhookUrlLengthMax)
     .meta({ description: 'Where deliveries are POSTed. In production mode: https to a public address only.' }),
   enabled_events: z
-    .array(z.enum(ENABLED_EVENT_VALUES))
+    .array(
+      eventTypeSchema([allEvents], {
+        description: 'An event type (e.g. `payment.succeeded`), or `*` for all of them, present and future.',
+        example: 'payment.succeeded',
+      }),
+    )
     .min(1)
-    .max(ENABLED_EVENT_VALUES.length)
+    .check((context) => {
+      // Each value at most once (the stored list drops repeats), so no longer than every value there is.
+      const maximum = enabledEventValues().length;
+      if (context.value.length > maximum) {
+        context.issues.push({ code: 'too_big', origin: 'array', maximum, inclusive: true, input: context.value });
+      }
+    })
     .meta({ description: 'Event types to deliver; `*` for all of them.' }),
 });
 export type CreateWebhookEndpointInput = z.output<typeof createWebhookEndpointSchema>;
