@@ -1,6 +1,6 @@
 import type { PaymentMethodHandler } from './payment-method.handler';
 
-/** The handlers by type. Two handlers for one type, or a schema whose `type` is not the handler's, is a wiring error. */
+/** The handlers by type, in the order of their types. Two handlers for one type, or a schema whose `type` is not the handler's, is a wiring error. */
 export function paymentMethodCatalog(
   handlers: readonly PaymentMethodHandler[],
 ): ReadonlyMap<string, PaymentMethodHandler> {
@@ -15,5 +15,6 @@ export function paymentMethodCatalog(
     byType.set(handler.type, handler);
   }
   if (byType.size === 0) throw new Error('no payment method handler is registered');
-  return byType;
+  // Discovery order follows module order; the 400 message lists the types, so they are sorted.
+  return new Map([...byType].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
