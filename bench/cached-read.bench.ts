@@ -10,10 +10,14 @@
  * The app runs in a child process (support/app-server.ts) on a throwaway database `payments_bench_<id>`, queue
  * prefix, events exchange and queue, all removed at the end; this process seeds a merchant and succeeded payments
  * over HTTP, then, per round, warms up and measures the ceiling, then the cached read (every connection reads one
- * payment), then the spread cached read (each request reads one of BENCH_SPREAD_PAYMENTS payments at random).
+ * payment), then the same cached read through a Nest interceptor and through @nestjs/cache-manager's
+ * CacheInterceptor (bench-only routes, support/seam-routes.module.ts: issue 12 asks what the decorator saves over
+ * an interceptor), then the spread cached read (each request reads one of BENCH_SPREAD_PAYMENTS payments at random).
  * The verdict is the issue's: the cached read of one payment, the median of the rounds' ratios (with the app,
  * autocannon and the services sharing two cores, one round's ratio moves by about ±0.06 from run to run, the median
  * of five by much less). The spread read is reported beside it: there concurrent reads never share a Redis read.
+ * The seams are reported beside it too, with the app CPU per request they cost more than the decorator, taken
+ * within each round; they do not change the verdict.
  * autocannon runs here and not in the app's process: at these rates it needs about half a core of its own, which
  * in one process would be taken from the app's event loop and charged to the route.
  *
@@ -33,18 +37,22 @@ import {
   machineDescription,
   type RoundResult,
   roundResult,
+  type RouteNames,
   summaryLines,
 } from './support/report';
 import { RedisCpuProbe } from './support/redis-cpu';
 import { deleteEventsTopology, deleteRedisKeys, dropDatabase } from './support/scratch-resources';
+import { seamPaths } from './support/seam-routes.module';
 import { ServerProcess } from './support/server-process';
 
 const spreadPayments = positiveInteger('BENCH_SPREAD_PAYMENTS', 1000);
-const routes = {
+const routes: RouteNames = {
   ceiling: 'GET /health/live',
   cachedRead: 'GET /v1/payments/:id',
+  interceptedRead: `GET ${seamPaths.intercepted}:id`,
+  stockRead: `GET ${seamPaths.stockCacheInterceptor}:id`,
   spreadRead: `GET /v1/payments/:id (${spreadPayments} payments)`,
-} as const;
+};
 /** Payments created at once while seeding: the app processes them in the background. */
 const seedingConcurrency = 25;
 const resultsDirectory = path.join(__dirname, 'results');
@@ -143,6 +151,31 @@ async function seedPayments(
   return { path: path!, spreadPaths, authorization };
 }
 
+/**
+ * The seam routes must answer what the real route answers (same body, same content type), or their figures
+ * compare different work; checked once before measuring, which also fills the stock route's own cache.
+ */
+async function checkSeamRoutes(baseUrl: string, paymentPath: string, authorization: string): Promise<void> {
+  const id = paymentPath.slice(paymentPath.lastIndexOf('/') + 1);
+  const answerOf = async (routePath: string) => {
+    const response = await fetch(`${baseUrl}${routePath}`, { headers: { authorization } });
+    return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
+  };
+  const expected = await answerOf(paymentPath);
+  for (const seamPath of [seamPaths.intercepted, seamPaths.stockCacheInterceptor]) {
+    // The stock route answers its first request from the handler, the next from its cache: both must match.
+    for (const attempt of ['first', 'second']) {
+      const actual = await answerOf(`${seamPath}${id}`);
+      if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+        throw new Error(
+          `GET ${seamPath}${id} (${attempt} request) answered ${JSON.stringify(actual)}, ` +
+            `GET ${paymentPath} ${JSON.stringify(expected)}`,
+        );
+      }
+    }
+  }
+}
+
 async function measureRounds(
   server: ServerProcess,
   redis: RedisCpuProbe,
@@ -151,7 +184,10 @@ async function measureRounds(
   adminToken: string,
 ): Promise<RoundResult[]> {
   console.log(`seeding ${spreadPayments + 1} payments…`);
-  const payment = await seedPayments(`http://127.0.0.1:${server.port}`, adminToken, spreadPayments);
+  const baseUrl = `http://127.0.0.1:${server.port}`;
+  const payment = await seedPayments(baseUrl, adminToken, spreadPayments);
+  await checkSeamRoutes(baseUrl, payment.path, payment.authorization);
+  const paymentId = payment.path.slice(payment.path.lastIndexOf('/') + 1);
   const results: RoundResult[] = [];
   const took = (run: RouteResult) => `${Math.round(run.requests.perSecond.average)} req/s, p99 ${run.latencyMs.p99} ms`;
   for (let round = 1; round <= rounds; round += 1) {
@@ -168,6 +204,20 @@ async function measureRounds(
     });
     checkInterrupted();
     console.log(`  ${took(cachedRead)}`);
+    console.log(`${label}${routes.interceptedRead} (${each})…`);
+    const interceptedRead = await measureRoute(server, redis, settings, {
+      path: `${seamPaths.intercepted}${paymentId}`,
+      headers: { authorization: payment.authorization },
+    });
+    checkInterrupted();
+    console.log(`  ${took(interceptedRead)}`);
+    console.log(`${label}${routes.stockRead} (${each})…`);
+    const stockRead = await measureRoute(server, redis, settings, {
+      path: `${seamPaths.stockCacheInterceptor}${paymentId}`,
+      headers: { authorization: payment.authorization },
+    });
+    checkInterrupted();
+    console.log(`  ${took(stockRead)}`);
     console.log(`${label}${routes.spreadRead} (${each})…`);
     const spreadRead = await measureRoute(server, redis, settings, {
       path: payment.path,
@@ -176,7 +226,7 @@ async function measureRounds(
     });
     checkInterrupted();
     console.log(`  ${took(spreadRead)}`);
-    results.push(roundResult(ceiling, cachedRead, spreadRead));
+    results.push(roundResult({ ceiling, cachedRead, interceptedRead, stockRead, spreadRead }));
   }
   return results;
 }

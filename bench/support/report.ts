@@ -11,6 +11,14 @@ export interface RoundResult {
   cachedRead: RouteResult;
   /** cachedRead / ceiling, requests per second (autocannon's per-second average). */
   ratio: number;
+  /** The same cached read through a Nest interceptor doing what @CachedRead does (support/seam-routes.module.ts). */
+  interceptedRead: RouteResult;
+  /** interceptedRead / ceiling. */
+  interceptedRatio: number;
+  /** The same read through @nestjs/cache-manager's CacheInterceptor: other semantics, for information. */
+  stockRead: RouteResult;
+  /** stockRead / ceiling. */
+  stockRatio: number;
   /** The cached read spread over many payments, one picked at random per request: for information. */
   spreadRead: RouteResult;
   /** spreadRead / ceiling. */
@@ -22,6 +30,22 @@ export interface RouteHeadline {
   requestsPerSecond: number;
   appCpuMicrosecondsPerRequest: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
+}
+
+/** The routes of one round, in the order they are measured. */
+export type RoundRuns = Pick<RoundResult, 'ceiling' | 'cachedRead' | 'interceptedRead' | 'stockRead' | 'spreadRead'>;
+
+/** The route names of the report, per run of a round. */
+export type RouteNames = { [run in keyof RoundRuns]: string };
+
+/** A seam beside the decorator: its headline, ratio to the ceiling and the app CPU it costs more per request. */
+export interface SeamComparison {
+  headline: RouteHeadline;
+  ratio: number;
+  /** Median over the rounds of (this seam − @CachedRead) app CPU µs per request, both measured in the same round. */
+  appCpuMicrosecondsMoreThanDecorator: number;
+  /** The same difference per round, in round order. */
+  appCpuMicrosecondsMoreThanDecoratorPerRound: number[];
 }
 
 export interface BenchEnvironment {
@@ -57,6 +81,8 @@ export interface BenchResult {
     ratio: number;
     spreadRead: RouteHeadline;
     spreadRatio: number;
+    /** Issue 12: the same cached read through the decorator, a Nest interceptor, and the stock CacheInterceptor. */
+    seam: { interceptor: SeamComparison; stockCacheInterceptor: SeamComparison };
   };
   settings: LoadSettings & { rounds: number; pipelining: 1; order: string };
   environment: BenchEnvironment;
@@ -70,14 +96,54 @@ function median(values: readonly number[]): number {
   return Math.round(value * 1000) / 1000;
 }
 
-export function roundResult(ceiling: RouteResult, cachedRead: RouteResult, spreadRead: RouteResult): RoundResult {
+export function roundResult(runs: RoundRuns): RoundResult {
+  const { ceiling, cachedRead, interceptedRead, stockRead, spreadRead } = runs;
   const ratioTo = (run: RouteResult) =>
     Math.round((run.requests.perSecond.average / ceiling.requests.perSecond.average) * 1000) / 1000;
-  return { ceiling, cachedRead, ratio: ratioTo(cachedRead), spreadRead, spreadRatio: ratioTo(spreadRead) };
+  return {
+    ceiling,
+    cachedRead,
+    ratio: ratioTo(cachedRead),
+    interceptedRead,
+    interceptedRatio: ratioTo(interceptedRead),
+    stockRead,
+    stockRatio: ratioTo(stockRead),
+    spreadRead,
+    spreadRatio: ratioTo(spreadRead),
+  };
 }
 
 function runsOf(rounds: readonly RoundResult[]): RouteResult[] {
-  return rounds.flatMap(({ ceiling, cachedRead, spreadRead }) => [ceiling, cachedRead, spreadRead]);
+  return rounds.flatMap(({ ceiling, cachedRead, interceptedRead, stockRead, spreadRead }) => [
+    ceiling,
+    cachedRead,
+    interceptedRead,
+    stockRead,
+    spreadRead,
+  ]);
+}
+
+/**
+ * A seam against the decorator. The CPU difference is taken within each round (the two runs a few seconds apart,
+ * under the same load from the rest of the machine), then the median of those, rather than the difference of
+ * medians: on this shared machine the absolute figures move from round to round much more than the difference.
+ */
+function seamComparison(
+  rounds: readonly RoundResult[],
+  pick: (round: RoundResult) => RouteResult,
+  ratioOf: (round: RoundResult) => number,
+  route: string,
+): SeamComparison {
+  const perRound = rounds.map(
+    (round) =>
+      Math.round((pick(round).appCpuMicrosecondsPerRequest - round.cachedRead.appCpuMicrosecondsPerRequest) * 10) / 10,
+  );
+  return {
+    headline: headline(rounds.map(pick), route),
+    ratio: median(rounds.map(ratioOf)),
+    appCpuMicrosecondsMoreThanDecorator: median(perRound),
+    appCpuMicrosecondsMoreThanDecoratorPerRound: perRound,
+  };
 }
 
 function headline(runs: readonly RouteResult[], route: string): RouteHeadline {
@@ -156,7 +222,7 @@ export function buildResult(
   rounds: readonly RoundResult[],
   settings: LoadSettings,
   environment: BenchEnvironment,
-  routes: { ceiling: string; cachedRead: string; spreadRead: string },
+  routes: RouteNames,
 ): BenchResult {
   const summary = {
     ceiling: headline(
@@ -173,6 +239,20 @@ export function buildResult(
       routes.spreadRead,
     ),
     spreadRatio: median(rounds.map((round) => round.spreadRatio)),
+    seam: {
+      interceptor: seamComparison(
+        rounds,
+        (round) => round.interceptedRead,
+        (round) => round.interceptedRatio,
+        routes.interceptedRead,
+      ),
+      stockCacheInterceptor: seamComparison(
+        rounds,
+        (round) => round.stockRead,
+        (round) => round.stockRatio,
+        routes.stockRead,
+      ),
+    },
   };
   return {
     benchmark: 'cached-read',
@@ -185,8 +265,8 @@ export function buildResult(
       rounds: rounds.length,
       pipelining: 1,
       order:
-        'per round: ceiling (warm-up, measured), then cached read (warm-up, measured), then spread cached read ' +
-        '(warm-up, measured)',
+        'per round: ceiling, then cached read (@CachedRead), then the same read through a Nest interceptor, then ' +
+        "through @nestjs/cache-manager's CacheInterceptor, then spread cached read; each warmed up, then measured",
     },
     environment,
     rounds: [...rounds],
@@ -218,23 +298,89 @@ function verdictLine(result: BenchResult): string {
   );
 }
 
+// Wide enough for the longest route name (the spread read's), so that the printed figures line up.
+const routeColumnWidth = 40;
+
 /** What the benchmark prints when it is done. */
 export function summaryLines(result: BenchResult): string[] {
   const line = ({ route, requestsPerSecond, latencyMs }: RouteHeadline) =>
-    `${route.padEnd(24)} ${String(requestsPerSecond).padStart(7)} req/s   ` +
+    `${route.padEnd(routeColumnWidth)} ${String(requestsPerSecond).padStart(7)} req/s   ` +
     `p50 ${latencyMs.p50} ms  p90 ${latencyMs.p90} ms  p99 ${latencyMs.p99} ms  max ${latencyMs.max} ms`;
   const rounds = result.rounds.length;
   return [
     rounds > 1 ? `medians of ${rounds} rounds:` : 'result:',
     `  ${line(result.summary.ceiling)}`,
     `  ${line(result.summary.cachedRead)}`,
+    `  ${line(result.summary.seam.interceptor.headline)}`,
+    `  ${line(result.summary.seam.stockCacheInterceptor.headline)}`,
     `  ${line(result.summary.spreadRead)}`,
     verdictLine(result),
     `  app CPU per request: ${result.summary.ceiling.appCpuMicrosecondsPerRequest} µs ceiling, ` +
       `${result.summary.cachedRead.appCpuMicrosecondsPerRequest} µs cached read, ` +
       `${result.summary.spreadRead.appCpuMicrosecondsPerRequest} µs spread cached read`,
+    ...seamLines(result.summary),
     ...result.verdict.problems.map((problem) => `  problem: ${problem}`),
     ...result.verdict.notes.map((note) => `  note: ${note}`),
+  ];
+}
+
+function signed(value: number): string {
+  return value > 0 ? `+${value}` : String(value);
+}
+
+function seamLines(summary: BenchResult['summary']): string[] {
+  const line = (name: string, seam: SeamComparison) =>
+    `  ${name}: ratio ${seam.ratio} (decorator ${summary.ratio}), app CPU ` +
+    `${signed(seam.appCpuMicrosecondsMoreThanDecorator)} µs/request vs the decorator (per round: ` +
+    `${seam.appCpuMicrosecondsMoreThanDecoratorPerRound.map(signed).join(', ')})`;
+  return [
+    line('Nest interceptor', summary.seam.interceptor),
+    line('stock CacheInterceptor', summary.seam.stockCacheInterceptor),
+  ];
+}
+
+/** Issue 12's question, answered beside the verdict (which it does not change). */
+function seamSection(summary: BenchResult['summary']): string[] {
+  const row = (name: string, headline: RouteHeadline, ratio: number, more: string, perRound: string) =>
+    `| ${name} | \`${headline.route}\` | ${headline.requestsPerSecond} | ${ratio} | ${headline.latencyMs.p99} | ` +
+    `${headline.appCpuMicrosecondsPerRequest} | ${more} | ${perRound} |`;
+  const seamRow = (name: string, seam: SeamComparison) =>
+    row(
+      name,
+      seam.headline,
+      seam.ratio,
+      signed(seam.appCpuMicrosecondsMoreThanDecorator),
+      seam.appCpuMicrosecondsMoreThanDecoratorPerRound.map(signed).join(', '),
+    );
+  return [
+    '## Declarative seam: decorator vs interceptor',
+    '',
+    'The same cached read of one payment, behind the same API-key authentication, through three seams: ' +
+      '`@CachedRead(paymentCache)` (the handler wrapped where it is defined), a Nest interceptor doing what the ' +
+      'decorator does (`@UseInterceptors(CachedReadInterceptor)`: same HotCache call, key and content type, an ' +
+      "Observable through Nest's interceptor pipeline), and `@nestjs/cache-manager`'s own `CacheInterceptor` with " +
+      '`@CacheKey`/`@CacheTTL` (bench/support/seam-routes.module.ts). Medians of the rounds; the difference is taken ' +
+      'within each round, then its median.',
+    '',
+    '| seam | route | req/s (avg) | ratio to ceiling | p99 ms | app CPU µs/request | app CPU µs/request vs ' +
+      'decorator | per round |',
+    '|---|---|---|---|---|---|---|---|',
+    row('ceiling', summary.ceiling, 1, '', ''),
+    row('`@CachedRead` (decorator)', summary.cachedRead, summary.ratio, '0', ''),
+    seamRow('Nest interceptor', summary.seam.interceptor),
+    seamRow('stock `CacheInterceptor`', summary.seam.stockCacheInterceptor),
+    '',
+    '- The interceptor route differs from the real one by its seam only, and by what that seam implies: Nest runs ' +
+      'interceptors before pipes and parameter decorators, so on a hit it skips the id pipe, `@CurrentMerchant()` ' +
+      'and the `@Req`/`@Res` arguments the decorator adds (a malformed id reaches the interceptor, which reads ' +
+      'through the cache with it; the decorated route answers it 404 first).',
+    '- The stock `CacheInterceptor` has other semantics, so its figure is what the stock way costs, not a ' +
+      'replacement: no generation guard (a load racing an invalidation can store the old body), nothing ' +
+      'invalidates it, no single flight (every request is a Redis GET of its own; the decorator and the ' +
+      'interceptor above share one Redis read among requests arriving together), the body is parsed and serialized ' +
+      'again on every hit, its 404s are not cached, and its key is merchant-scoped only because the bench route ' +
+      "gives `@CacheKey` a factory that says so (the default key is the URL: one merchant would read another's).",
+    '',
   ];
 }
 
@@ -300,8 +446,11 @@ export function formatMarkdown(result: BenchResult): string {
     '|---|---|---|---|---|---|---|---|',
     headlineRow('ceiling', summary.ceiling),
     headlineRow('cached read', summary.cachedRead),
+    headlineRow('cached read, Nest interceptor', summary.seam.interceptor.headline),
+    headlineRow('cached read, stock CacheInterceptor', summary.seam.stockCacheInterceptor.headline),
     headlineRow('spread cached read', summary.spreadRead),
     '',
+    ...seamSection(summary),
     'Every measured run. CPU is in % of one core over the run: the app process, autocannon (this process), the ' +
       'Redis server, everything else on the machine (PostgreSQL, RabbitMQ, other work), and steal — time the ' +
       "hypervisor gave this VM's cores to others. PG queries: sent by the app during the run, its background work " +
@@ -310,9 +459,11 @@ export function formatMarkdown(result: BenchResult): string {
     '| round | route | req/s avg ± stddev | p50 ms | p90 ms | p99 ms | max ms | requests | app CPU µs/request | ' +
       'errors | app CPU | autocannon CPU | Redis CPU | other CPU | steal | PG queries | Redis commands |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rounds.flatMap(({ ceiling, cachedRead, spreadRead }, index) => [
+    ...rounds.flatMap(({ ceiling, cachedRead, interceptedRead, stockRead, spreadRead }, index) => [
       runRow(index + 1, 'ceiling', ceiling),
       runRow(index + 1, 'cached read', cachedRead),
+      runRow(index + 1, 'cached read, Nest interceptor', interceptedRead),
+      runRow(index + 1, 'cached read, stock CacheInterceptor', stockRead),
       runRow(index + 1, 'spread cached read', spreadRead),
     ]),
     '',
