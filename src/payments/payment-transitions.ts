@@ -12,7 +12,7 @@ import {
   postingsForHoldRelease,
   postingsForRefund,
 } from '../ledger/ledger-transaction';
-import { refundAmount } from '../refunds/refund-amount';
+import { refundAmount } from './refund-amount';
 import {
   type CaptureMethod,
   type PaymentStatus,
