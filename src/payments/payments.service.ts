@@ -7,6 +7,8 @@ import { AppConfig } from '../config/app-config';
 import { Database, type Tx } from '../database/database';
 import { payments } from '../database/schema';
 import { EventsService } from '../events/events.service';
+// The payment event types this service records are declared (registered) by importing their declaration.
+import './payment-events';
 import { LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { HotCache } from '../caching/hot-cache.service';

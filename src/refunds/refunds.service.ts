@@ -5,6 +5,8 @@ import { newId } from '../common/ids';
 import { Database, type Tx } from '../database/database';
 import { refunds } from '../database/schema';
 import { EventsService } from '../events/events.service';
+// The refund event types this service records are declared (registered) by importing their declaration.
+import './refund-events';
 import { HotCache } from '../caching/hot-cache.service';
 import { PaymentsService } from '../payments/payments.service';
 import { refundCache } from './refund-cache';
