@@ -161,6 +161,19 @@ describe('a feature’s own event type', () => {
     expect(listed.json()).toMatchObject({ data: [] });
   });
 
+  it('is covered by the OpenAPI document, which gives the format of an event type rather than a fixed list', async () => {
+    const document = (await subject.inject({ method: 'GET', url: '/docs-json' })).json<{
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>>;
+    }>();
+    const body = document.paths['/v1/webhook_endpoints']!.post!.requestBody!.content['application/json']!.schema as {
+      properties: { enabled_events: { items: { type: string; pattern: string } } };
+    };
+    const item = body.properties.enabled_events.items;
+    expect(item.type).toBe('string');
+    const pattern = new RegExp(item.pattern);
+    expect(['*', 'widget.created', 'payment.requires_capture'].every((value) => pattern.test(value))).toBe(true);
+  });
+
   it('is refused by EventsService when declared but never registered, and nothing is recorded', async () => {
     const merchant = await createMerchant(subject);
     const database = subject.app.get(Database);

@@ -3,6 +3,7 @@ import { type CustomStrategy, ServerRMQ } from '@nestjs/microservices';
 import type { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
 import { withDeadline } from '../common/deadline';
+import { eventTypes, topicPatternMatches } from './event-types';
 import { eventsLimits } from './events.limits';
 import { rmqSubscriberOptions } from './rmq.options';
 
@@ -34,12 +35,30 @@ export function connectEventSubscribers(
   config: AppConfig,
   subscriptions: readonly EventSubscription[],
 ): void {
+  assertPatternsMatchEventTypes(subscriptions);
   for (const subscription of subscriptions) {
     if (!subscription.roles.includes(config.role)) continue;
     const server = new ServerRMQ(rmqSubscriberOptions(config, subscription.queue));
     // Handlers are attached when the microservice connects: the transport id has to be set before.
     server.setTransportId(subscription.transport);
     app.connectMicroservice<CustomStrategy>({ strategy: server });
+  }
+}
+
+/**
+ * A pattern that matches no registered event type is a typo (`paymnet.*`) or a type whose feature's declaration
+ * file is not imported: its queue would stay empty without a word, so the process refuses to start instead.
+ */
+export function assertPatternsMatchEventTypes(
+  subscriptions: readonly Pick<EventSubscription, 'queue' | 'patterns'>[],
+): void {
+  const types = eventTypes();
+  for (const { queue, patterns } of subscriptions) {
+    for (const pattern of patterns) {
+      if (!types.some((type) => topicPatternMatches(pattern, type))) {
+        throw new Error(`the subscription ${queue} binds ${pattern}, which matches no registered event type`);
+      }
+    }
   }
 }
 

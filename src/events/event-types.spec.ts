@@ -6,6 +6,7 @@ import {
   eventTypes,
   isEventType,
   orderingKeyOf,
+  topicPatternMatches,
 } from './event-types';
 
 /** API.md "Events and webhooks": the built-in types, in its order. */
@@ -103,5 +104,24 @@ describe('event type registry', () => {
   it('order a payment’s events with those of its refunds', () => {
     expect(orderingKeyOf({ id: 'pay_1', object: 'payment' })).toBe('pay_1');
     expect(orderingKeyOf({ id: 're_1', object: 'refund', payment_id: 'pay_1' })).toBe('pay_1');
+  });
+});
+
+describe('topic patterns', () => {
+  it.each([
+    ['payment.succeeded', 'payment.succeeded', true],
+    ['payment.*', 'payment.requires_capture', true],
+    ['*.succeeded', 'refund.succeeded', true],
+    ['#', 'payment.failed', true],
+    ['payment.#', 'payment.failed', true],
+    ['#.failed', 'payment.failed', true],
+    ['#.payment.#', 'payment.failed', true],
+    ['payment.*', 'refund.succeeded', false],
+    ['payment', 'payment.failed', false],
+    ['payment.*.*', 'payment.failed', false],
+    ['payment.succeeded', 'payment.succeeded_late', false],
+    ['paymnet.*', 'payment.failed', false],
+  ])('%s matches %s: %p', (pattern, type, expected) => {
+    expect(topicPatternMatches(pattern, type)).toBe(expected);
   });
 });

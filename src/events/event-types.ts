@@ -89,6 +89,26 @@ export function isEventType(value: unknown): value is EventType {
   return registry.has(value);
 }
 
+/**
+ * Whether a RabbitMQ topic pattern (a subscriber's binding: `payment.*`, `#`) matches an event type, the routing
+ * key: `*` stands for exactly one word, `#` for zero or more.
+ */
+export function topicPatternMatches(pattern: string, type: string): boolean {
+  const matches = (patternWords: readonly string[], typeWords: readonly string[]): boolean => {
+    const [word, ...restOfPattern] = patternWords;
+    if (word === undefined) return typeWords.length === 0;
+    if (word === '#') {
+      for (let skipped = 0; skipped <= typeWords.length; skipped += 1) {
+        if (matches(restOfPattern, typeWords.slice(skipped))) return true;
+      }
+      return false;
+    }
+    const [typeWord, ...restOfType] = typeWords;
+    return typeWord !== undefined && (word === '*' || word === typeWord) && matches(restOfPattern, restOfType);
+  };
+  return matches(pattern.split('.'), type.split('.'));
+}
+
 export interface EventObject {
   id: string;
   object: 'event';
