@@ -317,7 +317,12 @@ describe('webhooks', () => {
       ]);
       expect((JSON.parse(succeededOnly.deliveries[0]!.rawBody) as EventObject).type).toBe('payment.succeeded');
 
-      const attempts = await deliveriesOf(subject, merchant, everything.id);
+      // The receiver answers before the processor records the attempt: wait for both records, not just both requests.
+      const attempts = await eventually(
+        () => deliveriesOf(subject, merchant, everything.id),
+        (recorded) => recorded.length >= 2,
+        { what: 'both delivery attempts recorded' },
+      );
       expect(attempts).toHaveLength(2);
       for (const attempt of attempts) {
         expect(attempt).toMatchObject({ object: 'webhook_delivery', endpoint_id: everything.id, attempt: 1 });
