@@ -4,7 +4,6 @@ import { errorMessage } from '../common/errors/error-message';
 import { entryKeysOf, generationKeyOf } from './cache-key';
 import type { Announcement, CacheRedisStore } from './cache-store';
 import {
-  cacheCommandTimeoutMs,
   cacheFailureLogIntervalMs,
   cacheRejoinQuietMs,
   dropScanCount,
@@ -100,7 +99,7 @@ export class CacheRecovery {
   async beforeRead(): Promise<ReadVerdict> {
     if (!this.backlog.empty) {
       try {
-        await withDeadline(this.replay(), cacheCommandTimeoutMs, 'replaying missed cache invalidations');
+        await withDeadline(this.replay(), this.store.commandTimeoutMs, 'replaying missed cache invalidations');
       } catch (error) {
         return { use: 'loader', failure: error };
       }
@@ -174,7 +173,7 @@ export class CacheRecovery {
   private async make(plan: ReplayPlan): Promise<void> {
     if (plan.everything) {
       const deleted = await this.store.dropEverything(
-        cacheCommandTimeoutMs,
+        this.store.commandTimeoutMs,
         dropScanCount,
         this.everythingAnnouncement,
       );
@@ -189,7 +188,7 @@ export class CacheRecovery {
         batch.map(({ object, announcement }) =>
           withDeadline(
             this.store.invalidate(generationKeyOf(object), entryKeysOf(object), generationTtlMs, announcement),
-            cacheCommandTimeoutMs,
+            this.store.commandTimeoutMs,
             'cache invalidation replay',
           ),
         ),

@@ -3,6 +3,7 @@ import KeyvRedis, { createClient } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { errorMessage } from '../common/errors/error-message';
 import {
+  cacheCommandTimeoutMs,
   cacheCommandQueueMax,
   cacheConnectTimeoutMs,
   cacheReconnectDelayMaxMs,
@@ -82,6 +83,8 @@ export class CacheRedisStore extends KeyvRedis<string> {
   constructor(
     private readonly redis: CacheRedisClient,
     namespace: string,
+    /** The deadline of each command (CACHE_COMMAND_TIMEOUT_MS): past it, callers go without the cache. */
+    readonly commandTimeoutMs: number = cacheCommandTimeoutMs,
   ) {
     super(redis, { namespace, keyPrefixSeparator: ':', throwOnErrors: true, throwOnConnectError: true });
   }
@@ -221,11 +224,16 @@ export class CacheRedisStore extends KeyvRedis<string> {
  * Waits up to `cacheStartupWaitMs` for the first connection, then returns either way: the application serves
  * without its cache (from the loaders) until Redis answers, and the client keeps reconnecting in the background.
  */
-export async function connectCacheStore(url: string, keyPrefix: string, logger: LoggerService): Promise<Keyv> {
+export async function connectCacheStore(
+  url: string,
+  keyPrefix: string,
+  logger: LoggerService,
+  commandTimeoutMs: number = cacheCommandTimeoutMs,
+): Promise<Keyv> {
   const namespace = `${keyPrefix}:cache`;
   const redis = createCacheRedisClient(url, namespace);
   const keyv = new Keyv({
-    store: new CacheRedisStore(redis, namespace),
+    store: new CacheRedisStore(redis, namespace, commandTimeoutMs),
     namespace,
     useKeyPrefix: false,
     // Entries are plain JSON (no Buffers, whose encoding is what Keyv's own serializer adds): the native functions

@@ -25,8 +25,9 @@ export const notFoundTtlMs = 5_000;
  * the named TTL stays the upper bound on staleness. */
 export const ttlJitterRatio = 0.2;
 
-/** Deadline of one cache Redis command. A healthy Redis answers in about a millisecond; past this, loading from
- * PostgreSQL is faster than waiting, so the cache is skipped for that call instead of slowing the request. */
+/** Deadline of one cache Redis command (the default of CACHE_COMMAND_TIMEOUT_MS). A healthy Redis answers in about a
+ * millisecond; past this, loading from PostgreSQL is faster than waiting, so the cache is skipped for that call
+ * instead of slowing the request. */
 export const cacheCommandTimeoutMs = 100;
 
 /** At start, how long to wait for the cache Redis before serving without it: enough for a local or same-zone

@@ -15,7 +15,14 @@ import { HotCache } from './hot-cache.service';
     CacheModule.registerAsync({
       inject: [AppConfig],
       useFactory: async (config: AppConfig) => ({
-        stores: [await connectCacheStore(config.redis.cacheUrl, config.redis.queuePrefix, new Logger('Caching'))],
+        stores: [
+          await connectCacheStore(
+            config.redis.cacheUrl,
+            config.redis.queuePrefix,
+            new Logger('Caching'),
+            config.redis.cacheCommandTimeoutMs,
+          ),
+        ],
       }),
     }),
   ],

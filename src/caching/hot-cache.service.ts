@@ -20,7 +20,6 @@ import { CacheRecovery, type RecoverySnapshot } from './cache-recovery';
 import { CacheSubscription } from './cache-subscription';
 import { entryTtlMs } from './cache-ttl';
 import {
-  cacheCommandTimeoutMs,
   cacheFailureLogIntervalMs,
   cacheWriteBackWindowMs,
   generationTtlMs,
@@ -284,7 +283,7 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
     try {
       // One script, one command: it fails at once while disconnected (a MULTI would be queued instead).
       const invalidating = this.redisStore.invalidate(generationKeyOf(object), keys, generationTtlMs, announcement);
-      await withDeadline(invalidating, cacheCommandTimeoutMs, 'cache invalidation');
+      await withDeadline(invalidating, this.redisStore.commandTimeoutMs, 'cache invalidation');
       return true;
     } catch (error) {
       this.counters.add(family, 'errors');
@@ -380,7 +379,7 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
       if (verdict.failure !== undefined) this.failed(family, 'read', verdict.failure);
     } else {
       try {
-        const cached: unknown = await withDeadline(this.store.get(keys.entry), cacheCommandTimeoutMs, 'cache read');
+        const cached: unknown = await withDeadline(this.store.get(keys.entry), this.redisStore.commandTimeoutMs, 'cache read');
         if (isStoredEntry(cached)) {
           this.counters.add(family, 'hits');
           this.keepLocally(family, keys.entry, cached, flight);
@@ -390,7 +389,7 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
         const generationKey = generationKeyOf(keys.object);
         const value = await withDeadline(
           this.redisStore.generation(generationKey),
-          cacheCommandTimeoutMs,
+          this.redisStore.commandTimeoutMs,
           'cache generation read',
         );
         generation = { key: generationKey, value };
@@ -414,7 +413,7 @@ export class HotCache implements OnModuleInit, OnApplicationShutdown {
           generation.key,
           generation.value,
         );
-        await withDeadline(storing, cacheCommandTimeoutMs, 'cache write');
+        await withDeadline(storing, this.redisStore.commandTimeoutMs, 'cache write');
       } catch (error) {
         this.failed(family, 'write', error);
       }

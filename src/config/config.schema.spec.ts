@@ -1,3 +1,4 @@
+import { cacheCommandTimeoutMs } from '../caching/caching.limits';
 import {
   ConfigError,
   developmentAdminToken,
@@ -28,6 +29,12 @@ describe('parseConfig', () => {
   it('lets CACHE_REDIS_URL default to REDIS_URL and be set on its own', () => {
     expect(parseConfig({ REDIS_URL: 'redis://queue:6379/2' }).redis.cacheUrl).toBe('redis://queue:6379/2');
     expect(parseConfig({ CACHE_REDIS_URL: 'redis://cache:6379' }).redis.cacheUrl).toBe('redis://cache:6379');
+  });
+
+  it('takes CACHE_COMMAND_TIMEOUT_MS, by default the cache deadline caching.limits explains', () => {
+    expect(parseConfig({}).redis.cacheCommandTimeoutMs).toBe(cacheCommandTimeoutMs);
+    expect(parseConfig({ CACHE_COMMAND_TIMEOUT_MS: '1500' }).redis.cacheCommandTimeoutMs).toBe(1500);
+    expect(() => parseConfig({ CACHE_COMMAND_TIMEOUT_MS: '0' })).toThrow(ConfigError);
   });
 
   it('treats an empty variable as unset', () => {

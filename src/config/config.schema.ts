@@ -64,6 +64,9 @@ const environmentSchema = z
     DATABASE_POOL_SIZE: integerFromEnv(1, 200).default(10),
     REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
     CACHE_REDIS_URL: url(['redis:', 'rediss:']).optional(),
+    // A healthy cache Redis answers in about a millisecond; past this a read goes to PostgreSQL instead of waiting
+    // (the default is caching.limits' cacheCommandTimeoutMs, which explains it).
+    CACHE_COMMAND_TIMEOUT_MS: integerFromEnv(1, 60_000).default(100),
     QUEUE_PREFIX: z
       .string()
       .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'letters, digits, - and _ only')
@@ -192,7 +195,12 @@ const environmentSchema = z
       logLevel: env.LOG_LEVEL,
       adminToken,
       database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
-      redis: { url: env.REDIS_URL, cacheUrl: env.CACHE_REDIS_URL ?? env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
+      redis: {
+        url: env.REDIS_URL,
+        cacheUrl: env.CACHE_REDIS_URL ?? env.REDIS_URL,
+        cacheCommandTimeoutMs: env.CACHE_COMMAND_TIMEOUT_MS,
+        queuePrefix: env.QUEUE_PREFIX,
+      },
       rabbitmq: { url: env.RABBITMQ_URL, eventsExchange: env.EVENTS_EXCHANGE },
       webhooks: {
         eventsQueue: env.WEBHOOK_EVENTS_QUEUE,
