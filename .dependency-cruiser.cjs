@@ -46,7 +46,6 @@ const publicSurface = [
   '-events[.]ts$', // a feature's event type declarations (ARCHITECTURE.md "Seams for extension")
   '^src/payments/(payment-status|payment-transitions|stranded-payments)[.]ts$',
   '^src/ledger/ledger-transaction[.]ts$',
-  '^src/refunds/refund-amount[.]ts$',
 ];
 
 /**
@@ -60,30 +59,6 @@ const exceptions = [
     from: '^src/database/schema[.]ts$',
     to: '^src/payments/payment-status[.]ts$',
     why: 'the payment_status enum takes its values from payments; the statuses belong in a file database may import',
-  },
-  {
-    rule: 'infrastructure-imports-no-feature',
-    from: '^src/events/events[.]module[.]ts$',
-    to: '^src/merchants/merchants[.]module[.]ts$',
-    why: 'left from the per-module ApiKeyGuard (gone): EventsModule no longer needs MerchantsModule',
-  },
-  {
-    rule: 'feature-internals',
-    from: '^src/(refunds)/refund[.]schemas[.]ts$', // the group stands for $1 in the rule
-    to: '^src/payments/payment[.]schemas[.]ts$',
-    why: 'refunds being restructured; listLimitSchema/idSchema are in common/validation/list-query',
-  },
-  {
-    rule: 'feature-internals',
-    from: '^src/(payments|refunds)/',
-    to: '^src/(payments|refunds)/',
-    why: 'refunds being split out of payments (module, cache, schemas move between the two right now)',
-  },
-  {
-    rule: 'loop',
-    from: '^src/payments/',
-    to: '^src/refunds/',
-    why: 'payments <-> refunds: refunds being split out of payments; payments should not import refunds',
   },
   {
     rule: 'loop',

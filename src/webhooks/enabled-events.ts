@@ -1,8 +1,4 @@
 import { type EventType, eventTypes } from '../events/event-types';
-// Temporary, until payments.service.ts and refunds.service.ts import their declaration files themselves (where the
-// types are recorded): the built-in types have to be registered before endpoints subscribe and payments record.
-import '../payments/payment-events';
-import '../refunds/refund-events';
 
 /** `*` in `enabled_events` subscribes an endpoint to every event type, present and future. */
 export const allEvents = '*';
