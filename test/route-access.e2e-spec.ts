@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Module, Param, Post } from '@nestjs/common';
 import { CurrentMerchant } from '../src/auth/current-merchant.decorator';
-import { Operator, Public } from '../src/auth/route-access';
+import { Operator, Public } from '../src/http/route-access';
 import { IdempotencyService } from '../src/idempotency/idempotency.service';
 import type { IdempotentCall } from '../src/idempotency/idempotent-call';
 import { Idempotent } from '../src/idempotency/idempotent.decorator';

@@ -11,7 +11,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { Public } from '../../src/auth/route-access';
+import { Public } from '../../src/http/route-access';
 import { CachedRead } from '../../src/caching/cached-read.decorator';
 import { balanceCache, currentBalanceId } from '../../src/ledger/balance-cache';
 import { paymentCache } from '../../src/payments/payment-cache';

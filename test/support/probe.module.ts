@@ -1,6 +1,6 @@
 import { Controller, Get, Module, Post } from '@nestjs/common';
 import { z } from 'zod';
-import { Public } from '../../src/auth/route-access';
+import { Public } from '../../src/http/route-access';
 import { ValidBody } from '../../src/common/validation/validated.decorators';
 
 /** Routes that exist only in tests, to drive the error filter, validation and shutdown from outside. */
