@@ -55,12 +55,6 @@ const publicSurface = [
  */
 const exceptions = [
   {
-    rule: 'infrastructure-imports-no-feature',
-    from: '^src/database/schema[.]ts$',
-    to: '^src/payments/payment-status[.]ts$',
-    why: 'the payment_status enum takes its values from payments; the statuses belong in a file database may import',
-  },
-  {
     rule: 'loop',
     from: '^src/ledger/ledger-verifier[.]service[.]ts$',
     to: '^src/payments/',

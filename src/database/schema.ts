@@ -18,9 +18,10 @@ import {
   unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import { CAPTURE_METHODS, PAYMENT_STATUSES, REFUND_STATUSES } from '../payments/payment-status';
+import { CAPTURE_METHODS, PAYMENT_STATUSES, REFUND_STATUSES } from './enum-values';
 
-// The status columns hold only the values of the TypeScript constants, which these types are generated from.
+// The status columns hold only the values of the TypeScript constants (enum-values.ts, which payments' status
+// machine re-exports), and these types are generated from them.
 export const paymentStatus = pgEnum('payment_status', PAYMENT_STATUSES);
 export const captureMethod = pgEnum('capture_method', CAPTURE_METHODS);
 export const refundStatus = pgEnum('refund_status', REFUND_STATUSES);

@@ -1,14 +1,12 @@
 // The payment status machine of API.md, drawn in one place. Nothing else may move a payment between
 // statuses: the service asks `canTransition` and answers 409 payment_state_invalid when it says no.
 
-export const PAYMENT_STATUSES = ['processing', 'requires_capture', 'succeeded', 'failed', 'canceled'] as const;
+// The status lists are the database enums' values (database/enum-values.ts, a file with no imports): one list each.
+import { CAPTURE_METHODS, PAYMENT_STATUSES, REFUND_STATUSES } from '../database/enum-values';
+
+export { CAPTURE_METHODS, PAYMENT_STATUSES, REFUND_STATUSES };
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
-
-export const CAPTURE_METHODS = ['automatic', 'manual'] as const;
 export type CaptureMethod = (typeof CAPTURE_METHODS)[number];
-
-// A refund succeeds when it is created (the money is taken from the merchant's available balance at once).
-export const REFUND_STATUSES = ['succeeded'] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];
 
 type TransitionTable = Readonly<Record<CaptureMethod, Readonly<Record<PaymentStatus, readonly PaymentStatus[]>>>>;
