@@ -27,8 +27,9 @@ const features = {
   merchants: 'merchants and their API keys (the operator API)',
   payments: 'payments, their status machine, the card network and payment-method handlers',
   refunds: 'refunds of payments',
-  ledger: 'double-entry accounts, balances and the verifier',
+  ledger: 'double-entry accounts, postings and balances',
   webhooks: 'webhook endpoints, signing and the delivery processor',
+  verification: 'the ledger verifier: checks payments and refunds against their postings, so above both features',
   maintenance: 'scheduled sweeps that call features (stranded payments, ledger verification, idempotency keys)',
 };
 

@@ -8,7 +8,7 @@ import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { EventsModule } from './events/events.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
-import { LedgerHttpModule, LedgerModule } from './ledger/ledger.module';
+import { LedgerHttpModule } from './ledger/ledger.module';
 import { MaintenanceModule } from './maintenance/maintenance.module';
 import { ApiKeysService } from './merchants/api-keys.service';
 import { MerchantsHttpModule, MerchantsModule } from './merchants/merchants.module';
@@ -18,6 +18,7 @@ import { CryptoModule } from './common/crypto/crypto.module';
 import { MetricsModule, QueueMetricsModule } from './metrics/metrics.module';
 import { PaymentsModule } from './payments/payments.module';
 import { RefundsModule } from './refunds/refunds.module';
+import { VerificationHttpModule, VerificationModule } from './verification/verification.module';
 import { QueueingModule } from './queueing/queueing.module';
 import type { EventSubscription } from './events/event-subscribers';
 import { webhookEventSubscription, WebhooksModule } from './webhooks/webhooks.module';
@@ -50,7 +51,7 @@ export class AppModule {
         AuthModule.forRoot({ imports: [MerchantsModule], apiKeyLookup: ApiKeysService }),
         HealthModule,
         IdempotencyModule,
-        LedgerModule,
+        VerificationModule,
         EventsModule.register(config.role, eventSubscriptions(config)),
         OutboxModule,
         PaymentsModule.register(config.role),
@@ -58,7 +59,9 @@ export class AppModule {
         MaintenanceModule.register(config.role),
         QueueMetricsModule,
         WebhooksModule.register(config.role),
-        ...(config.role === 'all' || config.role === 'api' ? [MerchantsHttpModule, LedgerHttpModule] : []),
+        ...(config.role === 'all' || config.role === 'api'
+          ? [MerchantsHttpModule, LedgerHttpModule, VerificationHttpModule]
+          : []),
         ...(options.imports ?? []),
       ],
     };

@@ -1,12 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentMerchant } from '../auth/current-merchant.decorator';
-import { Operator } from '../http/route-access';
 import { isId } from '../common/ids';
 import { ValidQuery } from '../common/validation/validated.decorators';
 import { listLimitSchema } from '../common/validation/list-query';
-import { LedgerVerifier } from './ledger-verifier.service';
 import { LedgerService } from './ledger.service';
 import { CachedRead } from '../caching/cached-read.decorator';
 import { balanceCache, currentBalanceId } from './balance-cache';
@@ -37,19 +35,5 @@ export class LedgerController {
     @CurrentMerchant() merchantId: string,
   ) {
     return this.ledger.entries(merchantId, query);
-  }
-}
-
-@ApiTags('operator')
-@ApiSecurity('admin_token')
-@Operator()
-@Controller('v1/admin/ledger')
-export class LedgerAdminController {
-  constructor(private readonly verifier: LedgerVerifier) {}
-
-  /** Proves the whole ledger now: balanced transactions, kept balances, and payment and refund amounts. */
-  @Get('verify')
-  verify() {
-    return this.verifier.verify();
   }
 }

@@ -1,13 +1,11 @@
-import { Global, Module } from '@nestjs/common';
-import { LedgerAdminController, LedgerController } from './ledger.controller';
-import { LedgerMetrics } from './ledger.metrics';
-import { LedgerVerifier } from './ledger-verifier.service';
+import { Module } from '@nestjs/common';
+import { LedgerController } from './ledger.controller';
 import { LedgerService } from './ledger.service';
 
-@Global()
-@Module({ providers: [LedgerService, LedgerVerifier, LedgerMetrics], exports: [LedgerService, LedgerVerifier] })
+/** Records ledger transactions (LedgerService); the modules that record or read the ledger import it. */
+@Module({ providers: [LedgerService], exports: [LedgerService] })
 export class LedgerModule {}
 
-/** Balance, ledger entries and the verifier over HTTP, mounted only in the roles that serve HTTP. */
-@Module({ controllers: [LedgerController, LedgerAdminController] })
+/** Balance and ledger entries over HTTP, mounted only in the roles that serve HTTP. */
+@Module({ imports: [LedgerModule], controllers: [LedgerController] })
 export class LedgerHttpModule {}

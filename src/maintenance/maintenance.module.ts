@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { AppRole } from '../config/config.schema';
 import { defineQueue } from '../queueing/declared-queue';
 import type { DeclaredJobOptions } from '../queueing/queue-declaration';
+import { VerificationModule } from '../verification/verification.module';
 import {
   MAINTENANCE_QUEUE,
   SWEEP_IDEMPOTENCY_KEYS_JOB,
@@ -37,6 +38,6 @@ export const maintenanceQueue = defineQueue({
 @Module({})
 export class MaintenanceModule {
   static register(role: AppRole): DynamicModule {
-    return maintenanceQueue.mount(role, { module: MaintenanceModule });
+    return maintenanceQueue.mount(role, { module: MaintenanceModule, imports: [VerificationModule] });
   }
 }

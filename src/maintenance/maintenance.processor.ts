@@ -3,8 +3,8 @@ import { ModuleRef } from '@nestjs/core';
 import type { Job } from 'bullmq';
 import { GracefulWorkerHost } from '../queueing/graceful-worker-host';
 import { IdempotencyService } from '../idempotency/idempotency.service';
-import { LedgerVerifier } from '../ledger/ledger-verifier.service';
 import { StrandedPaymentsService } from '../payments/stranded-payments.service';
+import { LedgerVerifier } from '../verification/ledger-verifier.service';
 import {
   MAINTENANCE_QUEUE,
   SWEEP_IDEMPOTENCY_KEYS_JOB,

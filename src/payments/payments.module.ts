@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
 import { defineQueue } from '../queueing/declared-queue';
 import type { DeclaredJobOptions } from '../queueing/queue-declaration';
+import { LedgerModule } from '../ledger/ledger.module';
 import { CardNetwork } from './card-network/card-network.port';
 import { CardNetworkSimulator } from './card-network/card-network.simulator';
 import { CardVault } from './card/card-vault.service';
@@ -57,7 +58,7 @@ export const paymentsQueue = defineQueue({
  * a PaymentMethodHandler provider in any module; the registry finds it.
  */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, LedgerModule],
   providers: [
     PaymentsService,
     StrandedPaymentsService,

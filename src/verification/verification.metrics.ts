@@ -8,7 +8,7 @@ import { LedgerVerifier } from './ledger-verifier.service';
  * how many mismatches it found. No sample while no verification has run or PostgreSQL does not answer.
  */
 @Injectable()
-export class LedgerMetrics {
+export class VerificationMetrics {
   constructor(verifier: LedgerVerifier, registry: MetricsRegistry) {
     const latest = () => verifier.latest().catch(() => null);
     new Gauge({

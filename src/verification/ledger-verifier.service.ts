@@ -14,7 +14,7 @@ import {
 } from '../payments/payment-transitions';
 import type { CaptureMethod, PaymentStatus } from '../payments/payment-status';
 import { type StrandedCheck, strandedThresholds } from '../payments/stranded-payments';
-import { postingsForRefund } from './ledger-transaction';
+import { postingsForRefund } from '../ledger/ledger-transaction';
 
 export interface LedgerMismatch {
   check:
