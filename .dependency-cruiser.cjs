@@ -49,55 +49,26 @@ const publicSurface = [
   '^src/ledger/ledger-transaction[.]ts$',
 ];
 
-/**
- * Temporary exceptions (issue #12 item 7), each the imports from → to in files owned by someone mid-change: delete
- * an entry once its owner lands the fix. `rule` names the rule it is excepted from; `loop` entries only keep the
- * folder-level loop those imports close from failing the check.
- */
-const exceptions = [
-  {
-    rule: 'loop',
-    from: '^src/ledger/ledger-verifier[.]service[.]ts$',
-    to: '^src/payments/',
-    why: 'ledger <-> payments: the verifier checks payments against their postings; it belongs above both',
-  },
-];
-
 const folders = (names) => `^src/(${Object.keys(names).join('|')})/`;
-
-/** A rule minus its excepted imports: the rule without their files, plus the rule again for each such file, minus
- * the excepted targets. */
-function withExceptions(rule) {
-  const excepted = exceptions.filter((exception) => exception.rule === rule.name);
-  return [
-    { ...rule, from: { ...rule.from, pathNot: [...(rule.from.pathNot ?? []), ...excepted.map(({ from }) => from)] } },
-    ...excepted.map((exception) => ({
-      ...rule,
-      comment: `${rule.comment} Excepted for now: ${exception.why}.`,
-      from: { path: exception.from },
-      to: { ...rule.to, pathNot: [...(rule.to.pathNot ?? []), exception.to] },
-    })),
-  ];
-}
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 const config = {
   forbidden: [
-    ...withExceptions({
+    {
       name: 'infrastructure-imports-no-feature',
       comment: 'Infrastructure imports no feature: features register with it (queues, cache families, event types).',
       severity: 'error',
       from: { path: folders(infrastructure) },
       to: { path: folders(features) },
-    }),
-    ...withExceptions({
+    },
+    {
       name: 'feature-internals',
       comment:
-        "A feature reaches another only through its module, services, constants, limits or the pure domain files listed in publicSurface (never its schemas, presenters, controllers, processors or helpers).",
+        'A feature reaches another only through its module, services, constants, limits or the pure domain files listed in publicSurface (never its schemas, presenters, controllers, processors or helpers).',
       severity: 'error',
       from: { path: folders(features) },
       to: { path: folders(features), pathNot: ['^src/$1/', ...publicSurface] },
-    }),
+    },
     {
       name: 'unclassified-folder',
       comment: 'Every src/* folder is classified as infrastructure or feature in .dependency-cruiser.cjs.',
@@ -124,8 +95,3 @@ const config = {
 };
 
 module.exports = config;
-// Read by scripts/check-boundaries.mjs only; not enumerable, so dependency-cruiser's schema check never sees it.
-Object.defineProperty(module.exports, 'boundaries', {
-  enumerable: false,
-  value: { infrastructure, features, exceptions },
-});

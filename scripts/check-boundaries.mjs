@@ -24,13 +24,9 @@ const { output: result } = await cruise(
   useTsConfig ? { tsConfig: extractTSConfig(tsConfig.fileName) } : undefined,
 );
 
-const loopExceptions = config.boundaries.exceptions
-  .filter((exception) => exception.rule === 'loop' || exception.rule === 'infrastructure-imports-no-feature')
-  .map((exception) => ({ ...exception, from: new RegExp(exception.from), to: new RegExp(exception.to) }));
-
 const folderOf = (source) => /^src\/([^/]+)\//.exec(source)?.[1];
 
-/** src/* folder → folder → one file import that makes the edge (the first found), excepted imports left out. */
+/** src/* folder → folder → one file import that makes the edge (the first found). */
 const edges = new Map();
 for (const module of result.modules) {
   const from = folderOf(module.source);
@@ -38,10 +34,6 @@ for (const module of result.modules) {
   for (const dependency of module.dependencies) {
     const to = folderOf(dependency.resolved);
     if (!to || to === from) continue;
-    const excepted = loopExceptions.some(
-      (exception) => exception.from.test(module.source) && exception.to.test(dependency.resolved),
-    );
-    if (excepted) continue;
     if (!edges.has(from)) edges.set(from, new Map());
     if (!edges.get(from).has(to)) edges.get(from).set(to, `${module.source} → ${dependency.resolved}`);
   }
