@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
 import { type ListObject, pageOf } from '../common/pagination';
 import { Database, type Tx } from '../database/database';
+import { type Keyset, newestFirst, rowsAfter } from '../database/keyset';
 import { events } from '../database/schema';
 import { OutboxService } from '../outbox/outbox.service';
 import { type EventObject, type EventType, isEventType, orderingKeyOf } from './event-types';
@@ -12,6 +13,9 @@ import type { ListEventsQuery } from './event.schemas';
 import { EVENT_PUBLISH_TOPIC, type EventPublishPayload } from './events.constants';
 
 export type { EventObject, EventType } from './event-types';
+
+/** A merchant's events, newest first (events_merchant_sequence_idx; with a type, ..._type_sequence_idx). */
+const eventsKeyset: Keyset = { id: events.id, order: [events.sequence], what: 'event' };
 
 export interface StoredEvent {
   merchantId: string;
@@ -66,22 +70,13 @@ export class EventsService {
 
   /** Newest first, in commit-independent insertion order (`sequence`). */
   async list(merchantId: string, query: ListEventsQuery): Promise<ListObject<EventObject>> {
-    const conditions: SQL[] = [eq(events.merchantId, merchantId)];
-    if (query.type) conditions.push(eq(events.type, query.type));
-    if (query.starting_after) {
-      const [cursor] = await this.database.db
-        .select({ sequence: events.sequence })
-        .from(events)
-        .where(and(eq(events.id, query.starting_after), eq(events.merchantId, merchantId)))
-        .limit(1);
-      if (!cursor) throw apiErrors.parameterInvalid('starting_after', `No such event: '${query.starting_after}'`);
-      conditions.push(lt(events.sequence, cursor.sequence));
-    }
+    const own = eq(events.merchantId, merchantId);
+    const after = await rowsAfter(this.database, eventsKeyset, own, query.starting_after);
     const rows = await this.database.db
       .select()
       .from(events)
-      .where(and(...conditions))
-      .orderBy(desc(events.sequence))
+      .where(and(own, query.type ? eq(events.type, query.type) : undefined, after))
+      .orderBy(...newestFirst(eventsKeyset))
       .limit(query.limit + 1);
     return pageOf(rows, query.limit, presentEvent);
   }

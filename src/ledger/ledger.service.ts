@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
-import { apiErrors } from '../common/errors/api-error';
+import { and, eq, sql } from 'drizzle-orm';
 import { amountFromSql } from '../common/money/money';
 import { type ListObject, pageOf } from '../common/pagination';
 import { Database } from '../database/database';
+import { type Keyset, newestFirst, rowsAfter } from '../database/keyset';
 import { HotCache } from '../caching/hot-cache.service';
 import { balanceCache, currentBalanceId } from './balance-cache';
 import { newId } from '../common/ids';
@@ -18,6 +18,9 @@ import {
   merchantBalanceShown,
   type Posting,
 } from './ledger-transaction';
+
+/** A merchant's ledger entries (postings), newest first (ledger_postings_merchant_sequence_idx). */
+const ledgerEntriesKeyset: Keyset = { id: ledgerPostings.id, order: [ledgerPostings.sequence], what: 'ledger entry' };
 
 export interface LedgerEntry {
   kind: LedgerTransactionKind;
@@ -87,17 +90,8 @@ export class LedgerService {
     merchantId: string,
     query: { limit: number; starting_after?: string },
   ): Promise<ListObject<LedgerEntryObject>> {
-    const conditions = [eq(ledgerPostings.merchantId, merchantId)];
-    if (query.starting_after) {
-      const [cursor] = await this.database.db
-        .select({ sequence: ledgerPostings.sequence })
-        .from(ledgerPostings)
-        .where(and(eq(ledgerPostings.id, query.starting_after), eq(ledgerPostings.merchantId, merchantId)))
-        .limit(1);
-      if (!cursor)
-        throw apiErrors.parameterInvalid('starting_after', `No such ledger entry: '${query.starting_after}'`);
-      conditions.push(lt(ledgerPostings.sequence, cursor.sequence));
-    }
+    const own = eq(ledgerPostings.merchantId, merchantId);
+    const after = await rowsAfter(this.database, ledgerEntriesKeyset, own, query.starting_after);
     const rows = await this.database.db
       .select({
         id: ledgerPostings.id,
@@ -113,8 +107,8 @@ export class LedgerService {
       .from(ledgerPostings)
       .innerJoin(ledgerAccounts, eq(ledgerAccounts.id, ledgerPostings.accountId))
       .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerPostings.transactionId))
-      .where(and(...conditions))
-      .orderBy(desc(ledgerPostings.sequence))
+      .where(and(own, after))
+      .orderBy(...newestFirst(ledgerEntriesKeyset))
       .limit(query.limit + 1);
     return pageOf(rows, query.limit, (row) => {
       const amount = amountFromSql(row.amount);

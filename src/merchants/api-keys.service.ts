@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { and, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { apiKeyPrefix, apiKeyShapeOf, newApiKey } from '../auth/api-key-format';
 import type { ApiKeyLookup } from '../auth/api-key-lookup';
 import { sha256Hex } from '../common/crypto/secret-hash';
@@ -9,9 +9,13 @@ import { ApiError, apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
 import { type ListObject, pageOf } from '../common/pagination';
 import { Database, type Tx } from '../database/database';
+import { type Keyset, newestFirst, rowsAfter } from '../database/keyset';
 import { apiKeys, merchants } from '../database/schema';
 import { type ApiKeyCreated, type ApiKeyObject, presentApiKey } from './api-key.presenter';
 import type { ListApiKeysQuery } from './api-key.schemas';
+
+/** A merchant's keys, newest first, revoked ones included. */
+const apiKeysKeyset: Keyset = { id: apiKeys.id, order: [apiKeys.createdAt, apiKeys.id], what: 'API key' };
 
 // The key is revoked in PostgreSQL, but other processes may still hold it in the cache Redis: the operator must
 // know, and repeating the call (which answers the same) clears it once Redis answers.
@@ -54,26 +58,13 @@ export class ApiKeysService implements ApiKeyLookup {
   async list(merchantId: string, query: ListApiKeysQuery): Promise<ListObject<ApiKeyObject>> {
     const db = this.database.db;
     await this.requireMerchant(db, merchantId);
-    const conditions: SQL[] = [eq(apiKeys.merchantId, merchantId)];
-    if (query.starting_after) {
-      const [cursor] = await db
-        .select({ createdAt: apiKeys.createdAt, id: apiKeys.id })
-        .from(apiKeys)
-        .where(and(eq(apiKeys.id, query.starting_after), eq(apiKeys.merchantId, merchantId)))
-        .limit(1);
-      if (!cursor) throw apiErrors.parameterInvalid('starting_after', `No such API key: '${query.starting_after}'`);
-      conditions.push(
-        or(
-          lt(apiKeys.createdAt, cursor.createdAt),
-          and(eq(apiKeys.createdAt, cursor.createdAt), lt(apiKeys.id, cursor.id)),
-        )!,
-      );
-    }
+    const own = eq(apiKeys.merchantId, merchantId);
+    const after = await rowsAfter(this.database, apiKeysKeyset, own, query.starting_after);
     const rows = await db
       .select()
       .from(apiKeys)
-      .where(and(...conditions))
-      .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+      .where(and(own, after))
+      .orderBy(...newestFirst(apiKeysKeyset))
       .limit(query.limit + 1);
     return pageOf(rows, query.limit, presentApiKey);
   }

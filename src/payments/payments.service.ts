@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { and, desc, eq, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, lte, type SQL, sql } from 'drizzle-orm';
 import { ApiError, apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
 import { type ListObject, pageOf } from '../common/pagination';
 import { AppConfig } from '../config/app-config';
 import { Database, type Tx } from '../database/database';
+import { type Keyset, newestFirst, rowsAfter } from '../database/keyset';
 import { payments } from '../database/schema';
 import { EventsService } from '../events/events.service';
 // The payment event types this service records are declared (registered) by importing their declaration.
@@ -36,6 +37,9 @@ import {
   type ExpireAuthorizationOutboxPayload,
 } from './payments.constants';
 import { amountFromSql } from '../common/money/money';
+
+/** A merchant's payments, newest first (payments_merchant_created_idx; with a status, ..._status_created_idx). */
+const paymentsKeyset: Keyset = { id: payments.id, order: [payments.createdAt, payments.id], what: 'payment' };
 
 function stateInvalid(payment: PaymentRow, action: string): ApiError {
   return new ApiError(
@@ -169,29 +173,13 @@ export class PaymentsService {
   }
 
   async list(merchantId: string, query: ListPaymentsQuery): Promise<ListObject<PaymentObject>> {
-    const conditions: SQL[] = [eq(payments.merchantId, merchantId)];
-    if (query.status) conditions.push(eq(payments.status, query.status));
-    if (query.starting_after) {
-      const [cursor] = await this.database.db
-        .select({ createdAt: payments.createdAt, id: payments.id })
-        .from(payments)
-        .where(and(eq(payments.id, query.starting_after), eq(payments.merchantId, merchantId)))
-        .limit(1);
-      if (!cursor) {
-        throw apiErrors.parameterInvalid('starting_after', `No such payment: '${query.starting_after}'`);
-      }
-      conditions.push(
-        or(
-          lt(payments.createdAt, cursor.createdAt),
-          and(eq(payments.createdAt, cursor.createdAt), lt(payments.id, cursor.id)),
-        )!,
-      );
-    }
+    const own = eq(payments.merchantId, merchantId);
+    const after = await rowsAfter(this.database, paymentsKeyset, own, query.starting_after);
     const rows = await this.database.db
       .select()
       .from(payments)
-      .where(and(...conditions))
-      .orderBy(desc(payments.createdAt), desc(payments.id))
+      .where(and(own, query.status ? eq(payments.status, query.status) : undefined, after))
+      .orderBy(...newestFirst(paymentsKeyset))
       .limit(query.limit + 1);
     return pageOf(rows, query.limit, (row) => this.methods.present(row));
   }

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { and, desc, eq, isNotNull, isNull, lt, notInArray, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, notInArray, or, sql } from 'drizzle-orm';
 import { Keyring, KeyringError } from '../common/crypto/keyring';
 import { ApiError, apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
 import { type ListObject, pageOf } from '../common/pagination';
 import { AppConfig } from '../config/app-config';
 import { Database, type Tx } from '../database/database';
+import { type Keyset, newestFirst, rowsAfter } from '../database/keyset';
 import { webhookDeliveries, webhookEndpoints } from '../database/schema';
 import { normalizeEnabledEvents } from './enabled-events';
 import { assertPublicHost, DestinationRefused } from './webhook-destination';
@@ -27,6 +28,15 @@ import { checkWebhookUrl } from './webhook-url';
 import { webhookLimits } from './webhooks.limits';
 
 export const webhookSecretPrefix = 'whsec_';
+
+/** Endpoint lists, newest first (webhook_endpoints_merchant_sequence_idx). */
+const webhookEndpointsKeyset: Keyset = {
+  id: webhookEndpoints.id,
+  order: [webhookEndpoints.sequence],
+  what: 'webhook endpoint',
+};
+/** An endpoint's deliveries, newest first (webhook_deliveries_endpoint_sequence_idx). */
+const deliveriesKeyset: Keyset = { id: webhookDeliveries.id, order: [webhookDeliveries.sequence], what: 'delivery' };
 
 /** A merchant's webhook endpoints and the record of their delivery attempts. */
 @Injectable()
@@ -141,23 +151,14 @@ export class WebhookEndpointsService {
   }
 
   async list(merchantId: string, query: ListWebhookEndpointsQuery): Promise<ListObject<WebhookEndpointObject>> {
-    const conditions: SQL[] = [eq(webhookEndpoints.merchantId, merchantId), isNull(webhookEndpoints.deletedAt)];
-    if (query.starting_after) {
-      const [cursor] = await this.database.db
-        .select({ sequence: webhookEndpoints.sequence })
-        .from(webhookEndpoints)
-        .where(and(eq(webhookEndpoints.id, query.starting_after), eq(webhookEndpoints.merchantId, merchantId)))
-        .limit(1);
-      if (!cursor) {
-        throw apiErrors.parameterInvalid('starting_after', `No such webhook endpoint: '${query.starting_after}'`);
-      }
-      conditions.push(lt(webhookEndpoints.sequence, cursor.sequence));
-    }
+    // A deleted endpoint is not listed, but still a cursor: the page after it goes on where it was.
+    const own = eq(webhookEndpoints.merchantId, merchantId);
+    const after = await rowsAfter(this.database, webhookEndpointsKeyset, own, query.starting_after);
     const rows = await this.database.db
       .select()
       .from(webhookEndpoints)
-      .where(and(...conditions))
-      .orderBy(desc(webhookEndpoints.sequence))
+      .where(and(own, isNull(webhookEndpoints.deletedAt), after))
+      .orderBy(...newestFirst(webhookEndpointsKeyset))
       .limit(query.limit + 1);
     return pageOf(rows, query.limit, presentWebhookEndpoint);
   }
@@ -188,22 +189,13 @@ export class WebhookEndpointsService {
     query: ListWebhookDeliveriesQuery,
   ): Promise<ListObject<WebhookDeliveryObject>> {
     await this.activeEndpoint(merchantId, endpointId);
-    const conditions: SQL[] = [eq(webhookDeliveries.endpointId, endpointId)];
-    if (query.event_id) conditions.push(eq(webhookDeliveries.eventId, query.event_id));
-    if (query.starting_after) {
-      const [cursor] = await this.database.db
-        .select({ sequence: webhookDeliveries.sequence })
-        .from(webhookDeliveries)
-        .where(and(eq(webhookDeliveries.id, query.starting_after), eq(webhookDeliveries.endpointId, endpointId)))
-        .limit(1);
-      if (!cursor) throw apiErrors.parameterInvalid('starting_after', `No such delivery: '${query.starting_after}'`);
-      conditions.push(lt(webhookDeliveries.sequence, cursor.sequence));
-    }
+    const ofEndpoint = eq(webhookDeliveries.endpointId, endpointId);
+    const after = await rowsAfter(this.database, deliveriesKeyset, ofEndpoint, query.starting_after);
     const rows = await this.database.db
       .select()
       .from(webhookDeliveries)
-      .where(and(...conditions))
-      .orderBy(desc(webhookDeliveries.sequence))
+      .where(and(ofEndpoint, query.event_id ? eq(webhookDeliveries.eventId, query.event_id) : undefined, after))
+      .orderBy(...newestFirst(deliveriesKeyset))
       .limit(query.limit + 1);
     return pageOf(rows, query.limit, presentWebhookDelivery);
   }
