@@ -11,7 +11,7 @@ export class KeyTextError extends Error {
  * A 32-byte key from configuration (CARD_VAULT_KEY, its previous keys, FINGERPRINT_KEY): 64 hex characters, or
  * standard base64 of 32 bytes (as printed by `openssl rand -hex 32` or `openssl rand -base64 32`). Surrounding
  * white space, such as the newline at the end of a key file, is ignored; anything else is refused rather than
- * guessed at. The same rule as the card vault's parseVaultKey; here so that config imports neither payments nor common.
+ * guessed at.
  */
 export function parseKeyText(value: string): Buffer {
   const text = typeof value === 'string' ? value.trim() : '';

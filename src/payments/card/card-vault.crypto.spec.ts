@@ -6,7 +6,6 @@ import {
   decryptCardSecret,
   encryptCardSecret,
   openCardSecret,
-  parseVaultKey,
   sealCardSecret,
 } from './card-vault.crypto';
 
@@ -260,64 +259,5 @@ describe('cardFingerprint', () => {
 
   it.each(['4242 4242 4242 4242', '', '42', 'abcdabcdabcdabcd'])('refuses %j', (number) => {
     expect(() => cardFingerprint(number, key)).toThrow(CardVaultError);
-  });
-});
-
-describe('parseVaultKey', () => {
-  const hex = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
-  const base64 = key.toString('base64');
-
-  it('reads 64 hex characters, in either case', () => {
-    expect(parseVaultKey(hex).equals(key)).toBe(true);
-    expect(parseVaultKey(hex.toUpperCase()).equals(key)).toBe(true);
-  });
-
-  it('reads base64 of 32 bytes, with or without the padding', () => {
-    expect(base64).toHaveLength(44);
-    expect(parseVaultKey(base64).equals(key)).toBe(true);
-    expect(parseVaultKey(base64.replace(/=$/, '')).equals(key)).toBe(true);
-  });
-
-  it('reads any random key printed either way', () => {
-    for (let index = 0; index < 100; index += 1) {
-      const random = randomBytes(32);
-      expect(parseVaultKey(random.toString('hex')).equals(random)).toBe(true);
-      expect(parseVaultKey(random.toString('base64')).equals(random)).toBe(true);
-    }
-  });
-
-  it('ignores surrounding white space such as the newline of a key file', () => {
-    expect(parseVaultKey(`${hex}\n`).equals(key)).toBe(true);
-    expect(parseVaultKey(`  ${base64}\r\n`).equals(key)).toBe(true);
-  });
-
-  it.each([
-    ['an empty value', ''],
-    ['63 hex characters', hex.slice(0, 63)],
-    ['65 hex characters', `${hex}0`],
-    ['a non-hex character', `${hex.slice(0, 63)}g`],
-    ['hex with a 0x prefix', `0x${hex}`],
-    ['hex with spaces inside', hex.replace(/(..)/g, '$1 ').trim()],
-    ['base64 of 31 bytes', randomBytes(31).toString('base64')],
-    ['base64 of 33 bytes', randomBytes(33).toString('base64')],
-    ['base64url', Buffer.from(Array.from({ length: 32 }, () => 0xfb)).toString('base64url')],
-    ['base64 with two padding characters', `${base64.slice(0, 43)}==`],
-    ['base64 with a line break inside', `${base64.slice(0, 20)}\n${base64.slice(20)}`],
-    ['a passphrase', 'correct horse battery staple'],
-    ['a 32-character passphrase', 'a'.repeat(32)],
-  ])('refuses %s', (_case, value) => {
-    expect(() => parseVaultKey(value)).toThrow(CardVaultError);
-  });
-
-  it('refuses base64 whose unused trailing bits are set, although Node would decode it to the same key', () => {
-    // The last character carries 4 bits of the key and 2 unused bits: '8' is 111100, '9' is 111101.
-    expect(base64).toBe('AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=');
-    const nonCanonical = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9=';
-    expect(Buffer.from(nonCanonical, 'base64').equals(key)).toBe(true);
-    expect(() => parseVaultKey(nonCanonical)).toThrow(CardVaultError);
-  });
-
-  it.each([undefined, null, 42, key])('refuses the non-string %p', (value) => {
-    expect(() => parseVaultKey(value as unknown as string)).toThrow(CardVaultError);
   });
 });
