@@ -14,6 +14,8 @@ declare module 'autocannon' {
       timeout?: number;
       method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
       headers?: Record<string, string>;
+      /** The body of every request (a request of `requests` may replace it). */
+      body?: string;
       title?: string;
       /** Each connection loops over these requests; each may rewrite its own request before it is sent. */
       requests?: RequestSpec[];

@@ -7,6 +7,11 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** Paths of the URL's origin, one picked at random for every request instead of the URL's own path. */
   paths?: readonly string[];
+  /** GET unless said; a body is sent as JSON. */
+  method?: 'GET' | 'POST';
+  body?: unknown;
+  /** Headers made anew for every request (an Idempotency-Key each), added to `headers`. */
+  perRequestHeaders?: () => Record<string, string>;
 }
 
 /** What one autocannon run measured, in the units of the report: requests per second and milliseconds. */
@@ -28,15 +33,22 @@ export function stopLoad(): void {
   current?.stop();
 }
 
-function randomPathOf(paths: readonly string[]) {
-  return (request: autocannon.Request): autocannon.Request => ({
+/** The per-request rewrite of `options` (a random path, fresh headers), or undefined when every request is alike. */
+function setupOf(options: LoadOptions): ((request: autocannon.Request) => autocannon.Request) | undefined {
+  const { paths, perRequestHeaders } = options;
+  if (!paths && !perRequestHeaders) return undefined;
+  return (request) => ({
     ...request,
-    path: paths[Math.floor(Math.random() * paths.length)],
+    ...(paths ? { path: paths[Math.floor(Math.random() * paths.length)] } : {}),
+    ...(perRequestHeaders ? { headers: { ...request.headers, ...perRequestHeaders() } } : {}),
   });
 }
 
 /** One autocannon run: `connections` keep-alive connections, one request in flight each, for `durationS`. */
 export function runLoad(options: LoadOptions): Promise<LoadSummary> {
+  const setupRequest = setupOf(options);
+  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const headers = body === undefined ? options.headers : { ...options.headers, 'content-type': 'application/json' };
   return new Promise((resolve, reject) => {
     current = autocannon(
       {
@@ -44,8 +56,10 @@ export function runLoad(options: LoadOptions): Promise<LoadSummary> {
         connections: options.connections,
         duration: options.durationS,
         pipelining: 1,
-        headers: options.headers,
-        ...(options.paths ? { requests: [{ setupRequest: randomPathOf(options.paths) }] } : {}),
+        method: options.method ?? 'GET',
+        headers,
+        ...(body === undefined ? {} : { body }),
+        ...(setupRequest ? { requests: [{ setupRequest }] } : {}),
       },
       (error, result) => {
         current = undefined;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { CacheFamilyCounts } from '../../src/caching/cache-counters';
 import { type LoadSummary, runLoad } from './load';
+import { percentByService, ProcessCpuProbe, type ServiceCpu } from './process-cpu';
 import type { ReadFamily, ServerCounters } from './server-protocol';
 import type { RedisCpuProbe } from './redis-cpu';
 import type { ServerProcess } from './server-process';
@@ -41,6 +42,25 @@ export interface RouteResult extends LoadSummary {
   cache: Record<ReadFamily, CacheFamilyCounts>;
   /** Commands the Redis server processed during the measured run (cache and queues, every client). */
   redisCommands: number;
+  /** With a ProcessCpuProbe: each service's CPU from /proc over the measured run (PostgreSQL and RabbitMQ too). */
+  processCpu?: { percentOfOneCore: ReturnType<typeof percentByService>; detail: ServiceCpu };
+}
+
+/** A route under load: GET of `path` unless said, the same headers on every request plus `perRequestHeaders()`. */
+export interface LoadedRoute {
+  path: string;
+  headers?: Record<string, string>;
+  paths?: readonly string[];
+  method?: 'GET' | 'POST';
+  body?: unknown;
+  perRequestHeaders?: () => Record<string, string>;
+}
+
+export interface MeasureOptions {
+  /** Reads every service's CPU from /proc around the measured run. */
+  processes?: ProcessCpuProbe;
+  /** Runs after the warm-up, before the measured run's counters are read (to let a backlog drain, say). */
+  beforeMeasured?: () => Promise<void>;
 }
 
 /** Busy and total CPU time of all cores since boot, in milliseconds. */
@@ -106,15 +126,21 @@ export async function measureRoute(
   server: ServerProcess,
   redis: RedisCpuProbe,
   settings: LoadSettings,
-  route: { path: string; headers?: Record<string, string>; paths?: readonly string[] },
+  route: LoadedRoute,
+  options: MeasureOptions = {},
 ): Promise<RouteResult> {
   const load = {
     url: `http://127.0.0.1:${server.port}${route.path}`,
     connections: settings.connections,
     headers: route.headers,
     paths: route.paths,
+    method: route.method,
+    body: route.body,
+    perRequestHeaders: route.perRequestHeaders,
   };
   await runLoad({ ...load, durationS: settings.warmupS });
+  await options.beforeMeasured?.();
+  const processesBefore = await options.processes?.snapshot();
   const before = await server.counters();
   const redisBefore = await redis.microseconds();
   const redisCommandsBefore = await redis.commandsProcessed();
@@ -128,6 +154,7 @@ export async function measureRoute(
   const redisAfter = await redis.microseconds();
   const redisCommandsAfter = await redis.commandsProcessed();
   const after = await server.counters();
+  const processesAfter = await options.processes?.snapshot();
 
   const appCpu = after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system;
   const app = percentOfOneCore(appCpu, summary.durationS);
@@ -141,7 +168,7 @@ export async function measureRoute(
       ? round1(((stealAfter.steal - stealBefore.steal) / (stealAfter.total - stealBefore.total)) * cores * 100)
       : null;
   return {
-    route: `GET ${route.path}`,
+    route: `${route.method ?? 'GET'} ${route.path}`,
     ...summary,
     cpuPercentOfOneCore: {
       app,
@@ -155,5 +182,11 @@ export async function measureRoute(
     postgres: { queries: after.queries.total - before.queries.total, topStatements: statementDelta(before, after) },
     cache: cacheDelta(before, after),
     redisCommands: redisCommandsAfter - redisCommandsBefore,
+    ...(processesBefore && processesAfter
+      ? (() => {
+          const detail = ProcessCpuProbe.between(processesBefore, processesAfter);
+          return { processCpu: { percentOfOneCore: percentByService(detail, summary.durationS), detail } };
+        })()
+      : {}),
   };
 }

@@ -27,6 +27,14 @@ export class RedisCpuProbe {
     return processed;
   }
 
+  /** The server's process id (INFO server), to read its CPU time from /proc with the other services'. */
+  async processId(): Promise<number> {
+    const info = await this.redis.info('server');
+    const pid = Number(/^process_id:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
+    if (Number.isNaN(pid)) throw new Error('INFO server has no process_id');
+    return pid;
+  }
+
   async close(): Promise<void> {
     await this.redis.quit();
   }

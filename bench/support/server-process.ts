@@ -77,6 +77,11 @@ export class ServerProcess {
     }
   }
 
+  /** The app's process id (its CPU time in /proc). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   /** The app's counters now (queries, cache hits and misses, CPU time). */
   counters(): Promise<ServerCounters> {
     if (!this.child.connected) return Promise.reject(new Error('the app process is gone'));
