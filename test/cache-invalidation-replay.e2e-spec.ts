@@ -139,7 +139,8 @@ describe('invalidations made while the cache Redis was unreachable', () => {
     // Also once the cache serves hits again, and in Redis itself, where any other process reads.
     await untilServingFromCache(processA, merchantId);
     expect(await processA.cache.getOrLoad(paymentCache, merchantId, id, load)).toEqual({ status: 'succeeded' });
-    expect(await redis.get(entryKey(merchantId, id))).not.toContain('requires_capture');
+    // No entry at all is fine too: the read that loaded the new state may have skipped its write-back.
+    expect((await redis.get(entryKey(merchantId, id))) ?? '').not.toContain('requires_capture');
     expect(await processB.cache.getOrLoad(paymentCache, merchantId, id, load)).toEqual({ status: 'succeeded' });
   });
 
@@ -163,7 +164,8 @@ describe('invalidations made while the cache Redis was unreachable', () => {
       async () => (await processB.cache.getOrLoad(paymentCache, merchantId, id, load))?.status === 'succeeded',
       'process B to read the new state',
     );
-    expect(await redis.get(entryKey(merchantId, id))).not.toContain('requires_capture');
+    // No entry at all is fine too: the read that loaded the new state may have skipped its write-back.
+    expect((await redis.get(entryKey(merchantId, id))) ?? '').not.toContain('requires_capture');
   });
 
   it('when it could not even remember them all, drops every cached entry, API keys included', async () => {

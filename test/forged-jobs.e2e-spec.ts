@@ -189,8 +189,11 @@ describe('forged payments jobs', () => {
       ran.push(
         await eventually(
           async () => {
+            // The state first, then the job: read the other way round, a job read while it ran (delay not yet
+            // moved) could be paired with the state it reached just after.
+            const state = await queue.getJobState(job.id!);
             const current = await queue.getJob(job.id!);
-            return { state: await current?.getState(), processedOn: current?.processedOn, delay: current?.delay };
+            return { state, processedOn: current?.processedOn, delay: current?.delay };
           },
           (current) => current.state !== 'waiting' && current.state !== 'active',
           { what: `job ${job.id} running` },

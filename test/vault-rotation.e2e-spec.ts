@@ -188,6 +188,9 @@ describe('card vault key rotation with entries in flight', () => {
   });
 
   it('refuses an entry copied onto another token', async () => {
+    // No worker may authorize these payments (which erases their cards) while the test reads their vault entries:
+    // the app of the previous test, which runs workers on the same queue prefix, stops first.
+    for (const app of running.splice(0)) await app.close();
     const subject = await start({ ...rotated, APP_ROLE: 'api' });
     const merchant = await createMerchant(subject);
     const [first, second] = [
