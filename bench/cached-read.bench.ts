@@ -24,11 +24,12 @@
  * Results: bench/results/cached-read.json and .md. A missed target is a result, not an error: the exit code is 1
  * only when the benchmark fails, cannot clean up, or its measurement is invalid (errors, timeouts, non-2xx).
  */
+import { mkdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../src/config/config.schema';
+import { loadSettingsFromEnvironment, positiveInteger, scratchRun, sleep, writeAtomically } from './support/bench-run';
 import { stopLoad } from './support/load';
 import { type LoadSettings, measureRoute, type RouteResult } from './support/measure';
 import {
@@ -56,27 +57,16 @@ const routes: RouteNames = {
 /** Payments created at once while seeding: the app processes them in the background. */
 const seedingConcurrency = 25;
 const resultsDirectory = path.join(__dirname, 'results');
-const postgresServerUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const settlementDeadlineMs = 30_000;
 const settlementPollMs = 50;
 
 process.setSourceMapsEnabled(true);
-
-function positiveInteger(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
 
 let interrupted = false;
 
 function checkInterrupted(): void {
   if (interrupted) throw new Error('interrupted');
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function requestJson<T>(
   url: string,
@@ -231,41 +221,11 @@ async function measureRounds(
   return results;
 }
 
-/** Writes beside the final file first, so that an interrupted write never leaves half a result. */
-async function writeAtomically(file: string, content: string): Promise<void> {
-  const temporary = `${file}.tmp`;
-  await writeFile(temporary, content);
-  await rename(temporary, file);
-}
-
 async function main(): Promise<number> {
-  const settings: LoadSettings = {
-    connections: positiveInteger('BENCH_CONNECTIONS', 50),
-    durationS: positiveInteger('BENCH_DURATION_S', 10),
-    warmupS: positiveInteger('BENCH_WARMUP_S', 3),
-  };
+  const settings = loadSettingsFromEnvironment();
   const rounds = positiveInteger('BENCH_ROUNDS', 5);
   const loadAverageAtStart = os.loadavg()[0] ?? 0;
-  const runId = randomBytes(4).toString('hex');
-  const databaseName = `payments_bench_${runId}`;
-  const queuePrefix = `bench-${runId}`;
-  const adminToken = `bench-admin-${randomBytes(16).toString('hex')}`;
-  const environment: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    APP_ROLE: 'all',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    ADMIN_TOKEN: adminToken,
-    DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
-    QUEUE_PREFIX: queuePrefix,
-    EVENTS_EXCHANGE: `${queuePrefix}.events`,
-    WEBHOOK_EVENTS_QUEUE: `${queuePrefix}.webhooks`,
-    CARD_NETWORK_LATENCY_MS: '1',
-    // API.md: 0 turns the per-merchant rate limit off, for benchmarks (one merchant sends every request here).
-    RATE_LIMIT_PER_SECOND: '0',
-  };
+  const { databaseName, queuePrefix, adminToken, environment } = scratchRun();
   // The configuration the app will parse: where its database, exchange, queue and keys are, to remove them after.
   const config = parseConfig(environment);
   process.once('SIGINT', () => {

@@ -17,13 +17,20 @@
  * measurement is invalid (errors, timeouts, non-2xx, a payment not settled, pgbench failures).
  */
 import { execFileSync } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { parseConfig } from '../src/config/config.schema';
 import { migrateDatabase } from '../src/database/migrate';
+import {
+  loadSettingsFromEnvironment,
+  postgresServerUrl,
+  scratchRun,
+  sleep,
+  writeAtomically,
+} from './support/bench-run';
 import { stopLoad } from './support/load';
 import { type LoadSettings, measureRoute, type RouteResult } from './support/measure';
 import { type PgbenchSummary, preparePgbenchDatabase, runPgbench } from './support/pgbench';
@@ -34,22 +41,12 @@ import { deleteEventsTopology, deleteRedisKeys, dropDatabase } from './support/s
 import { ServerProcess } from './support/server-process';
 
 const resultsDirectory = path.join(__dirname, 'results');
-const postgresServerUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const drainDeadlineMs = 180_000;
 const drainPollMs = 100;
 
 process.setSourceMapsEnabled(true);
 
-function positiveInteger(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
-
 let interrupted = false;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
 interface DrainState {
@@ -248,12 +245,6 @@ async function measureDbCeiling(
   };
 }
 
-async function writeAtomically(file: string, content: string): Promise<void> {
-  const temporary = `${file}.tmp`;
-  await writeFile(temporary, content);
-  await rename(temporary, file);
-}
-
 function sourceTreeState(): { commit: string; uncommitted: string[] } {
   const git = (...args: string[]) =>
     execFileSync('git', args, {
@@ -408,32 +399,10 @@ function formatMarkdown(result: {
 }
 
 async function main(): Promise<number> {
-  const settings: LoadSettings = {
-    connections: positiveInteger('BENCH_CONNECTIONS', 50),
-    durationS: positiveInteger('BENCH_DURATION_S', 10),
-    warmupS: positiveInteger('BENCH_WARMUP_S', 3),
-  };
+  const settings = loadSettingsFromEnvironment();
   const loadAverageAtStart = os.loadavg()[0] ?? 0;
-  const runId = randomBytes(4).toString('hex');
-  const databaseName = `payments_bench_${runId}`;
+  const { databaseName, queuePrefix, adminToken, environment } = scratchRun();
   const pgbenchDatabaseName = `${databaseName}_pgbench`;
-  const queuePrefix = `bench-${runId}`;
-  const adminToken = `bench-admin-${randomBytes(16).toString('hex')}`;
-  const environment: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    APP_ROLE: 'all',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    ADMIN_TOKEN: adminToken,
-    DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
-    QUEUE_PREFIX: queuePrefix,
-    EVENTS_EXCHANGE: `${queuePrefix}.events`,
-    WEBHOOK_EVENTS_QUEUE: `${queuePrefix}.webhooks`,
-    CARD_NETWORK_LATENCY_MS: '1',
-    RATE_LIMIT_PER_SECOND: '0',
-  };
   const config = parseConfig(environment);
   const pgbenchDatabaseUrl = `${postgresServerUrl}/${pgbenchDatabaseName}`;
   process.once('SIGINT', () => {
