@@ -51,9 +51,10 @@ function argumentCount(target: object, propertyKey: string | symbol, handler: (.
  * (`HotCache.invalidateAfterCommit`).
  *
  * The handler is wrapped where it is defined, not intercepted per request. bench/ measures both seams on the same
- * cached read: on this 2-core machine (3 rounds, 2026-11-30) the decorator's read cost 64.1 µs of app CPU against
- * 63.3 µs for the framework's no-I/O ceiling (ratio 0.997), and the same read through a Nest interceptor (an
- * Observable through Nest's pipeline) 27.7 µs more per request (ratio 0.733, under the benchmark's 0.75 target).
+ * cached read (3 rounds each, 2-core machine, 2026-11-30): the decorator cost 64.1 and 62.3 µs of app CPU per read
+ * against 63.3 and 61.3 µs for the framework's no-I/O ceiling; the same read through a Nest interceptor (an
+ * Observable through Nest's pipeline) cost 27.7 µs more in one run and 2.6 µs more in the other (per round from
+ * −25.7 to +32.1): never less than the decorator, by an amount this machine's noise does not pin down.
  */
 export function CachedRead(family: CacheFamily, options: CachedReadOptions = {}): MethodDecorator {
   const idParam = options.idParam ?? 'id';
