@@ -17,6 +17,13 @@ export type { EventObject, EventType } from './event-types';
 /** A merchant's events, newest first (events_merchant_sequence_idx; with a type, ..._type_sequence_idx). */
 const eventsKeyset: Keyset = { id: events.id, order: [events.sequence], what: 'event' };
 
+/** One event for `recordMany`: the merchant it belongs to, its type, and the object it describes. */
+export interface EventToRecord {
+  merchantId: string;
+  type: EventType;
+  object: Record<string, unknown> & { id: string };
+}
+
 export interface StoredEvent {
   merchantId: string;
   event: EventObject;
@@ -40,22 +47,49 @@ export class EventsService {
     type: EventType,
     object: Record<string, unknown> & { id: string },
   ): Promise<EventObject> {
-    // Declared is not registered: the feature's declaration file has to be imported where its types are recorded,
-    // or endpoints could not subscribe to the type nor clients filter on it.
-    if (!isEventType(type)) {
-      const name: string = type;
-      throw new Error(
-        `event type ${name} is not registered: import its feature's defineEventTypes file where it is recorded`,
-      );
+    const [event] = await this.recordMany(tx, [{ merchantId, type, object }]);
+    return event!;
+  }
+
+  /**
+   * `record` for many events at once: one statement for the events and one for their outbox rows, in the order
+   * given, which is the order they are published in (per payment, as `orderingKeyOf` says).
+   */
+  async recordMany(tx: Tx, entries: readonly EventToRecord[]): Promise<EventObject[]> {
+    if (entries.length === 0) return [];
+    for (const { type } of entries) {
+      // Declared is not registered: the feature's declaration file has to be imported where its types are
+      // recorded, or endpoints could not subscribe to the type nor clients filter on it.
+      if (!isEventType(type)) {
+        const name: string = type;
+        throw new Error(
+          `event type ${name} is not registered: import its feature's defineEventTypes file where it is recorded`,
+        );
+      }
     }
-    const id = newId('evt');
-    const [row] = await tx
-      .insert(events)
-      .values({ id, merchantId, type, objectId: object.id, data: { object } })
-      .returning({ createdAt: events.createdAt });
-    const publish: EventPublishPayload = { eventId: id, orderingKey: orderingKeyOf(object) };
-    await this.outbox.add(tx, EVENT_PUBLISH_TOPIC, { ...publish });
-    return { id, object: 'event', type, created_at: row!.createdAt.toISOString(), data: { object } };
+    const rows = entries.map(({ merchantId, type, object }) => ({
+      id: newId('evt'),
+      merchantId,
+      type,
+      objectId: object.id,
+      data: { object },
+    }));
+    const inserted = await tx.insert(events).values(rows).returning({ id: events.id, createdAt: events.createdAt });
+    const createdAt = new Map(inserted.map((row) => [row.id, row.createdAt]));
+    await this.outbox.addMany(
+      tx,
+      rows.map((row, index) => {
+        const publish: EventPublishPayload = { eventId: row.id, orderingKey: orderingKeyOf(entries[index]!.object) };
+        return { topic: EVENT_PUBLISH_TOPIC, payload: { ...publish } };
+      }),
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      object: 'event',
+      type: row.type,
+      created_at: createdAt.get(row.id)!.toISOString(),
+      data: row.data,
+    }));
   }
 
   async get(merchantId: string, eventId: string): Promise<EventObject> {

@@ -29,6 +29,18 @@ export interface IdempotentResponse extends ApiResponse {
 
 const keyPattern = /^[\x20-\x7e]+$/;
 
+/** A key to claim for a request of a batch (IdempotencyService.claimMany). */
+export interface KeyClaim {
+  scope: string;
+  key: string;
+  fingerprint: string;
+}
+
+/** How a claimed key is named in the set claimMany answers. */
+export function claimIdOf(scope: string, key: string): string {
+  return `${scope}\u0000${key}`;
+}
+
 interface HeldClaim {
   scope: string;
   key: string;
@@ -108,7 +120,7 @@ export class IdempotencyService implements OnApplicationBootstrap {
       return { ...(await this.database.transaction(work)), replayed: false };
     }
     const key = request.key;
-    const fingerprint = requestFingerprint(this.fingerprintSecret, request.method, request.path, request.body);
+    const fingerprint = this.fingerprintOf(request);
     const claim = await this.claim(request.scope, key, fingerprint);
     if ('stored' in claim) return this.answerFromStored(claim.stored, fingerprint);
     const held: HeldClaim = { scope: request.scope, key, ownerToken: claim.ownerToken };
@@ -132,6 +144,83 @@ export class IdempotencyService implements OnApplicationBootstrap {
       }
       throw error;
     }
+  }
+
+  /** The request's fingerprint, as stored with its key (method, path and body under the fingerprint key). */
+  fingerprintOf(request: Pick<IdempotentRequest, 'method' | 'path' | 'body'>): string {
+    return requestFingerprint(this.fingerprintSecret, request.method, request.path, request.body);
+  }
+
+  /**
+   * Claims many keys in `tx` with one statement (the grouped write path, see IdempotentGroup): the claims that
+   * took their key come back, the others lost it to a stored or in-flight request. The claim is part of the
+   * batch's transaction, so it is never left behind by a failure; a request of another transaction holding the
+   * same key makes this statement wait for it to end, then lose. Keys must be distinct; they are taken in one
+   * order, so two batches never wait on each other's keys in a cycle.
+   */
+  async claimMany(tx: Tx, claims: readonly KeyClaim[]): Promise<Set<string>> {
+    if (claims.length === 0) return new Set();
+    const retentionSeconds = idempotencyLimits.keyRetentionMs / 1000;
+    const abandonedSeconds = idempotencyLimits.abandonedLockMs / 1000;
+    const claimed = await tx.execute<{ scope: string; key: string }>(sql`
+      INSERT INTO idempotency_keys (scope, key, request_fingerprint, owner_token, locked_at, expires_at)
+      SELECT claim.scope, claim.key, claim.fingerprint, claim.owner_token, now(),
+             now() + make_interval(secs => ${retentionSeconds})
+      FROM unnest(${sql.param(claims.map((claim) => claim.scope))}::text[], ${sql.param(claims.map((claim) => claim.key))}::text[],
+                  ${sql.param(claims.map((claim) => claim.fingerprint))}::text[],
+                  ${sql.param(claims.map(() => newOwnerToken()))}::text[]) AS claim(scope, key, fingerprint, owner_token)
+      ORDER BY claim.scope, claim.key
+      ON CONFLICT (scope, key) DO UPDATE
+        SET request_fingerprint = EXCLUDED.request_fingerprint, owner_token = EXCLUDED.owner_token,
+            locked_at = now(), created_at = now(), expires_at = EXCLUDED.expires_at,
+            response_status = NULL, response_body = NULL, response_sealed = NULL
+        WHERE idempotency_keys.expires_at < now()
+           OR (idempotency_keys.response_status IS NULL
+               AND idempotency_keys.request_fingerprint = EXCLUDED.request_fingerprint
+               AND idempotency_keys.locked_at < now() - make_interval(secs => ${abandonedSeconds}))
+      RETURNING scope, key`);
+    return new Set(claimed.rows.map((row) => claimIdOf(row.scope, row.key)));
+  }
+
+  /** Stores, in `tx`, the responses of keys claimed in `tx` by `claimMany` (sealed, as `execute` stores them). */
+  async storeMany(tx: Tx, responses: readonly (ApiResponse & { scope: string; key: string })[]): Promise<void> {
+    if (responses.length === 0) return;
+    const sealed = responses.map((response) =>
+      sealResponseBody(this.keyring, response.scope, response.key, response.body),
+    );
+    const stored = await tx.execute(sql`
+      UPDATE idempotency_keys AS stored
+      SET response_status = response.status, response_sealed = response.sealed, response_body = NULL,
+          locked_at = NULL
+      FROM unnest(${sql.param(responses.map((response) => response.scope))}::text[],
+                  ${sql.param(responses.map((response) => response.key))}::text[],
+                  ${sql.param(responses.map((response) => response.status))}::int[],
+                  ${sql.param(sealed)}::bytea[]) AS response(scope, key, status, sealed)
+      WHERE stored.scope = response.scope AND stored.key = response.key AND stored.response_status IS NULL`);
+    // Claimed in this transaction and locked since: anything else is a bug, and rolls the batch back.
+    if ((stored.rowCount ?? 0) !== responses.length) {
+      throw new Error(`stored ${stored.rowCount ?? 0} of ${responses.length} idempotent responses`);
+    }
+  }
+
+  /**
+   * How a request whose key was held by another request is answered, read once that other request has ended:
+   * its stored response replayed, 409 while it is still in flight, 422 for a different request.
+   */
+  async answerFromStoredKey(scope: string, key: string, fingerprint: string): Promise<IdempotentResponse> {
+    return this.answerAfterLosing({ scope, key, ownerToken: '' }, fingerprint);
+  }
+
+  /** 409 idempotency_key_in_use: the answer to a request whose key another request holds right now. */
+  static keyInUse(): ApiError {
+    return new ApiError(
+      409,
+      'idempotency_error',
+      'idempotency_key_in_use',
+      'A request with this Idempotency-Key is still in progress; retry shortly.',
+      undefined,
+      { 'Retry-After': '1' },
+    );
   }
 
   /**
@@ -228,16 +317,7 @@ export class IdempotencyService implements OnApplicationBootstrap {
 
   /** In flight wins over a body mismatch (API.md: any request whose key is still in flight gets 409). */
   private answerFromStored(row: StoredKey, fingerprint: string): IdempotentResponse {
-    if (row.response_status === null) {
-      throw new ApiError(
-        409,
-        'idempotency_error',
-        'idempotency_key_in_use',
-        'A request with this Idempotency-Key is still in progress; retry shortly.',
-        undefined,
-        { 'Retry-After': '1' },
-      );
-    }
+    if (row.response_status === null) throw IdempotencyService.keyInUse();
     if (row.request_fingerprint !== fingerprint) {
       throw new ApiError(
         422,

@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Tx } from '../database/database';
-import { IdempotencyService } from './idempotency.service';
+import { IdempotencyService, type IdempotentResponse } from './idempotency.service';
+import type { IdempotentGroup } from './idempotent-group';
 
 /** What makes one request idempotent, read from the request and its route before the handler runs. */
 export interface IdempotentCallRequest {
@@ -43,13 +44,29 @@ export class IdempotentCall {
    * on a replay, `Idempotent-Replayed: true`.
    */
   async run(work: (tx: Tx) => Promise<unknown>, options: IdempotentCallOptions = {}): Promise<unknown> {
-    const { scope, method, path, body, successStatus, reply } = this.request;
+    const { scope, method, path, body, successStatus } = this.request;
     const key = IdempotencyService.keyFrom(this.request.keyHeader, this.request.keyRequired);
     if (options.beforeClaim) await options.beforeClaim();
     const response = await this.idempotency.execute({ scope, key, method, path, body }, async (tx) => ({
       status: successStatus,
       body: await work(tx),
     }));
+    return this.answer(response);
+  }
+
+  /**
+   * Runs `item` through `group` (group commit: written in one transaction with the concurrent requests of the same
+   * route) with the same contract as `run`. The route must require a key.
+   */
+  async runGrouped<Item>(group: IdempotentGroup<Item>, item: Item): Promise<unknown> {
+    const { scope, method, path, body, successStatus } = this.request;
+    const key = IdempotencyService.keyFrom(this.request.keyHeader, true);
+    if (key === undefined) throw new Error('a grouped idempotent route requires its key');
+    return this.answer(await group.execute({ scope, key, method, path, body, successStatus, item }));
+  }
+
+  private answer(response: IdempotentResponse): unknown {
+    const { reply } = this.request;
     void reply.status(response.status);
     if (response.replayed) void reply.header('Idempotent-Replayed', 'true');
     return response.body;

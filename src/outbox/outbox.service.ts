@@ -5,14 +5,36 @@ import type { Tx } from '../database/database';
 import { outbox } from '../database/schema';
 import { outboxNotifyChannel } from './outbox.limits';
 
+/** One row for the relay: the topic that says where it goes and what the dispatcher needs (ids only). */
+export interface OutboxRowInput {
+  topic: string;
+  payload: Record<string, unknown>;
+}
+
 /** Writes outbox rows inside a business transaction; the relay delivers them once it commits. */
 @Injectable()
 export class OutboxService {
+  // Transactions that have already asked for a wake-up: one NOTIFY per transaction, however many rows it adds.
+  private readonly notified = new WeakSet<Tx>();
+
   async add(tx: Tx, topic: string, payload: Record<string, unknown>): Promise<string> {
-    const id = newId('obx');
-    await tx.insert(outbox).values({ id, topic, payload });
-    // NOTIFY is delivered on commit only, so the relay never wakes for a row it cannot see yet.
-    await tx.execute(sql`SELECT pg_notify(${outboxNotifyChannel}, '')`);
-    return id;
+    const [id] = await this.addMany(tx, [{ topic, payload }]);
+    return id!;
+  }
+
+  /** Adds the rows in one statement, in the order given (their `sequence` follows it). */
+  async addMany(tx: Tx, rows: readonly OutboxRowInput[]): Promise<string[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map(() => newId('obx'));
+    await tx
+      .insert(outbox)
+      .values(rows.map((row, index) => ({ id: ids[index]!, topic: row.topic, payload: row.payload })));
+    if (!this.notified.has(tx)) {
+      this.notified.add(tx);
+      // NOTIFY is delivered on commit only, so the relay never wakes for a row it cannot see yet. Every commit
+      // that notifies takes a lock shared by all of them, so one per transaction, not one per row.
+      await tx.execute(sql`SELECT pg_notify(${outboxNotifyChannel}, '')`);
+    }
+    return ids;
   }
 }

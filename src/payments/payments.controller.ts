@@ -16,6 +16,7 @@ import {
 } from './payment.schemas';
 import { CachedRead } from '../caching/cached-read.decorator';
 import { paymentCache } from './payment-cache';
+import { PaymentIntake } from './payment-intake';
 import { PaymentsService } from './payments.service';
 import { openApiSchema } from '../openapi/openapi-schema';
 import { cardPaymentMethodSchema } from './card/card.schemas';
@@ -28,7 +29,10 @@ const documentedCreateBody = openApiSchema(createPaymentSchemaOf([cardPaymentMet
 @ApiBearerAuth('secret_key')
 @Controller('v1/payments')
 export class PaymentsController {
-  constructor(private readonly payments: PaymentsService) {}
+  constructor(
+    private readonly payments: PaymentsService,
+    private readonly intake: PaymentIntake,
+  ) {}
 
   @Post()
   @HttpCode(202)
@@ -43,7 +47,8 @@ export class PaymentsController {
     @CurrentMerchant() merchantId: string,
     @Idempotent({ required: true }) call: IdempotentCall,
   ): Promise<unknown> {
-    return call.run((tx) => this.payments.create(tx, merchantId, input));
+    // Group commit: written with the creates that arrive meanwhile, answered once committed (PaymentIntake).
+    return call.runGrouped(this.intake.creates, { merchantId, input });
   }
 
   @Get(':id')

@@ -16,6 +16,7 @@ import {
   PAYMENTS_QUEUE,
 } from './payments.constants';
 import { expiryDelayMs, paymentJobData } from './payment-jobs';
+import { PaymentIntake } from './payment-intake';
 import { PaymentsController } from './payments.controller';
 import { paymentLimits } from './payments.limits';
 import { PaymentsProcessor } from './payments.processor';
@@ -80,7 +81,7 @@ export class PaymentsModule {
       module: PaymentsModule,
       imports: [PaymentCommandsModule],
       controllers: serveHttp ? [PaymentsController] : [],
-      providers: [],
+      providers: serveHttp ? [PaymentIntake] : [],
       exports: [PaymentCommandsModule],
     });
   }

@@ -17,7 +17,7 @@ import { paymentCache } from './payment-cache';
 import type { AuthorizationResult } from './card-network/card-network.port';
 import type { PaymentObject, PaymentRow } from './payment.presenter';
 import { PaymentMethodRegistry } from './payment-methods/payment-method.registry';
-import type { PaymentMethodHandler } from './payment-methods/payment-method.handler';
+import type { PaymentMethodColumns, PaymentMethodHandler } from './payment-methods/payment-method.handler';
 import type { CreatePaymentInput, ListPaymentsQuery } from './payment.schemas';
 import {
   authorizationOutcome,
@@ -107,6 +107,12 @@ export type PendingAuthorization =
       close(): Promise<AuthorizationResult | null>;
     };
 
+/** One payment of a batch to create: the merchant's validated create body. */
+export interface PaymentToCreate {
+  merchantId: string;
+  input: CreatePaymentInput;
+}
+
 /** What a refund took from a payment (PaymentsService.applyRefund). */
 export interface AppliedRefund {
   paymentId: string;
@@ -135,31 +141,84 @@ export class PaymentsService {
    * caller's transaction. `input` was validated against the registered methods' schemas (CreatePaymentPipe).
    */
   async create(tx: Tx, merchantId: string, input: CreatePaymentInput): Promise<PaymentObject> {
-    const method = this.methods.handlerOf(input.payment_method.type);
-    if (!method) throw apiErrors.parameterInvalid('payment_method.type', 'Invalid payment_method.type: unknown type');
-    const methodColumns = await method.prepare(tx, input.payment_method);
-    const [row] = await tx
+    const [payment] = await this.createMany(tx, [{ merchantId, input }]);
+    return payment!;
+  }
+
+  /**
+   * `create` for a batch of payments (the group commit of POST /v1/payments), in their order, with one statement
+   * per table: the methods' rows (the vault), the payments, their `payment.processing` events and the outbox rows
+   * of their authorization jobs.
+   */
+  async createMany(tx: Tx, requests: readonly PaymentToCreate[]): Promise<PaymentObject[]> {
+    if (requests.length === 0) return [];
+    const methodColumns = await this.prepareMethods(tx, requests);
+    const ids = requests.map(() => newId('pay'));
+    const rows = await tx
       .insert(payments)
-      .values({
-        id: newId('pay'),
-        merchantId,
-        amount: BigInt(input.amount),
-        currency: input.currency,
-        status: 'processing',
-        captureMethod: input.capture_method,
-        ...methodColumns,
-        paymentMethodType: method.type,
-        description: input.description ?? null,
-        metadata: input.metadata ?? {},
-      })
+      .values(
+        requests.map(({ merchantId, input }, index) => ({
+          id: ids[index]!,
+          merchantId,
+          amount: BigInt(input.amount),
+          currency: input.currency,
+          status: 'processing' as const,
+          captureMethod: input.capture_method,
+          ...methodColumns[index],
+          paymentMethodType: input.payment_method.type,
+          description: input.description ?? null,
+          metadata: input.metadata ?? {},
+        })),
+      )
       .returning();
-    const payment = this.methods.present(row!);
-    // A "not found" remembered for this id (someone asked before it existed) must not outlive its creation.
-    this.paymentChanged(tx, merchantId, payment.id);
-    await this.events.record(tx, merchantId, 'payment.processing', payment);
-    const job: AuthorizePaymentJobData = { paymentId: payment.id, merchantId };
-    await this.outbox.add(tx, AUTHORIZE_PAYMENT_TOPIC, { ...job });
-    return payment;
+    // RETURNING gives the rows of a multi-row INSERT in no promised order: matched back by id.
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const presented = ids.map((id) => {
+      const row = byId.get(id);
+      if (!row) throw new Error(`payment ${id} was not inserted`);
+      return this.methods.present(row);
+    });
+    for (const [index, payment] of presented.entries()) {
+      // A "not found" remembered for this id (someone asked before it existed) must not outlive its creation.
+      this.paymentChanged(tx, requests[index]!.merchantId, payment.id);
+    }
+    await this.events.recordMany(
+      tx,
+      presented.map((payment, index) => ({
+        merchantId: requests[index]!.merchantId,
+        type: 'payment.processing' as const,
+        object: payment,
+      })),
+    );
+    await this.outbox.addMany(
+      tx,
+      presented.map((payment, index) => {
+        const job: AuthorizePaymentJobData = { paymentId: payment.id, merchantId: requests[index]!.merchantId };
+        return { topic: AUTHORIZE_PAYMENT_TOPIC, payload: { ...job } };
+      }),
+    );
+    return presented;
+  }
+
+  /** Each request's method columns, each method preparing its own requests at once (a card's: one vault insert). */
+  private async prepareMethods(tx: Tx, requests: readonly PaymentToCreate[]): Promise<PaymentMethodColumns[]> {
+    const columns: PaymentMethodColumns[] = requests.map(() => ({}));
+    const byType = new Map<string, number[]>();
+    for (const [index, { input }] of requests.entries()) {
+      const indexes = byType.get(input.payment_method.type) ?? [];
+      indexes.push(index);
+      byType.set(input.payment_method.type, indexes);
+    }
+    for (const [type, indexes] of byType) {
+      const method = this.methods.handlerOf(type);
+      if (!method) throw apiErrors.parameterInvalid('payment_method.type', 'Invalid payment_method.type: unknown type');
+      const prepared = await method.prepareMany(
+        tx,
+        indexes.map((index) => requests[index]!.input.payment_method),
+      );
+      for (const [position, index] of indexes.entries()) columns[index] = prepared[position]!;
+    }
+    return columns;
   }
 
   async get(merchantId: string, paymentId: string): Promise<PaymentObject> {

@@ -23,13 +23,22 @@ export class CardVault {
   ) {}
 
   async store(tx: Tx, secret: CardSecret): Promise<string> {
-    const token = newId('cv');
-    await tx.insert(cardVault).values({
-      token,
-      sealed: sealCardSecret(this.keyring, token, secret),
-      keyId: this.keyring.currentKeyId,
-    });
-    return token;
+    const [token] = await this.storeMany(tx, [secret]);
+    return token!;
+  }
+
+  /** Stores the cards with one statement; their tokens, in their order. */
+  async storeMany(tx: Tx, secrets: readonly CardSecret[]): Promise<string[]> {
+    if (secrets.length === 0) return [];
+    const tokens = secrets.map(() => newId('cv'));
+    await tx.insert(cardVault).values(
+      secrets.map((secret, index) => ({
+        token: tokens[index]!,
+        sealed: sealCardSecret(this.keyring, tokens[index]!, secret),
+        keyId: this.keyring.currentKeyId,
+      })),
+    );
+    return tokens;
   }
 
   /** Null when the entry was erased; throws CardVaultError when no configured key opens it. */

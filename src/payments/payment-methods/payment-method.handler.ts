@@ -69,6 +69,16 @@ export abstract class PaymentMethodHandler<Input = unknown, Instrument = unknown
   /** At create, in the payment's transaction: stores what must be kept (secrets elsewhere) and gives its columns. */
   abstract prepare(tx: Tx, paymentMethod: Input): Promise<PaymentMethodColumns>;
 
+  /**
+   * `prepare` for the payments of one batch (group commit), in their order. The default prepares them one after
+   * another; a method that stores something overrides it to store them all with one statement.
+   */
+  async prepareMany(tx: Tx, paymentMethods: readonly Input[]): Promise<PaymentMethodColumns[]> {
+    const columns: PaymentMethodColumns[] = [];
+    for (const paymentMethod of paymentMethods) columns.push(await this.prepare(tx, paymentMethod));
+    return columns;
+  }
+
   /** The payment object's method fields from the stored row. */
   present(_payment: PaymentRow): PaymentMethodFields {
     return { card: null };

@@ -1,0 +1,136 @@
+import type { Database, Tx } from '../database/database';
+import { GroupCommit, type ItemOutcome } from '../database/group-commit';
+import { claimIdOf, IdempotencyService, type IdempotentRequest, type IdempotentResponse } from './idempotency.service';
+
+/**
+ * The business write of a group: every item of a batch at once, in `tx` (multi-row statements), answering one
+ * response body per item in the items' order. It must not refuse one item with an error: an error rolls the whole
+ * batch back, and each item is then written apart through the single-request path (where a refusal is stored as
+ * the key's answer, as for any idempotent request).
+ */
+export type GroupWrite<Item> = (tx: Tx, items: readonly Item[]) => Promise<readonly unknown[]>;
+
+export interface IdempotentGroupOptions<Item> {
+  write: GroupWrite<Item>;
+  /** Requests per batch at most. */
+  maxBatch: number;
+  /** Batches writing at once at most (each holds one database connection while it writes). */
+  maxInFlight: number;
+}
+
+/** One request of a group, its key known valid (a grouped route requires one). */
+export interface GroupedRequest<Item> extends IdempotentRequest {
+  key: string;
+  /** The route's status for a first answer. */
+  successStatus: number;
+  item: Item;
+}
+
+interface Fingerprinted<Item> extends GroupedRequest<Item> {
+  fingerprint: string;
+}
+
+/** What a batch's transaction decided: answers for the keys it claimed, and who must read another's answer. */
+type BatchDecision = ({ answer: ItemOutcome<IdempotentResponse> } | { readStoredKey: true })[];
+
+/**
+ * Idempotent requests written by group commit (see GroupCommit): concurrent requests of one route share one
+ * transaction that claims their keys with one statement, writes their business rows with multi-row statements
+ * and stores their responses with one more. The contract is the single-request path's (IdempotencyService.execute):
+ *
+ * - a key already stored is replayed (or 422 for a different request), one still in flight gets 409;
+ * - two requests of one batch with the same key: the first is written, the second answered from what it stored
+ *   (replayed, or 422 for a different request), as a request just after it would be;
+ * - a 2xx means committed: every caller is answered only after its batch's commit;
+ * - a batch the database refuses is written again one request at a time, through `execute`, so that only the
+ *   request at fault fails.
+ */
+export class IdempotentGroup<Item> {
+  private readonly commits: GroupCommit<Fingerprinted<Item>, IdempotentResponse>;
+
+  constructor(
+    private readonly idempotency: IdempotencyService,
+    private readonly database: Database,
+    private readonly options: IdempotentGroupOptions<Item>,
+  ) {
+    this.commits = new GroupCommit({
+      maxBatch: options.maxBatch,
+      maxInFlight: options.maxInFlight,
+      runBatch: (requests) => this.writeBatch(requests),
+      runAlone: (request) => this.writeAlone(request),
+    });
+  }
+
+  execute(request: GroupedRequest<Item>): Promise<IdempotentResponse> {
+    return this.commits.submit({ ...request, fingerprint: this.idempotency.fingerprintOf(request) });
+  }
+
+  /** Requests waiting for a batch and batches writing (for tests and metrics). */
+  get pending(): { waiting: number; inFlight: number } {
+    return this.commits.pending;
+  }
+
+  private async writeBatch(requests: readonly Fingerprinted<Item>[]): Promise<ItemOutcome<IdempotentResponse>[]> {
+    const decisions = await this.database.transaction(async (tx): Promise<BatchDecision> => {
+      const decided: BatchDecision = [];
+      const first = new Set<string>();
+      const claimants: Fingerprinted<Item>[] = [];
+      for (const request of requests) {
+        const claimId = claimIdOf(request.scope, request.key);
+        // A second request of the batch with the same key is answered as any later request with the key is:
+        // from what the first one stored (this batch's commit, or another request's).
+        decided.push({ readStoredKey: true });
+        if (first.has(claimId)) continue;
+        first.add(claimId);
+        claimants.push(request);
+      }
+      const claimed = await this.idempotency.claimMany(tx, claimants);
+      const winners = claimants.filter((request) => claimed.has(claimIdOf(request.scope, request.key)));
+      const bodies =
+        winners.length > 0
+          ? await this.options.write(
+              tx,
+              winners.map((request) => request.item),
+            )
+          : [];
+      if (bodies.length !== winners.length) {
+        throw new Error(`a group write answered ${bodies.length} bodies for ${winners.length} requests`);
+      }
+      const responses = winners.map((request, index) => ({
+        scope: request.scope,
+        key: request.key,
+        status: request.successStatus,
+        body: bodies[index],
+      }));
+      await this.idempotency.storeMany(tx, responses);
+      const answered = new Map(winners.map((request, index) => [request, responses[index]!]));
+      return requests.map((request, index) => {
+        const response = answered.get(request);
+        if (response)
+          return { answer: { ok: true, value: { status: response.status, body: response.body, replayed: false } } };
+        return decided[index]!;
+      });
+    });
+    // Keys held by others: read once this batch's transaction (which waited for theirs) has ended.
+    return Promise.all(
+      decisions.map(async (decision, index): Promise<ItemOutcome<IdempotentResponse>> => {
+        if ('answer' in decision) return decision.answer;
+        const request = requests[index]!;
+        try {
+          const value = await this.idempotency.answerFromStoredKey(request.scope, request.key, request.fingerprint);
+          return { ok: true, value };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      }),
+    );
+  }
+
+  /** The single-request path, with the group's write for one item. */
+  private writeAlone(request: Fingerprinted<Item>): Promise<IdempotentResponse> {
+    return this.idempotency.execute(request, async (tx) => {
+      const [body] = await this.options.write(tx, [request.item]);
+      return { status: request.successStatus, body };
+    });
+  }
+}

@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from '../database/database';
+import { IdempotencyService } from '../idempotency/idempotency.service';
+import { IdempotentGroup } from '../idempotency/idempotent-group';
+import { paymentLimits } from './payments.limits';
+import { PaymentsService, type PaymentToCreate } from './payments.service';
+
+/**
+ * The group commit of POST /v1/payments: concurrent creates share one transaction (their idempotency claims,
+ * vault entries, payments, events, outbox rows and stored responses each one multi-row statement, one commit for
+ * all), and each request is answered 202 only once that transaction has committed.
+ */
+@Injectable()
+export class PaymentIntake {
+  readonly creates: IdempotentGroup<PaymentToCreate>;
+
+  constructor(idempotency: IdempotencyService, database: Database, payments: PaymentsService) {
+    this.creates = new IdempotentGroup(idempotency, database, {
+      write: (tx, requests) => payments.createMany(tx, requests),
+      maxBatch: paymentLimits.createBatchMax,
+      maxInFlight: paymentLimits.createBatchesInFlight,
+    });
+  }
+}
