@@ -6,8 +6,8 @@ import { Database } from '../database/database';
 import { type Keyset, newestFirst, rowsAfter } from '../database/keyset';
 import { HotCache } from '../caching/hot-cache.service';
 import { balanceCache, currentBalanceId } from './balance-cache';
+import { type BalanceDelta, balanceDeltas } from './balance-deltas';
 import { newId } from '../common/ids';
-import { amountToSql } from '../common/money/money';
 import type { Tx } from '../database/database';
 import { ledgerAccounts, ledgerPostings, ledgerTransactions } from '../database/schema';
 import {
@@ -130,66 +130,130 @@ export class LedgerService {
 
   /** Appends one balanced transaction in `tx` and keeps merchant account balances equal to their postings. */
   async record(tx: Tx, entry: LedgerEntry): Promise<string> {
-    assertBalanced(entry.postings);
-    // Every money movement of the merchant is recorded here, so the balance is invalidated here: no caller has to.
-    this.cache.invalidateAfterCommit(tx, balanceCache, entry.merchantId, currentBalanceId);
-    const transactionId = newId('ltx');
-    await tx.insert(ledgerTransactions).values({
-      id: transactionId,
-      kind: entry.kind,
-      merchantId: entry.merchantId,
-      paymentId: entry.paymentId,
-      refundId: entry.refundId ?? null,
-    });
-    // Accounts are resolved in one order for every transaction, so two transactions creating the same new
-    // accounts wait on each other's rows in the same order and never deadlock.
-    const accounts = new Map(entry.postings.map((posting) => [accountKey(posting.account), posting.account]));
-    const accountIds = new Map<string, string>();
-    for (const key of [...accounts.keys()].sort()) {
-      accountIds.set(key, await this.accountId(tx, accounts.get(key)!));
-    }
-    const rows = entry.postings.map((posting) => ({
-      id: newId('lp'),
-      transactionId,
-      accountId: accountIds.get(accountKey(posting.account))!,
-      merchantId: posting.account.merchantId,
-      amount: BigInt(posting.amountMinor),
-      currency: posting.account.currency,
-    }));
-    await tx.insert(ledgerPostings).values(rows);
-    // Only merchant accounts keep a running balance: system accounts are touched by every payment, and a
-    // running total there would serialize all payments on one row. Their balance is the sum of postings.
-    for (const [index, row] of rows.entries()) {
-      const posting = entry.postings[index]!;
-      if (!isMerchantAccountKind(posting.account.kind)) continue;
-      await tx.execute(
-        sql`UPDATE ledger_accounts SET balance = balance + ${amountToSql(posting.amountMinor)}::bigint WHERE id = ${row.accountId}`,
-      );
-    }
-    return transactionId;
+    const [transactionId] = await this.recordMany(tx, [entry]);
+    return transactionId!;
   }
 
   /**
-   * The id of `account`, created in `tx` when it does not exist yet. Ids are cached only once `tx` commits: an id
-   * created by a transaction still open names a row no other transaction can see (their postings to it would be
-   * refused by the currency trigger and the foreign key), and no row at all if that transaction rolls back.
+   * `record` for many transactions at once (the settlement of a batch of payments), their ids in their order: one
+   * statement for the transactions, one for their postings, the accounts resolved once, and each merchant account's
+   * running balance updated once with the sum of its postings (a merchant's balance row is written by every payment
+   * of the merchant: once per batch instead of once per posting). Every entry balances on its own.
    */
-  private async accountId(tx: Tx, account: AccountRef): Promise<string> {
-    const key = accountKey(account);
-    const known = this.committedAccountIds.get(key);
-    if (known) return known;
-    // A row another transaction inserted but has not committed makes this INSERT wait for that transaction, so
-    // concurrent creators converge on one row, which the SELECT (a new snapshot) then sees.
+  async recordMany(tx: Tx, entries: readonly LedgerEntry[]): Promise<string[]> {
+    if (entries.length === 0) return [];
+    for (const entry of entries) assertBalanced(entry.postings);
+    // Every money movement of the merchant is recorded here, so the balance is invalidated here: no caller has to.
+    for (const merchantId of new Set(entries.map((entry) => entry.merchantId))) {
+      this.cache.invalidateAfterCommit(tx, balanceCache, merchantId, currentBalanceId);
+    }
+    const transactionIds = entries.map(() => newId('ltx'));
+    await tx.insert(ledgerTransactions).values(
+      entries.map((entry, index) => ({
+        id: transactionIds[index]!,
+        kind: entry.kind,
+        merchantId: entry.merchantId,
+        paymentId: entry.paymentId,
+        refundId: entry.refundId ?? null,
+      })),
+    );
+    const accountIds = await this.accountIds(
+      tx,
+      entries.flatMap((entry) => entry.postings.map((posting) => posting.account)),
+    );
+    const postings = entries.flatMap((entry, index) =>
+      entry.postings.map((posting) => ({
+        posting,
+        transactionId: transactionIds[index]!,
+        accountId: accountIds.get(accountKey(posting.account))!,
+      })),
+    );
+    await tx.insert(ledgerPostings).values(
+      postings.map(({ posting, transactionId, accountId }) => ({
+        id: newId('lp'),
+        transactionId,
+        accountId,
+        merchantId: posting.account.merchantId,
+        amount: BigInt(posting.amountMinor),
+        currency: posting.account.currency,
+      })),
+    );
+    // Only merchant accounts keep a running balance: system accounts are touched by every payment, and a
+    // running total there would serialize all payments on one row. Their balance is the sum of postings.
+    const deltas = balanceDeltas(
+      postings
+        .filter(({ posting }) => isMerchantAccountKind(posting.account.kind))
+        .map(({ posting, accountId }) => ({ accountId, amountMinor: posting.amountMinor })),
+    );
+    if (deltas.length > 0) await this.applyBalanceDeltas(tx, deltas);
+    return transactionIds;
+  }
+
+  /**
+   * Adds each delta to its account's balance, in one statement. The rows are locked in id order first (a locking
+   * subquery's rows are locked in its ORDER BY, and the update only writes rows it returned): every writer of
+   * balances goes through here, so two transactions that share accounts wait for one another and never deadlock.
+   * NO KEY UPDATE, the lock the UPDATE takes anyway: FOR UPDATE would also wait for the key-share locks that other
+   * transactions' postings hold on the account (their foreign key), and two of them would deadlock.
+   */
+  private async applyBalanceDeltas(tx: Tx, deltas: readonly BalanceDelta[]): Promise<void> {
+    const ids = deltas.map((delta) => delta.accountId);
+    const amounts = deltas.map((delta) => delta.deltaMinor.toString());
+    await tx.execute(sql`
+      WITH delta AS (SELECT * FROM unnest(${sql.param(ids)}::text[], ${sql.param(amounts)}::bigint[]) AS d(id, amount)),
+           locked AS MATERIALIZED (SELECT id FROM ledger_accounts WHERE id IN (SELECT id FROM delta) ORDER BY id FOR NO KEY UPDATE)
+      UPDATE ledger_accounts AS account SET balance = account.balance + delta.amount
+        FROM locked JOIN delta USING (id)
+       WHERE account.id = locked.id`);
+  }
+
+  /**
+   * The ids of `accounts`, created in `tx` when they do not exist yet (one statement for those not known). Ids are
+   * cached only once `tx` commits: an id created by a transaction still open names a row no other transaction can
+   * see (their postings to it would be refused by the currency trigger and the foreign key), and no row at all if
+   * that transaction rolls back.
+   */
+  private async accountIds(tx: Tx, accounts: readonly AccountRef[]): Promise<Map<string, string>> {
+    const ids = new Map<string, string>();
+    const unknown = new Map<string, AccountRef>();
+    for (const account of accounts) {
+      const key = accountKey(account);
+      const known = this.committedAccountIds.get(key);
+      if (known) ids.set(key, known);
+      else unknown.set(key, account);
+    }
+    if (unknown.size === 0) return ids;
+    // Inserted in one order (by key) by every transaction, so two transactions creating the same new accounts wait
+    // on each other's rows in the same order and never deadlock. A row another transaction inserted but has not
+    // committed makes this INSERT wait for that transaction, so concurrent creators converge on one row, which the
+    // SELECT (a new snapshot) then sees.
+    const missing = [...unknown.keys()].sort().map((key) => unknown.get(key)!);
+    const kinds = sql.param(missing.map((account) => account.kind));
+    const merchantIds = sql.param(missing.map((account) => account.merchantId));
+    const currencies = sql.param(missing.map((account) => account.currency));
     await tx.execute(sql`
       INSERT INTO ledger_accounts (id, kind, merchant_id, currency)
-      VALUES (${newId('acct')}, ${account.kind}, ${account.merchantId}, ${account.currency})
+      SELECT * FROM unnest(${sql.param(missing.map(() => newId('acct')))}::text[], ${kinds}::text[], ${merchantIds}::text[], ${currencies}::text[])
       ON CONFLICT ON CONSTRAINT ledger_accounts_identity DO NOTHING`);
-    const found = await tx.execute<{ id: string }>(sql`
-      SELECT id FROM ledger_accounts
-      WHERE kind = ${account.kind} AND merchant_id IS NOT DISTINCT FROM ${account.merchantId} AND currency = ${account.currency}`);
-    const id = found.rows[0]?.id;
-    if (!id) throw new Error(`ledger account ${key} could not be created`);
-    this.database.afterCommit(tx, () => this.committedAccountIds.set(key, id));
-    return id;
+    const found = await tx.execute<{
+      id: string;
+      kind: AccountRef['kind'];
+      merchant_id: string | null;
+      currency: string;
+    }>(sql`
+      SELECT account.id, account.kind, account.merchant_id, account.currency
+        FROM ledger_accounts AS account
+        JOIN unnest(${kinds}::text[], ${merchantIds}::text[], ${currencies}::text[]) AS wanted(kind, merchant_id, currency)
+          ON account.kind = wanted.kind AND account.merchant_id IS NOT DISTINCT FROM wanted.merchant_id
+         AND account.currency = wanted.currency`);
+    for (const row of found.rows) {
+      const key = accountKey({ kind: row.kind, merchantId: row.merchant_id, currency: row.currency });
+      ids.set(key, row.id);
+      this.database.afterCommit(tx, () => this.committedAccountIds.set(key, row.id));
+    }
+    for (const key of unknown.keys()) {
+      if (!ids.has(key)) throw new Error(`ledger account ${key} could not be created`);
+    }
+    return ids;
   }
 }
