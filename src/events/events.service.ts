@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
 import { type ListObject, pageOf } from '../common/pagination';
@@ -74,8 +74,16 @@ export class EventsService {
       objectId: object.id,
       data: { object },
     }));
-    const inserted = await tx.insert(events).values(rows).returning({ id: events.id, createdAt: events.createdAt });
-    const createdAt = new Map(inserted.map((row) => [row.id, row.createdAt]));
+    const inserted = await tx.execute<{ id: string; created_at: string }>(sql`
+      INSERT INTO events (id, merchant_id, type, object_id, data)
+      SELECT event.id, event.merchant_id, event.type, event.object_id, event.data
+      FROM unnest(${sql.param(rows.map((row) => row.id))}::text[], ${sql.param(rows.map((row) => row.merchantId))}::text[],
+                  ${sql.param(rows.map((row) => row.type))}::text[], ${sql.param(rows.map((row) => row.objectId))}::text[],
+                  ${sql.param(rows.map((row) => JSON.stringify(row.data)))}::jsonb[]) WITH ORDINALITY
+        AS event(id, merchant_id, type, object_id, data, position)
+      ORDER BY event.position
+      RETURNING id, created_at`);
+    const createdAt = new Map(inserted.rows.map((row) => [row.id, new Date(row.created_at)]));
     await this.outbox.addMany(
       tx,
       rows.map((row, index) => {

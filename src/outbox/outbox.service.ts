@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
 import { newId } from '../common/ids';
 import type { Tx } from '../database/database';
-import { outbox } from '../database/schema';
 import { outboxNotifyChannel } from './outbox.limits';
 
 /** One row for the relay: the topic that says where it goes and what the dispatcher needs (ids only). */
@@ -22,18 +21,28 @@ export class OutboxService {
     return id!;
   }
 
-  /** Adds the rows in one statement, in the order given (their `sequence` follows it). */
+  /**
+   * Adds the rows in one statement, in the order given (their `sequence` follows it). The first rows a transaction
+   * adds also ask for the relay's wake-up, in the same statement.
+   */
   async addMany(tx: Tx, rows: readonly OutboxRowInput[]): Promise<string[]> {
     if (rows.length === 0) return [];
     const ids = rows.map(() => newId('obx'));
-    await tx
-      .insert(outbox)
-      .values(rows.map((row, index) => ({ id: ids[index]!, topic: row.topic, payload: row.payload })));
-    if (!this.notified.has(tx)) {
+    const insert = sql`
+      INSERT INTO outbox (id, topic, payload)
+      SELECT row.id, row.topic, row.payload
+      FROM unnest(${sql.param(ids)}::text[], ${sql.param(rows.map((row) => row.topic))}::text[],
+                  ${sql.param(rows.map((row) => JSON.stringify(row.payload)))}::jsonb[]) WITH ORDINALITY
+        AS row(id, topic, payload, position)
+      ORDER BY row.position`;
+    if (this.notified.has(tx)) {
+      await tx.execute(insert);
+    } else {
       this.notified.add(tx);
       // NOTIFY is delivered on commit only, so the relay never wakes for a row it cannot see yet. Every commit
       // that notifies takes a lock shared by all of them, so one per transaction, not one per row.
-      await tx.execute(sql`SELECT pg_notify(${outboxNotifyChannel}, '')`);
+      await tx.execute(sql`WITH added AS (${insert} RETURNING 1)
+        SELECT pg_notify(${outboxNotifyChannel}, '') FROM (SELECT count(*) FROM added) AS rows_added`);
     }
     return ids;
   }
