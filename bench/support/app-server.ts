@@ -1,9 +1,13 @@
 /**
  * The application under benchmark, in a process of its own (spawned by the benchmark with an IPC channel): the
- * load generator then never shares this event loop. Configured from the environment like src/main.ts, started
- * the same way (init, event subscribers, listen); it reports its port, answers counter requests, and closes the
- * app on `stop`, on SIGINT/SIGTERM, or when the benchmark process goes away.
+ * load generator then never shares this event loop. Configured from the environment like src/main.ts (APP_ROLE
+ * included: the benchmark runs one process of role `all`, or one per role), started the same way (init, event
+ * subscribers, listen); it reports its port, answers counter requests, profiles itself on request, and closes the
+ * app on `stop`, on SIGINT/SIGTERM, or when the benchmark process goes away. BENCH_SEAM_ROUTES=1 mounts the
+ * bench-only seam routes (support/seam-routes.module.ts) beside the app's own.
  */
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { createApp } from '../../src/app.factory';
@@ -16,6 +20,13 @@ import { SeamRoutesModule } from './seam-routes.module';
 import type { BenchToServer, ServerCounters, ServerToBench } from './server-protocol';
 
 const statementLengthMax = 120;
+/** V8's sampling interval while profiling: 1 ms, as `node --cpu-prof` samples. */
+const profileSamplingIntervalUs = 1000;
+
+/** Normalized statements by query text: the same texts come again and again, normalizing each costs the app CPU. */
+const statements = new Map<string, string>();
+/** Texts kept at most (multi-row inserts of varying sizes make new texts; past this they are normalized each time). */
+const statementsKeptMax = 2000;
 
 function statementOf(query: unknown): string {
   const text =
@@ -24,7 +35,12 @@ function statementOf(query: unknown): string {
       : typeof query === 'object' && query !== null && typeof (query as { text?: unknown }).text === 'string'
         ? (query as { text: string }).text
         : '(unknown)';
-  return text.replace(/\s+/g, ' ').trim().slice(0, statementLengthMax);
+  let statement = statements.get(text);
+  if (statement === undefined) {
+    statement = text.replace(/\s+/g, ' ').trim().slice(0, statementLengthMax);
+    if (statements.size < statementsKeptMax) statements.set(text, statement);
+  }
+  return statement;
 }
 
 /** Counts every query of every pg Client (the app's pool creates pg Clients), from before the app is created. */
@@ -50,7 +66,7 @@ async function main(): Promise<void> {
   const queryCounts = countPostgresQueries();
   const config = parseConfig(process.env);
   // The bench-only routes that cache the same read through interceptors, beside the app's own (seam-routes.module.ts).
-  const app = await createApp(config, { imports: [SeamRoutesModule] });
+  const app = await createApp(config, process.env.BENCH_SEAM_ROUTES === '1' ? { imports: [SeamRoutesModule] } : {});
   await app.init();
   await startEventSubscribers(app);
   await app.listen(config.port, config.host);
@@ -67,9 +83,39 @@ async function main(): Promise<void> {
       },
     ));
 
+  let profiler: Session | undefined;
+  const profile = async (message: Extract<BenchToServer, { type: 'profile-start' | 'profile-stop' }>) => {
+    if (message.type === 'profile-start') {
+      if (profiler) throw new Error('already profiling');
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: profileSamplingIntervalUs });
+      await profiler.post('Profiler.start');
+      return;
+    }
+    if (!profiler) throw new Error('not profiling');
+    const { profile: recorded } = await profiler.post('Profiler.stop');
+    profiler.disconnect();
+    profiler = undefined;
+    await writeFile(message.file, JSON.stringify(recorded));
+  };
+
   process.on('message', (message: BenchToServer) => {
     if (message.type === 'stop') {
       void stop();
+      return;
+    }
+    if (message.type === 'profile-start' || message.type === 'profile-stop') {
+      profile(message).then(
+        () => send({ type: 'profiled', requestId: message.requestId }),
+        (error: unknown) =>
+          send({
+            type: 'profiled',
+            requestId: message.requestId,
+            error: error instanceof Error ? error.message : String(error),
+          }),
+      );
       return;
     }
     const counters: ServerCounters = {

@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { LoadSettings } from './measure';
 
 /** The PostgreSQL server the benchmarks make their scratch databases on. */
@@ -11,6 +13,22 @@ export function positiveInteger(name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
   return value;
+}
+
+export function nonNegativeInteger(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+/** `1` or `0`. */
+export function flag(name: string, fallback: boolean): boolean {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== '0' && raw !== '1') throw new Error(`${name} must be 0 or 1, got "${raw}"`);
+  return raw === '1';
 }
 
 /** BENCH_CONNECTIONS, BENCH_DURATION_S and BENCH_WARMUP_S, with the defaults every benchmark here uses. */
@@ -63,3 +81,21 @@ export async function writeAtomically(file: string, content: string): Promise<vo
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The commit the measured source is at, and the files of src/ changed from it (a shared working tree). */
+export function sourceTreeState(): { commit: string; uncommitted: string[] } {
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: path.join(__dirname, '..', '..'),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  try {
+    return {
+      commit: git('rev-parse', '--short', 'HEAD').trim(),
+      uncommitted: git('status', '--short', '--', 'src').split('\n').filter(Boolean),
+    };
+  } catch {
+    return { commit: 'unknown', uncommitted: [] };
+  }
+}

@@ -28,8 +28,11 @@ export interface LoadSummary {
 
 /** The run in progress, so that an interrupted benchmark can stop it. */
 let current: autocannon.Instance | undefined;
+/** Set once the benchmark is interrupted: no run starts after. */
+let stopped = false;
 
 export function stopLoad(): void {
+  stopped = true;
   current?.stop();
 }
 
@@ -49,6 +52,7 @@ export function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const setupRequest = setupOf(options);
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
   const headers = body === undefined ? options.headers : { ...options.headers, 'content-type': 'application/json' };
+  if (stopped) return Promise.reject(new Error('interrupted'));
   return new Promise((resolve, reject) => {
     current = autocannon(
       {

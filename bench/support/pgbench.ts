@@ -79,30 +79,43 @@ function paymentScript(notify: boolean): string {
   ].join('\n');
 }
 
+async function isFile(candidate: string): Promise<boolean> {
+  return readFile(candidate).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** Where pgbench is: on PATH, or in the PostgreSQL installation's bin directory (Debian's layout). */
-async function pgbenchPath(): Promise<string> {
+async function findPgbench(): Promise<string | undefined> {
   for (const directory of (process.env.PATH ?? '').split(':')) {
     const candidate = path.join(directory, 'pgbench');
-    if (
-      await readFile(candidate).then(
-        () => true,
-        () => false,
-      )
-    )
-      return candidate;
+    if (await isFile(candidate)) return candidate;
   }
   const versions = await readdir('/usr/lib/postgresql').catch(() => [] as string[]);
   for (const version of versions.sort().reverse()) {
     const candidate = path.join('/usr/lib/postgresql', version, 'bin', 'pgbench');
-    if (
-      await readFile(candidate).then(
-        () => true,
-        () => false,
-      )
-    )
-      return candidate;
+    if (await isFile(candidate)) return candidate;
   }
-  throw new Error('pgbench not found (PostgreSQL client tools: apt-get install postgresql-client)');
+  return undefined;
+}
+
+/**
+ * pgbench, installed with PostgreSQL's client tools (Debian's postgresql-client, as .ci/run installs PostgreSQL)
+ * when it is missing and this process may install packages (root with apt-get); else an error saying how.
+ */
+async function pgbenchPath(): Promise<string> {
+  const found = await findPgbench();
+  if (found) return found;
+  const howTo = 'pgbench not found: install PostgreSQL client tools (apt-get install postgresql-client)';
+  if (process.getuid?.() !== 0 || !(await isFile('/usr/bin/apt-get'))) throw new Error(howTo);
+  console.log('pgbench not found: installing postgresql-client…');
+  const environment = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  await run('apt-get', ['update', '-q'], os.tmpdir(), environment);
+  await run('apt-get', ['install', '-y', '-q', 'postgresql-client'], os.tmpdir(), environment);
+  const installed = await findPgbench();
+  if (!installed) throw new Error(howTo);
+  return installed;
 }
 
 /** The merchant the script's rows belong to (the payments and events foreign keys). */
@@ -116,16 +129,16 @@ export async function preparePgbenchDatabase(databaseUrl: string): Promise<void>
   }
 }
 
-function run(command: string, args: string[], cwd: string): Promise<string> {
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       if (code === 0) resolve(output);
-      else reject(new Error(`pgbench exited with ${signal ?? `code ${code}`}:\n${output.slice(-2000)}`));
+      else reject(new Error(`${command} exited with ${signal ?? `code ${code}`}:\n${output.slice(-2000)}`));
     });
   });
 }

@@ -1,6 +1,6 @@
 /**
  * CPU time of every process of the services a write touches, read from /proc/<pid>/stat (utime + stime, Linux
- * only): the app child, the benchmark process itself (the load generator), PostgreSQL (the postmaster and all its
+ * only): the app's processes (one with APP_ROLE=all, or one per role), the benchmark process itself (the load generator), PostgreSQL (the postmaster and all its
  * children), Redis (the redis-server the app uses, by INFO's process_id) and RabbitMQ (beam.smp and its
  * children). The benchmark process counts with the children it has waited for (pgbench). A snapshot before and after a run gives each service's CPU over it, wherever the work landed.
  *
@@ -82,6 +82,8 @@ interface Snapshot {
   at: number;
   /** µs per pid, per service. */
   byService: Record<Exclude<ServiceName, 'postgres'>, Map<number, number>>;
+  /** The app processes' names by pid. */
+  appNames: Map<number, string>;
   postgres: { postmaster: number; exitedChildren: number; children: Map<number, number> };
   postgresRoles: Map<number, PostgresRole>;
   /** The last CPU time seen of every bench backend so far, exited ones included. */
@@ -101,6 +103,8 @@ export interface ServiceCpu {
     /** Backends of the bench's databases that exited during the run: counted up to their last sample. */
     benchBackendsExited: number;
   };
+  /** The app's CPU by process, by the name it was given (its role); `microseconds.app` is their sum. */
+  appByProcess: Record<string, number>;
   elapsedS: number;
 }
 
@@ -114,17 +118,18 @@ export class ProcessCpuProbe {
   private sampling: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    private readonly pids: { app: number; postmaster: number; redis: number; rabbitmq: number[] },
+    private readonly pids: { app: Map<number, string>; postmaster: number; redis: number; rabbitmq: number[] },
     private readonly activity: Client,
     private readonly benchDatabases: Set<string>,
   ) {}
 
   /**
    * `databaseUrl`: a database of the server under measurement (the probe keeps one connection to it, which counts
-   * as a bench backend). `benchDatabases`: the databases whose backends are the benchmark's.
+   * as a bench backend). `benchDatabases`: the databases whose backends are the benchmark's. `appPids`: the app's
+   * processes by name (their role).
    */
   static async connect(options: {
-    appPid: number;
+    appPids: Record<string, number>;
     redisPid: number;
     databaseUrl: string;
     benchDatabases: string[];
@@ -142,7 +147,12 @@ export class ProcessCpuProbe {
       if (beams.length === 0) throw new Error('no beam.smp process (RabbitMQ) visible in /proc');
       if (!readStat(options.redisPid)) throw new Error(`the redis-server ${options.redisPid} is not visible in /proc`);
       return new ProcessCpuProbe(
-        { app: options.appPid, postmaster: postmaster.pid, redis: options.redisPid, rabbitmq: beams },
+        {
+          app: new Map(Object.entries(options.appPids).map(([name, pid]) => [pid, name])),
+          postmaster: postmaster.pid,
+          redis: options.redisPid,
+          rabbitmq: beams,
+        },
         client,
         new Set(options.benchDatabases),
       );
@@ -194,7 +204,7 @@ export class ProcessCpuProbe {
     return {
       at: performance.now(),
       byService: {
-        app: cpuOf([this.pids.app]),
+        app: cpuOf([...this.pids.app.keys()]),
         // With the children it has waited for: pgbench, when the load is pgbench.
         loadGenerator: new Map([
           [process.pid, (byPid.get(process.pid)?.cpu ?? 0) + (byPid.get(process.pid)?.childrenCpu ?? 0)],
@@ -207,6 +217,7 @@ export class ProcessCpuProbe {
         exitedChildren: postmaster.childrenCpu,
         children: new Map(descendantsOf(postmaster.pid, stats).map((stat) => [stat.pid, stat.cpu])),
       },
+      appNames: this.pids.app,
       postgresRoles,
       lastSeenBench: new Map(this.lastSeenBench),
     };
@@ -249,8 +260,13 @@ export class ProcessCpuProbe {
       redis: sumDelta(before.byService.redis, after.byService.redis),
       rabbitmq: sumDelta(before.byService.rabbitmq, after.byService.rabbitmq),
     };
+    const appByProcess: Record<string, number> = {};
+    for (const [pid, name] of after.appNames) {
+      appByProcess[name] = (after.byService.app.get(pid) ?? 0) - (before.byService.app.get(pid) ?? 0);
+    }
     return {
       microseconds,
+      appByProcess,
       postgresDetail: {
         ...detail,
         otherDatabases,

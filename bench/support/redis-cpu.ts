@@ -1,5 +1,24 @@
 import { Redis } from 'ioredis';
 
+export type CommandStats = Record<string, { calls: number; microseconds: number }>;
+
+/** Commands between two commandstats, per `divisor` (per payment), the busiest first. */
+export function commandStatsPer(
+  before: CommandStats,
+  after: CommandStats,
+  divisor: number,
+): { command: string; calls: number; microseconds: number }[] {
+  const round = (value: number) => Math.round(value * 100) / 100;
+  return Object.entries(after)
+    .map(([command, { calls, microseconds }]) => ({
+      command,
+      calls: round((calls - (before[command]?.calls ?? 0)) / divisor),
+      microseconds: round((microseconds - (before[command]?.microseconds ?? 0)) / divisor),
+    }))
+    .filter(({ calls }) => calls > 0)
+    .sort((a, b) => b.microseconds - a.microseconds);
+}
+
 /** The CPU time a Redis server has used (INFO cpu), to tell its share of a run from the rest of the machine's. */
 export class RedisCpuProbe {
   private constructor(private readonly redis: Redis) {}
@@ -25,6 +44,16 @@ export class RedisCpuProbe {
     const processed = Number(/^total_commands_processed:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
     if (Number.isNaN(processed)) throw new Error('INFO stats has no total_commands_processed');
     return processed;
+  }
+
+  /** Calls and µs per command since the server started (INFO commandstats), every client's. */
+  async commandStats(): Promise<CommandStats> {
+    const info = await this.redis.info('commandstats');
+    const stats: CommandStats = {};
+    for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+      stats[match[1]!] = { calls: Number(match[2]), microseconds: Number(match[3]) };
+    }
+    return stats;
   }
 
   /** The server's process id (INFO server), to read its CPU time from /proc with the other services'. */

@@ -429,7 +429,7 @@ export function formatMarkdown(result: BenchResult): string {
   return [
     '# Cached read benchmark',
     '',
-    `Measured ${result.date} by \`npm run bench\` (bench/cached-read.bench.ts).`,
+    `Measured ${result.date} by \`npm run bench:seams\` (bench/cached-read.bench.ts).`,
     '',
     `Target: \`${result.target.route}\` served from the cache reaches at least ${target.minRatio}× the requests/s ` +
       `of \`${result.target.ceilingRoute}\` (the framework's ceiling: same app, same run, no I/O) with p99 under ` +

@@ -25,7 +25,7 @@ export class ServerProcess {
   private nextRequestId = 1;
   private readonly pending = new Map<
     number,
-    { resolve: (counters: ServerCounters) => void; reject: (error: Error) => void }
+    { resolve: (message: ServerToBench) => void; reject: (error: Error) => void }
   >();
 
   private constructor(
@@ -34,8 +34,8 @@ export class ServerProcess {
     readonly port: number,
   ) {
     child.on('message', (message: ServerToBench) => {
-      if (message.type !== 'counters') return;
-      this.pending.get(message.requestId)?.resolve(message.counters);
+      if (message.type !== 'counters' && message.type !== 'profiled') return;
+      this.pending.get(message.requestId)?.resolve(message);
       this.pending.delete(message.requestId);
     });
     void exited.then((exit) => {
@@ -44,12 +44,18 @@ export class ServerProcess {
     });
   }
 
-  /** Spawns the app with `environment` and resolves once it listens; rejects (the process gone) if it cannot. */
-  static async start(environment: NodeJS.ProcessEnv): Promise<ServerProcess> {
-    // BENCH_CPU_PROFILE_DIR: the app writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
+  /**
+   * Spawns the app with `environment` and resolves once it listens; rejects (the process gone) if it cannot.
+   * `builtScript`: app-server.ts compiled ahead (support/app-build.ts), run as it is.
+   * BENCH_CPU_PROFILE_DIR in `environment`: the app writes a V8 CPU profile of its whole life there when it exits
+   * (open it in Chrome DevTools); startProfile()/stopProfile() profile a part of it instead.
+   */
+  static async start(environment: NodeJS.ProcessEnv, options: { builtScript?: string } = {}): Promise<ServerProcess> {
     const profileDirectory = environment.BENCH_CPU_PROFILE_DIR;
     const profiling = profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : [];
-    const child = spawn(process.execPath, [...profiling, '--import', swcRegister, serverScript], {
+    // The app built ahead (support/app-build.ts), or transformed as it loads.
+    const script = options.builtScript ? [options.builtScript] : ['--import', swcRegister, serverScript];
+    const child = spawn(process.execPath, [...profiling, ...script], {
       env: environment,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -82,23 +88,31 @@ export class ServerProcess {
     return this.child.pid!;
   }
 
+  /** True until the process has exited. */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** The app's counters now (queries, cache hits and misses, CPU time). */
-  counters(): Promise<ServerCounters> {
-    if (!this.child.connected) return Promise.reject(new Error('the app process is gone'));
-    const requestId = this.nextRequestId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(requestId, { resolve, reject });
-      this.send({ type: 'counters', requestId }, (error) => {
-        if (!error) return;
-        this.pending.delete(requestId);
-        reject(error);
-      });
-    });
+  async counters(): Promise<ServerCounters> {
+    const answer = await this.request((requestId) => ({ type: 'counters', requestId }));
+    if (answer.type !== 'counters') throw new Error(`expected counters, got ${answer.type}`);
+    return answer.counters;
+  }
+
+  /** Starts V8's sampling profiler in the app process. */
+  async startProfile(): Promise<void> {
+    await this.profileRequest((requestId) => ({ type: 'profile-start', requestId }));
+  }
+
+  /** Stops the profiler and has the app write the profile (.cpuprofile JSON) to `file`. */
+  async stopProfile(file: string): Promise<void> {
+    await this.profileRequest((requestId) => ({ type: 'profile-stop', requestId, file }));
   }
 
   /** Closes the app gracefully (killing it past the deadline) and waits until its process has exited. */
   async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
+    if (this.running) {
       // A failed send (the channel closing at that moment) is covered by the kill below.
       if (this.child.connected) this.send({ type: 'stop' }, () => undefined);
       else this.child.kill('SIGTERM');
@@ -109,6 +123,25 @@ export class ServerProcess {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private async profileRequest(message: (requestId: number) => BenchToServer): Promise<void> {
+    const answer = await this.request(message);
+    if (answer.type !== 'profiled') throw new Error(`expected profiled, got ${answer.type}`);
+    if (answer.error) throw new Error(`profiling the app: ${answer.error}`);
+  }
+
+  private request(message: (requestId: number) => BenchToServer): Promise<ServerToBench> {
+    if (!this.child.connected) return Promise.reject(new Error('the app process is gone'));
+    const requestId = this.nextRequestId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(requestId, { resolve, reject });
+      this.send(message(requestId), (error) => {
+        if (!error) return;
+        this.pending.delete(requestId);
+        reject(error);
+      });
+    });
   }
 
   private send(message: BenchToServer, callback?: (error: Error | null) => void): void {
