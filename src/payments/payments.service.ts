@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { and, eq, lte, type SQL, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, lte, type SQL, sql } from 'drizzle-orm';
 import { ApiError, apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
 import { type ListObject, pageOf } from '../common/pagination';
 import { AppConfig } from '../config/app-config';
 import { Database, type Tx } from '../database/database';
+import { GroupCommit, type ItemOutcome } from '../database/group-commit';
 import { type Keyset, newestFirst, rowsAfter } from '../database/keyset';
 import { payments } from '../database/schema';
 import { EventsService } from '../events/events.service';
@@ -17,7 +18,12 @@ import { paymentCache } from './payment-cache';
 import type { AuthorizationResult } from './card-network/card-network.port';
 import type { PaymentObject, PaymentRow } from './payment.presenter';
 import { PaymentMethodRegistry } from './payment-methods/payment-method.registry';
-import type { PaymentMethodColumns, PaymentMethodHandler } from './payment-methods/payment-method.handler';
+import type {
+  PaymentMethodColumns,
+  PaymentMethodHandler,
+  PaymentRelease,
+} from './payment-methods/payment-method.handler';
+import { settlementLimits, settlingRows } from './authorization-settlement';
 import type { CreatePaymentInput, ListPaymentsQuery } from './payment.schemas';
 import {
   authorizationOutcome,
@@ -107,6 +113,12 @@ export type PendingAuthorization =
       close(): Promise<AuthorizationResult | null>;
     };
 
+/** One outcome for the settlement batch: the payment and what its method's provider answered. */
+interface AuthorizationToSettle {
+  paymentId: string;
+  outcome: AuthorizationOutcome;
+}
+
 /** One payment of a batch to create: the merchant's validated create body. */
 export interface PaymentToCreate {
   merchantId: string;
@@ -126,6 +138,9 @@ export type ExpiryOutcome =
 
 @Injectable()
 export class PaymentsService {
+  // Authorization outcomes of concurrently running jobs, committed together (completeAuthorization).
+  private readonly settlements: GroupCommit<AuthorizationToSettle, PaymentObject | null>;
+
   constructor(
     private readonly database: Database,
     private readonly config: AppConfig,
@@ -134,7 +149,28 @@ export class PaymentsService {
     private readonly events: EventsService,
     private readonly outbox: OutboxService,
     private readonly cache: HotCache,
-  ) {}
+  ) {
+    this.settlements = new GroupCommit({
+      maxBatch: settlementLimits.batchMax,
+      maxInFlight: settlementLimits.batchesInFlight,
+      runBatch: async (items) => {
+        try {
+          return await this.settleBatch(items);
+        } catch (error) {
+          // A batch of one has no other item to be told apart from: its error is its item's, and running it
+          // alone would only run it twice.
+          if (items.length === 1) return [{ ok: false, error }];
+          throw error;
+        }
+      },
+      // A batch that failed: each outcome is written on its own, so only the one at fault fails its job.
+      runAlone: async (item) => {
+        const [settled] = await this.settleBatch([item]);
+        if (!settled!.ok) throw settled!.error;
+        return settled!.value;
+      },
+    });
+  }
 
   /**
    * Step 1 of the write path: payment, what its method keeps (a card's vault entry), event and outbox row in the
@@ -275,53 +311,135 @@ export class PaymentsService {
   }
 
   /**
-   * Step 3 of the write path, in one transaction: the guarded status update (only a payment still
-   * `processing` moves), ledger postings, the event, and the card data erased as far as it is no longer needed.
-   * Returns null when the payment had already left `processing`: a job that runs twice changes nothing.
+   * Step 3 of the write path: the guarded status update (only a payment still `processing` moves), ledger postings,
+   * the event, and the card data erased as far as it is no longer needed, committed together with the outcomes of
+   * the other jobs settling at the same time (settleBatch). Resolves once that transaction has committed. Returns
+   * null when the payment had already left `processing`: a job that runs twice changes nothing.
    */
-  async completeAuthorization(paymentId: string, outcome: AuthorizationOutcome): Promise<PaymentObject | null> {
-    const completed = await this.database.transaction(async (tx) => {
-      const [current] = await tx.select().from(payments).where(eq(payments.id, paymentId)).limit(1);
-      if (!current || current.status !== 'processing') return null;
-      const transition = authorizationOutcome(
-        paymentMoney(current),
-        outcome.approved ? { approved: true } : outcome,
-        this.config.payments.fees,
-      );
-      if (!transition.allowed) return null;
-      const status = transition.changes.status!;
-      const [row] = await tx
-        .update(payments)
-        .set({
-          ...paymentColumns(transition.changes),
-          networkReference: outcome.networkReference ?? null,
-          vaultToken: status === 'requires_capture' ? current.vaultToken : null,
-          // By the database clock, as the expiry job's check is (`authorizationDueAt`).
-          authorizationExpiresAt:
-            status === 'requires_capture' ? sql`now() + ${this.authorizationExpiryInterval()}` : null,
-          updatedAt: new Date(),
-        })
-        .where(and(eq(payments.id, paymentId), eq(payments.status, 'processing')))
-        .returning();
-      if (!row) return null;
-      const payment = this.methods.present(row);
-      this.paymentChanged(tx, row.merchantId, row.id);
-      if (transition.ledger) {
-        await this.ledger.record(tx, { ...transition.ledger, merchantId: row.merchantId, paymentId });
-      }
-      await this.events.record(tx, row.merchantId, `payment.${status}` as const, payment);
-      if (status === 'requires_capture') {
-        const expiry: ExpireAuthorizationOutboxPayload = {
-          paymentId,
+  completeAuthorization(paymentId: string, outcome: AuthorizationOutcome): Promise<PaymentObject | null> {
+    return this.settlements.submit({ paymentId, outcome });
+  }
+
+  /**
+   * One transaction for a batch of authorization outcomes, each statement for all of them: the batch's payments still
+   * `processing` locked, their guarded status updates, their events, the expiry jobs of the authorizations, the card
+   * data released and their ledger transactions (each merchant's balance updated once). An outcome whose payment is
+   * no longer `processing` (or is settled by an earlier item of the batch) answers null and changes nothing.
+   */
+  private async settleBatch(items: readonly AuthorizationToSettle[]): Promise<ItemOutcome<PaymentObject | null>[]> {
+    const settled = await this.database.transaction(async (tx) => {
+      const ids = [...new Set(items.map((item) => item.paymentId))];
+      // In id order, so that two batches sharing a payment (a job running twice) wait for one another instead of
+      // deadlocking. NO KEY UPDATE, the lock the update below takes: it does not wait on the key-share locks of rows
+      // that reference the payment.
+      const locked = await tx
+        .select()
+        .from(payments)
+        .where(and(sql`${payments.id} = ANY(${sql.param(ids)}::text[])`, eq(payments.status, 'processing')))
+        .orderBy(payments.id)
+        .for('no key update');
+      const moves = settlingRows(
+        items.map((item) => item.paymentId),
+        locked,
+      ).map((current, index) => {
+        if (!current) return null;
+        const { outcome } = items[index]!;
+        const transition = authorizationOutcome(
+          paymentMoney(current),
+          outcome.approved ? { approved: true } : outcome,
+          this.config.payments.fees,
+        );
+        return transition.allowed ? { current, outcome, transition } : null;
+      });
+      const moving = moves.filter((move) => move !== null);
+      if (moving.length === 0) return moves.map(() => null);
+      const updated = await this.applyAuthorizations(tx, moving);
+      const completed = moves.map((move) => {
+        const row = move && updated.get(move.current.id);
+        if (!move || !row) return null;
+        this.paymentChanged(tx, row.merchantId, row.id);
+        return { ...move, row, payment: this.methods.present(row) };
+      });
+      const done = completed.filter((entry) => entry !== null);
+      await this.events.recordMany(
+        tx,
+        done.map(({ row, payment }) => ({
           merchantId: row.merchantId,
-          expiresAt: row.authorizationExpiresAt!.toISOString(),
-        };
-        await this.outbox.add(tx, EXPIRE_AUTHORIZATION_TOPIC, { ...expiry });
+          type: `payment.${row.status}` as const,
+          object: payment,
+        })),
+      );
+      await this.outbox.addMany(
+        tx,
+        done
+          .filter(({ row }) => row.status === 'requires_capture')
+          .map(({ row }) => {
+            const expiry: ExpireAuthorizationOutboxPayload = {
+              paymentId: row.id,
+              merchantId: row.merchantId,
+              expiresAt: row.authorizationExpiresAt!.toISOString(),
+            };
+            return { topic: EXPIRE_AUTHORIZATION_TOPIC, payload: { ...expiry } };
+          }),
+      );
+      const releases = new Map<string, PaymentRelease[]>();
+      for (const { current, row } of done) {
+        const group = releases.get(current.paymentMethodType) ?? [];
+        group.push({ payment: current, status: row.status });
+        releases.set(current.paymentMethodType, group);
       }
-      await this.methods.handlerOf(current.paymentMethodType)?.release(tx, current, status);
-      return { merchantId: row.merchantId, payment };
+      for (const [type, group] of releases) await this.methods.handlerOf(type)?.releaseMany(tx, group);
+      // Last: a merchant's balance row, which every batch settling its payments writes, stays locked only for the
+      // rest of this transaction.
+      await this.ledger.recordMany(
+        tx,
+        done.flatMap(({ row, transition }) =>
+          transition.ledger ? [{ ...transition.ledger, merchantId: row.merchantId, paymentId: row.id }] : [],
+        ),
+      );
+      return completed.map((entry) => entry?.payment ?? null);
     });
-    return completed?.payment ?? null;
+    return settled.map((value) => ({ ok: true, value }));
+  }
+
+  /**
+   * The guarded status updates of a batch in one statement (a payment moves only while still `processing`): the
+   * updated rows by id. The expiry is set by the database clock, as the expiry job's check is (`authorizationDueAt`).
+   */
+  private async applyAuthorizations(
+    tx: Tx,
+    moves: readonly { current: PaymentRow; outcome: AuthorizationOutcome; transition: Allowed }[],
+  ): Promise<Map<string, PaymentRow>> {
+    const column = <T>(value: (move: (typeof moves)[number]) => T) => sql.param(moves.map(value));
+    // A change a transition leaves out keeps the payment's value (PaymentChanges).
+    const kept = <T>(changed: T | undefined, current: T) => (changed === undefined ? current : changed);
+    const settled = sql`unnest(
+      ${column(({ current }) => current.id)}::text[],
+      ${column(({ current, transition }) => kept(transition.changes.status, current.status))}::text[],
+      ${column(({ current, transition }) => String(kept(transition.changes.amountCapturable, amountFromSql(current.amountCapturable))))}::bigint[],
+      ${column(({ current, transition }) => String(kept(transition.changes.amountCaptured, amountFromSql(current.amountCaptured))))}::bigint[],
+      ${column(({ current, transition }) => kept(transition.changes.failureCode, current.failureCode))}::text[],
+      ${column(({ current, transition }) => kept(transition.changes.failureMessage, current.failureMessage))}::text[],
+      ${column(({ outcome }) => outcome.networkReference ?? null)}::text[]
+    ) AS settled(id, status, amount_capturable, amount_captured, failure_code, failure_message, network_reference)`;
+    const rows = await tx
+      .update(payments)
+      .set({
+        status: sql`settled.status::payment_status`,
+        amountCapturable: sql`settled.amount_capturable`,
+        amountCaptured: sql`settled.amount_captured`,
+        failureCode: sql`settled.failure_code`,
+        failureMessage: sql`settled.failure_message`,
+        networkReference: sql`settled.network_reference`,
+        // The card stays only for a capture to come.
+        vaultToken: sql`CASE WHEN settled.status = 'requires_capture' THEN ${payments.vaultToken} END`,
+        authorizationExpiresAt: sql`CASE WHEN settled.status = 'requires_capture' THEN now() + ${this.authorizationExpiryInterval()} END`,
+        updatedAt: new Date(),
+      })
+      .from(settled)
+      .where(and(sql`${payments.id} = settled.id`, eq(payments.status, 'processing')))
+      .returning(getTableColumns(payments));
+    return new Map(rows.map((row) => [row.id, row]));
   }
 
   /** Captures all or part of an authorization; the rest of the hold is released. */

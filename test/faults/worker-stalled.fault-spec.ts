@@ -16,7 +16,7 @@ import { FaultStack } from './support/fault-stack';
 import { runFault } from './support/figures';
 import { createFaultMerchant, type FaultMerchant, LoadDriver } from './support/load-driver';
 
-// One worker's concurrency (PAYMENT_WORKER_CONCURRENCY's default): a frozen worker holds this many jobs.
+// One worker's concurrency (PAYMENT_WORKER_CONCURRENCY): a frozen worker holds this many jobs.
 const workerConcurrency = 16;
 const paymentCount = 4 * workerConcurrency;
 // Authorizations take this long, so a frozen worker surely holds jobs in flight.

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { Keyring, sealedKeyId } from '../../common/crypto/keyring';
 import { newId } from '../../common/ids';
 import { Database, type Tx } from '../../database/database';
@@ -49,30 +49,61 @@ export class CardVault {
 
   /** Once authorization has ended the CVC must not outlive it (it may never be stored after authorization). */
   async eraseCvc(tx: Tx, token: string): Promise<void> {
-    const [row] = await tx.select().from(cardVault).where(eq(cardVault.token, token)).for('update').limit(1);
-    if (!row) return;
-    let secret: CardSecret;
-    try {
-      secret = this.open(row);
-    } catch (error) {
-      if (!(error instanceof CardVaultError)) throw error;
-      // Nothing after authorization reads the number, and a CVC that cannot be removed must not stay: the
-      // whole entry goes.
-      await this.erase(tx, token);
-      return;
+    await this.eraseCvcMany(tx, [token]);
+  }
+
+  /**
+   * `eraseCvc` for the entries of a batch (the payments one settlement transaction authorized): one locking read,
+   * one update that re-seals them all, and one delete for those no configured key opens.
+   */
+  async eraseCvcMany(tx: Tx, tokens: readonly string[]): Promise<void> {
+    if (tokens.length === 0) return;
+    // In token order, so that two transactions sharing entries wait for one another instead of deadlocking.
+    const rows = await tx
+      .select()
+      .from(cardVault)
+      .where(sql`${cardVault.token} = ANY(${sql.param([...tokens])}::text[])`)
+      .orderBy(cardVault.token)
+      .for('update');
+    const resealed: { token: string; sealed: Buffer }[] = [];
+    const unreadable: string[] = [];
+    for (const row of rows) {
+      let secret: CardSecret;
+      try {
+        secret = this.open(row);
+      } catch (error) {
+        if (!(error instanceof CardVaultError)) throw error;
+        // Nothing after authorization reads the number, and a CVC that cannot be removed must not stay: the
+        // whole entry goes.
+        unreadable.push(row.token);
+        continue;
+      }
+      // Re-sealed under the current key: an entry kept until capture leaves the previous key behind.
+      resealed.push({
+        token: row.token,
+        sealed: sealCardSecret(this.keyring, row.token, { number: secret.number, cvc: null }),
+      });
     }
-    // Re-sealed under the current key: an entry kept until capture leaves the previous key behind.
-    await tx
-      .update(cardVault)
-      .set({
-        sealed: sealCardSecret(this.keyring, token, { number: secret.number, cvc: null }),
-        keyId: this.keyring.currentKeyId,
-      })
-      .where(eq(cardVault.token, token));
+    if (resealed.length > 0) {
+      await tx
+        .update(cardVault)
+        .set({ sealed: sql`resealed.sealed`, keyId: this.keyring.currentKeyId })
+        .from(
+          sql`unnest(${sql.param(resealed.map((entry) => entry.token))}::text[], ${sql.param(resealed.map((entry) => entry.sealed))}::bytea[]) AS resealed(token, sealed)`,
+        )
+        .where(sql`${cardVault.token} = resealed.token`);
+    }
+    await this.eraseMany(tx, unreadable);
   }
 
   async erase(tx: Tx, token: string): Promise<void> {
-    await tx.delete(cardVault).where(eq(cardVault.token, token));
+    await this.eraseMany(tx, [token]);
+  }
+
+  /** `erase` for many entries, with one statement. */
+  async eraseMany(tx: Tx, tokens: readonly string[]): Promise<void> {
+    if (tokens.length === 0) return;
+    await tx.delete(cardVault).where(sql`${cardVault.token} = ANY(${sql.param([...tokens])}::text[])`);
   }
 
   private open(row: VaultRow): CardSecret {

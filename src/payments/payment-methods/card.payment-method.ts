@@ -16,6 +16,7 @@ import {
   type PaymentMethodColumns,
   type PaymentMethodFields,
   PaymentMethodHandler,
+  type PaymentRelease,
 } from './payment-method.handler';
 
 type PaymentRow = typeof payments.$inferSelect;
@@ -100,9 +101,19 @@ export class CardPaymentMethod extends PaymentMethodHandler<CardPaymentMethodInp
   }
 
   override async release(tx: Tx, payment: PaymentRow, status: PaymentStatus): Promise<void> {
-    if (!payment.vaultToken) return;
-    if (status === 'requires_capture') await this.vault.eraseCvc(tx, payment.vaultToken);
-    else await this.vault.erase(tx, payment.vaultToken);
+    await this.releaseMany(tx, [{ payment, status }]);
+  }
+
+  /** The CVCs of the cards authorized go with one re-sealing update, the cards of final payments with one delete. */
+  override async releaseMany(tx: Tx, releases: readonly PaymentRelease[]): Promise<void> {
+    const authorized: string[] = [];
+    const final: string[] = [];
+    for (const { payment, status } of releases) {
+      if (!payment.vaultToken) continue;
+      (status === 'requires_capture' ? authorized : final).push(payment.vaultToken);
+    }
+    await this.vault.eraseCvcMany(tx, authorized);
+    await this.vault.eraseMany(tx, final);
   }
 
   /** One keyed hash for the stored card summary and for checking a vault entry against it. */

@@ -48,6 +48,12 @@ export interface AuthorizationAttempt<Instrument> {
   attempt: number;
 }
 
+/** A payment leaving `processing` or `requires_capture` (the row as it was locked) and the status it moves into. */
+export interface PaymentRelease {
+  payment: PaymentRow;
+  status: PaymentStatus;
+}
+
 /** The instrument to charge, or why the authorization job must change nothing (logged as the job's outcome). */
 export type InstrumentLookup<Instrument> = { ready: true; instrument: Instrument } | { ready: false; reason: string };
 
@@ -98,4 +104,13 @@ export abstract class PaymentMethodHandler<Input = unknown, Instrument = unknown
    * the payment no longer needs (a card's CVC once authorized, the whole card once final).
    */
   async release(_tx: Tx, _payment: PaymentRow, _status: PaymentStatus): Promise<void> {}
+
+  /**
+   * `release` for the payments of one batch (one settlement transaction), each into its own status. The default
+   * releases them one after another; a method that stores something overrides it to release them all with a
+   * statement or two.
+   */
+  async releaseMany(tx: Tx, releases: readonly PaymentRelease[]): Promise<void> {
+    for (const { payment, status } of releases) await this.release(tx, payment, status);
+  }
 }
