@@ -148,15 +148,15 @@ export class LedgerService {
       this.cache.invalidateAfterCommit(tx, balanceCache, merchantId, currentBalanceId);
     }
     const transactionIds = entries.map(() => newId('ltx'));
-    await tx.insert(ledgerTransactions).values(
-      entries.map((entry, index) => ({
-        id: transactionIds[index]!,
-        kind: entry.kind,
-        merchantId: entry.merchantId,
-        paymentId: entry.paymentId,
-        refundId: entry.refundId ?? null,
-      })),
-    );
+    // Inserted from arrays: one fixed statement whatever the batch size, no per-row query building.
+    await tx.execute(sql`
+      INSERT INTO ledger_transactions (id, kind, merchant_id, payment_id, refund_id)
+      SELECT id, kind, merchant_id, payment_id, refund_id
+        FROM unnest(${sql.param(transactionIds)}::text[], ${sql.param(entries.map((entry) => entry.kind))}::text[],
+                    ${sql.param(entries.map((entry) => entry.merchantId))}::text[],
+                    ${sql.param(entries.map((entry) => entry.paymentId))}::text[],
+                    ${sql.param(entries.map((entry) => entry.refundId ?? null))}::text[])
+          AS entry(id, kind, merchant_id, payment_id, refund_id)`);
     const accountIds = await this.accountIds(
       tx,
       entries.flatMap((entry) => entry.postings.map((posting) => posting.account)),
@@ -168,16 +168,18 @@ export class LedgerService {
         accountId: accountIds.get(accountKey(posting.account))!,
       })),
     );
-    await tx.insert(ledgerPostings).values(
-      postings.map(({ posting, transactionId, accountId }) => ({
-        id: newId('lp'),
-        transactionId,
-        accountId,
-        merchantId: posting.account.merchantId,
-        amount: BigInt(posting.amountMinor),
-        currency: posting.account.currency,
-      })),
-    );
+    // In the entries' order (a merchant's ledger entries are listed by their sequence).
+    await tx.execute(sql`
+      INSERT INTO ledger_postings (id, transaction_id, account_id, merchant_id, amount, currency)
+      SELECT id, transaction_id, account_id, merchant_id, amount, currency
+        FROM unnest(${sql.param(postings.map(() => newId('lp')))}::text[],
+                    ${sql.param(postings.map(({ transactionId }) => transactionId))}::text[],
+                    ${sql.param(postings.map(({ accountId }) => accountId))}::text[],
+                    ${sql.param(postings.map(({ posting }) => posting.account.merchantId))}::text[],
+                    ${sql.param(postings.map(({ posting }) => String(posting.amountMinor)))}::bigint[],
+                    ${sql.param(postings.map(({ posting }) => posting.account.currency))}::text[]) WITH ORDINALITY
+          AS posting(id, transaction_id, account_id, merchant_id, amount, currency, position)
+       ORDER BY posting.position`);
     // Only merchant accounts keep a running balance: system accounts are touched by every payment, and a
     // running total there would serialize all payments on one row. Their balance is the sum of postings.
     const deltas = balanceDeltas(
