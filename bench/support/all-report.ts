@@ -570,7 +570,8 @@ export function formatMarkdown(result: BenchResult, chartFile: string): string {
       `benchmark's own queue, within ${sustainedBounds.settledWithinMs} ms of their scheduled send; with no non-2xx ` +
       'and no error. A step stops early once more than the allowed share is already late (it cannot hold any more). ' +
       `Steps start at ${settings.sustained.startRatePerSecond}/s, ${settings.sustained.stepPercent}% more each, ` +
-      `${settings.sustained.holdS} s each, the app settled before each.`,
+      `${settings.sustained.holdS} s measured each after ${settings.sustained.warmupS} s at the same rate not counted, ` +
+      'the app settled before each.',
     '',
     ...phases.flatMap(sustainedTable),
     '## Where the CPU goes',

@@ -20,11 +20,13 @@ export interface OpenLoopOptions {
   /** Headers made anew for every request (an Idempotency-Key each), added to `headers`. */
   perRequestHeaders?: () => Record<string, string>;
   ratePerSecond: number;
+  /** Sent at the rate before the measured requests and not counted (connections opened, pools filled). */
+  warmupS: number;
   durationS: number;
   connections: number;
   /** Past this a request counts as an error (timeout). */
   timeoutMs: number;
-  /** Every answer as it arrives: when its request was scheduled (performance.now() ms), its status and body. */
+  /** Every measured answer as it arrives: when its request was scheduled (performance.now() ms), status, body. */
   onAnswer?: (answer: { scheduledAtMs: number; status: number; body: string }) => void;
   /** Checked once a second while sending: a reason makes the run stop sending (the step has failed already). */
   giveUp?: (progress: OpenLoopProgress) => string | undefined;
@@ -41,16 +43,16 @@ export interface OpenLoopProgress {
 export interface OpenLoopResult {
   ratePerSecond: number;
   durationS: number;
-  /** Requests the schedule had sent by the end (fewer than rate × duration if the run gave up or was stopped). */
+  /** Measured requests sent (fewer than rate × duration if the run gave up or was stopped). */
   scheduled: number;
-  /** 2xx answers per second of the schedule sent. */
+  /** 2xx answers per second of the measured schedule sent. */
   answeredPerSecond: number;
   statusCodes: Record<string, number>;
   non2xx: number;
   /** Connection errors and timeouts. */
   errors: number;
   errorMessages: string[];
-  /** From the scheduled send time to the end of the answer, every answered request (2xx or not). */
+  /** From the scheduled send time to the end of the answer, every measured answered request (2xx or not). */
   latencyMs: { average: number; p50: number; p90: number; p99: number; p99_9: number; max: number };
   /** How late the driver issued requests against their schedule (its own event loop falling behind). */
   sendLagMs: { p99: number; max: number };
@@ -92,7 +94,8 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   });
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
   const headers = body === undefined ? options.headers : { ...options.headers, 'content-type': 'application/json' };
-  const total = Math.floor(options.ratePerSecond * options.durationS);
+  const warmups = Math.floor(options.ratePerSecond * options.warmupS);
+  const total = warmups + Math.floor(options.ratePerSecond * options.durationS);
   const intervalMs = 1000 / options.ratePerSecond;
   const latencies: number[] = [];
   const sendLags: number[] = [];
@@ -109,9 +112,11 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   let gaveUp: string | undefined;
   const requests: Promise<void>[] = [];
 
-  const send = async (scheduledAtMs: number): Promise<void> => {
-    inFlight.add(scheduledAtMs);
-    inFlightMax = Math.max(inFlightMax, inFlight.size);
+  const send = async (scheduledAtMs: number, measured: boolean): Promise<void> => {
+    if (measured) {
+      inFlight.add(scheduledAtMs);
+      inFlightMax = Math.max(inFlightMax, inFlight.size);
+    }
     try {
       const response = await pool.request({
         path: options.path,
@@ -120,12 +125,14 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
         body,
       });
       const text = await response.body.text();
+      if (!measured) return;
       latencies.push(performance.now() - scheduledAtMs);
       statusCodes[response.statusCode] = (statusCodes[response.statusCode] ?? 0) + 1;
       if (response.statusCode >= 200 && response.statusCode < 300) answered2xx += 1;
       else non2xx += 1;
       options.onAnswer?.({ scheduledAtMs, status: response.statusCode, body: text });
     } catch (error) {
+      if (!measured) return;
       errors += 1;
       if (errorMessages.length < errorMessagesKept) {
         errorMessages.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
@@ -148,16 +155,17 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
       const now = performance.now();
       while (next < total && startMs + next * intervalMs <= now) {
         const scheduledAtMs = startMs + next * intervalMs;
-        sendLags.push(now - scheduledAtMs);
-        requests.push(send(scheduledAtMs));
+        const measured = next >= warmups;
+        if (measured) sendLags.push(now - scheduledAtMs);
+        requests.push(send(scheduledAtMs, measured));
         next += 1;
       }
-      const elapsedS = (now - startMs) / 1000;
+      const elapsedS = (now - startMs) / 1000 - options.warmupS;
       if (options.giveUp && elapsedS - lastCheckS >= 1) {
         lastCheckS = elapsedS;
         gaveUp = options.giveUp({
           elapsedS,
-          scheduled: next,
+          scheduled: next - warmups,
           slowerThan: (ms) => {
             let slower = errors;
             for (const latency of latencies) if (latency > ms) slower += 1;
@@ -184,11 +192,12 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
 
   latencies.sort((a, b) => a - b);
   sendLags.sort((a, b) => a - b);
-  const scheduleS = Math.max(next * intervalMs, intervalMs) / 1000;
+  const scheduled = Math.max(0, next - warmups);
+  const scheduleS = Math.max(scheduled * intervalMs, intervalMs) / 1000;
   return {
     ratePerSecond: options.ratePerSecond,
     durationS: options.durationS,
-    scheduled: next,
+    scheduled,
     answeredPerSecond: Math.round(answered2xx / scheduleS),
     statusCodes,
     non2xx,

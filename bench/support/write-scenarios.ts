@@ -226,6 +226,8 @@ export async function measureCreate(
 }
 
 export interface SustainedSettings {
+  /** Each step first offers its rate this long, not counted (BENCH_WARMUP_S). */
+  warmupS: number;
   holdS: number;
   startRatePerSecond: number;
   /** Each step up offers this many percent more than the one before. */
@@ -294,6 +296,7 @@ async function measureStep(
     body: paymentBody(),
     perRequestHeaders: freshIdempotencyKey,
     ratePerSecond,
+    warmupS: settings.warmupS,
     durationS: settings.holdS,
     connections: settings.connections,
     timeoutMs: openLoopTimeoutMs,
