@@ -206,7 +206,7 @@ describe('events when RabbitMQ is cut off (through a proxy the test owns)', () =
           subject.logs
             .records()
             .slice(logLinesBefore)
-            .some((record) => JSON.stringify(record.err ?? '').includes('is not published yet')),
+            .some((record) => JSON.stringify(record.held ?? '').includes('is not published yet')),
         ),
         (held) => held,
         { what: 'the relay holding payment.succeeded back' },

@@ -1,7 +1,13 @@
-import { ClientRMQ } from '@nestjs/microservices';
+import { ClientRMQ, type RmqRecord } from '@nestjs/microservices';
 import type { Channel } from 'amqplib';
 import type { EventSubscription } from './event-subscribers';
 import { type RmqPublisherOptions, subscriberQueueOptions } from './rmq.options';
+
+/** One message to publish: its routing key (the event type) and the record (data and AMQP properties). */
+export interface EventMessage {
+  pattern: string;
+  record: RmqRecord;
+}
 
 /** What EventsClient is built from (ClientsModule's `customClass` hands it `options` as they are). */
 export interface EventsClientOptions {
@@ -36,5 +42,21 @@ export class EventsClient extends ClientRMQ {
       for (const pattern of patterns) await channel.bindQueue(queue, this.exchange, pattern);
     }
     resolve();
+  }
+
+  /**
+   * Publishes `messages` together on the confirm channel and waits for RabbitMQ's confirms of them all at once: one
+   * outcome per message, in order, each settled by the broker's ack (or nack), or by the record's `timeout` option,
+   * after which amqp-connection-manager drops a message it still holds (unsent or unconfirmed) rather than send it
+   * later behind the caller's back. The messages leave in this order on one channel, and are exactly what `emit`
+   * sends (the same serializer, dispatch hook and properties), without an `emit`'s Observable and connect() each.
+   * Rejects, publishing nothing, when the client is not connected (RabbitMQ down): connect() fails until it is back.
+   */
+  async publishConfirmed(messages: readonly EventMessage[]): Promise<PromiseSettledResult<unknown>[]> {
+    // Resolves once the channel is set up, the subscribers' queues and bindings included (setupChannel above).
+    await this.connect();
+    return Promise.allSettled(
+      messages.map(({ pattern, record }) => this.dispatchEvent(this.createPacket(pattern, record))),
+    );
   }
 }

@@ -1,13 +1,17 @@
+import { outboxLimits } from '../outbox/outbox.limits';
+
 export const eventsLimits = {
-  // amqp-connection-manager keeps a message it could not get confirmed in memory and sends it after a
-  // reconnect, behind the relay's back. With this deadline it gives the message up (and the relay retries it
-  // from the outbox) instead; it is below the relay's 2 s dispatch timeout so that both agree on the failure.
-  publishConfirmTimeoutMs: 1_500,
-  // Outbox ids whose publication this process has seen confirmed: two relay batches (2 × 200), so the ordering
-  // check recognizes every row of the batch in progress.
-  confirmedIdsRemembered: 400,
-  // Earlier unsent rows of one ordering key examined at a time; a payment has a handful of events.
-  orderingLookbackMax: 64,
+  // A wave of a batch is published only with at least this long left before the batch's deadline: its confirms
+  // could not come back in time, and a message RabbitMQ routed but whose confirm came too late is published again.
+  // (amqp-connection-manager gives up a message at the deadline, unsent or unconfirmed, rather than keep it in
+  // memory and send it after a reconnect, behind the relay's back.)
+  publishTimeMinMs: 250,
+  // Outbox ids whose publication this process has seen confirmed: two relay batches, so that a batch published
+  // but not marked (its transaction lost) is recognized when it comes back, and is not published again.
+  confirmedIdsRemembered: 2 * outboxLimits.batchSize,
+  // Unsent rows skipped by a batch (other relays' batches, late commits) read by its ordering check; past this,
+  // the batch's events after the last row read are held for a later pass.
+  earlierUnsentRowsMax: 1_000,
   // A broker that comes back is used again within about a second; a down one gets one attempt per second.
   reconnectDelaySeconds: 1,
   heartbeatIntervalSeconds: 5,

@@ -51,6 +51,6 @@ export class EventsModule implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.relay.register(EVENT_PUBLISH_TOPIC, (message) => this.publisher.publish(message));
+    this.relay.register(EVENT_PUBLISH_TOPIC, (messages, batch) => this.publisher.dispatchBatch(messages, batch));
   }
 }

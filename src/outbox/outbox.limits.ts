@@ -1,10 +1,18 @@
+import { databaseLimits } from '../database/database.limits';
+
 export const outboxLimits = {
-  // Rows of one topic handed to its broker per relay transaction: large enough to drain a burst quickly, small
-  // enough that a broker outage holds few row locks. Each topic has its own window, so one topic's backlog never
-  // keeps another's rows from being selected.
+  // Rows of one topic handed to its broker per relay transaction, as one batch: large enough to drain a burst
+  // quickly, small enough that a broker outage holds few row locks and that a batch is published well within its
+  // deadline. Each topic has its own window, so one topic's backlog never keeps another's rows from being selected.
   batchSize: 200,
-  // A broker call that takes longer is treated as failed; the row stays unsent and is retried.
-  dispatchTimeoutMs: 2_000,
+  // The relay's transaction stays open (its rows locked, the connection idle in transaction) while a batch waits for
+  // its broker, so a batch's broker work gets this long in all: what is not confirmed by then failed, stays unsent
+  // and is retried. It has to end well before PostgreSQL ends the idle transaction (see the assertion below): the
+  // rollback would leave a published batch unmarked, to be published again.
+  batchDeadlineMs: 2_000,
+  // A dispatcher gives its broker calls up at the batch deadline itself (it is told the deadline); the relay waits
+  // this much longer before it stops waiting for one that did not.
+  batchDeadlineGraceMs: 500,
   // After a pass over a topic that failed without progress, that topic waits before retrying, doubling up to the
   // cap, so an outage is not hammered; the other topics do not wait with it.
   retryDelayInitialMs: 100,
@@ -15,3 +23,8 @@ export const outboxLimits = {
 };
 
 export const outboxNotifyChannel = 'outbox';
+
+// The longest the relay leaves its transaction idle is a batch's deadline and grace; half of PostgreSQL's idle
+// limit is left for a loaded event loop to come back to it and mark the batch.
+if (2 * (outboxLimits.batchDeadlineMs + outboxLimits.batchDeadlineGraceMs) > databaseLimits.idleInTransactionTimeoutMs)
+  throw new Error('outboxLimits: a batch deadline must stay well below idleInTransactionTimeoutMs');

@@ -1,28 +1,89 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { setTimeout as delay } from 'node:timers/promises';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { Client } from 'pg';
 import { AppConfig } from '../config/app-config';
-import { Database } from '../database/database';
+import { Database, type Tx } from '../database/database';
 import { withDeadline } from '../common/deadline';
-import { QueueRegistry } from '../queueing/queue-registry';
+import { type OutboxRowsDispatcher, QueueRegistry } from '../queueing/queue-registry';
 import { Wakeup } from './outbox-wakeup';
 import { outboxLimits, outboxNotifyChannel } from './outbox.limits';
 
 export interface OutboxMessage {
   id: string;
   topic: string;
+  /** The row's place in outbox order (a bigint, as PostgreSQL prints it). */
+  sequence: string;
   payload: Record<string, unknown>;
 }
 
-/** Hands one message to its broker; resolves only once the broker has accepted it. */
-export type OutboxDispatcher = (message: OutboxMessage) => Promise<void>;
+/**
+ * What became of one message of a batch: its broker accepted it; it failed (counted as an attempt, retried); or it
+ * was held, not attempted because a message it must follow is not sent (it stays unsent for a later pass, and
+ * is not counted as an attempt).
+ */
+export type DispatchOutcome =
+  | { readonly status: 'sent' }
+  | { readonly status: 'failed'; readonly error: unknown }
+  | { readonly status: 'held'; readonly reason: string };
 
-/** What one pass over a topic did: rows it took, rows sent, and the failure that ended it early, if any. */
+export const sentOutcome: DispatchOutcome = { status: 'sent' };
+
+/** What a dispatcher gets with its batch besides the messages. */
+export interface OutboxBatch {
+  /** When the batch's broker work must be over (a Date.now() time): what is not accepted by then has failed. */
+  readonly deadlineAtMs: number;
+  /**
+   * Runs one statement on the relay's transaction, the one that holds the batch's rows, so a dispatcher that reads
+   * the database does not wait for a pool connection while the relay holds its rows. Refused once the relay has
+   * stopped waiting for the batch: the connection goes on to mark the batch and then back to the pool.
+   */
+  read<Row extends Record<string, unknown>>(query: SQL): Promise<Row[]>;
+}
+
+/**
+ * Hands a batch of one topic's messages, in outbox order, to the topic's broker, and resolves once the broker has
+ * accepted or refused them: one outcome per message, in the same order. A message may be sent only after every
+ * earlier message it must follow (the dispatcher knows which: events of one payment, say) was.
+ */
+export type OutboxBatchDispatcher = (
+  messages: readonly OutboxMessage[],
+  batch: OutboxBatch,
+) => Promise<readonly DispatchOutcome[]>;
+
+/** What one pass over a topic did: rows it took, what became of them, and the first failure or hold, if any. */
 export interface TopicDrainOutcome {
   dueCount: number;
   sentCount: number;
+  failedCount: number;
+  heldCount: number;
   failure: { error: unknown } | undefined;
+  held: { reason: string } | undefined;
+}
+
+const nothingDue: TopicDrainOutcome = {
+  dueCount: 0,
+  sentCount: 0,
+  failedCount: 0,
+  heldCount: 0,
+  failure: undefined,
+  held: undefined,
+};
+
+/** A dispatcher for a queue's topic: its jobs are added all together, so all are sent or all failed. */
+function allOrNothing(addJobs: OutboxRowsDispatcher): OutboxBatchDispatcher {
+  return async (messages) => {
+    try {
+      await addJobs(messages);
+      return messages.map(() => sentOutcome);
+    } catch (error) {
+      return messages.map(() => ({ status: 'failed', error }));
+    }
+  };
+}
+
+function errorText(error: unknown): string {
+  return String(error instanceof Error ? error.message : error).slice(0, 500);
 }
 
 interface TopicDrain {
@@ -32,17 +93,18 @@ interface TopicDrain {
 }
 
 /**
- * Turns committed outbox rows into broker messages, in outbox order per topic, and marks each sent only after
- * its broker accepted it. Each topic has a drain loop of its own (its own window of rows, transaction and
- * backoff), so a broker that fails stalls only its topic: RabbitMQ being down must neither starve nor slow the
- * payment jobs bound for Redis. Several relays can run: `FOR UPDATE SKIP LOCKED` gives each row to one of them at
- * a time, and a message sent twice (a crash between send and mark) is harmless because every dispatcher is
- * idempotent (BullMQ jobId = outbox id; events carry their id).
+ * Turns committed outbox rows into broker messages, a batch of one topic's oldest rows at a time, and marks them
+ * sent only after their broker accepted them: one statement marks the batch's sent rows, one its failed rows. Each
+ * topic has a drain loop of its own (its own window of rows, transaction and backoff), so a broker that fails
+ * stalls only its topic: RabbitMQ being down must neither starve nor slow the payment jobs bound for Redis. Several
+ * relays can run: `FOR UPDATE SKIP LOCKED` gives each row to one of them at a time, and a message sent twice (a
+ * crash, or a lost connection, between send and mark) is harmless because every dispatcher is idempotent (BullMQ
+ * jobId = outbox id; events carry their id, and the publisher does not publish again what it saw confirmed).
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
-  private readonly dispatchers = new Map<string, OutboxDispatcher>();
+  private readonly dispatchers = new Map<string, OutboxBatchDispatcher>();
   private readonly drains = new Map<string, TopicDrain>();
   private readonly stopping = new AbortController();
   private listener: Client | undefined;
@@ -54,10 +116,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     queues: QueueRegistry,
   ) {
     // Declared queues name the outbox topics that feed them (see defineQueue): each gets its dispatcher here.
-    queues.onOutboxTopic((topic, dispatch) => this.register(topic, dispatch));
+    queues.onOutboxTopic((topic, addJobs) => this.register(topic, allOrNothing(addJobs)));
   }
 
-  register(topic: string, dispatcher: OutboxDispatcher): void {
+  register(topic: string, dispatcher: OutboxBatchDispatcher): void {
     this.dispatchers.set(topic, dispatcher);
     if (this.running) this.startDrain(topic);
   }
@@ -83,8 +145,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
-   * One pass over one topic: takes its oldest unsent rows (rows another relay holds are skipped) and hands them to
-   * the topic's broker in outbox order, stopping at the first failure so that nothing overtakes the failed row.
+   * One pass over one topic: takes its oldest unsent rows (rows another relay holds are skipped), hands them to the
+   * topic's dispatcher as one batch, in outbox order, and marks what it sent and what failed, one statement each.
    */
   async drainTopic(topic: string): Promise<TopicDrainOutcome> {
     const dispatcher = this.dispatchers.get(topic);
@@ -92,26 +154,79 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return this.database.transaction(async (tx) => {
       // The lower bound (the topic's head, from outbox_unsent_topic_idx) is for the planner: without it, when the
       // statistics say many rows are unsent, it may walk the primary key from the start of the table, through every
-      // row ever sent, to find a topic with few unsent rows (about 0.5 s a pass over a million rows).
+      // row ever sent, to find a topic with few unsent rows (about 0.5 s a pass over a million rows). The order is
+      // outbox.sequence's: a bare `sequence` would name the select list's text column.
       const due = await tx.execute<OutboxMessage & Record<string, unknown>>(sql`
-        SELECT id, topic, payload FROM outbox WHERE sent_at IS NULL AND topic = ${topic}
+        SELECT id, topic, sequence::text AS sequence, payload FROM outbox WHERE sent_at IS NULL AND topic = ${topic}
           AND sequence >= (SELECT min(sequence) FROM outbox WHERE sent_at IS NULL AND topic = ${topic})
-        ORDER BY sequence LIMIT ${outboxLimits.batchSize} FOR UPDATE SKIP LOCKED`);
-      let sentCount = 0;
-      for (const message of due.rows) {
-        try {
-          await withDeadline(dispatcher(message), outboxLimits.dispatchTimeoutMs, `dispatch of ${topic}`);
-        } catch (error) {
-          await tx.execute(sql`
-            UPDATE outbox SET attempts = attempts + 1, last_error = ${String(error instanceof Error ? error.message : error).slice(0, 500)}
-            WHERE id = ${message.id}`);
-          return { dueCount: due.rows.length, sentCount, failure: { error } };
+        ORDER BY outbox.sequence LIMIT ${outboxLimits.batchSize} FOR UPDATE SKIP LOCKED`);
+      const messages = due.rows;
+      if (messages.length === 0) return nothingDue;
+      const outcomes = await this.dispatchBatch(topic, dispatcher, messages, tx);
+      const sentIds: string[] = [];
+      const failedIds: string[] = [];
+      const failedErrors: string[] = [];
+      const outcome: TopicDrainOutcome = { ...nothingDue, dueCount: messages.length };
+      messages.forEach((message, index) => {
+        const dispatched = outcomes[index]!;
+        if (dispatched.status === 'sent') {
+          sentIds.push(message.id);
+        } else if (dispatched.status === 'failed') {
+          failedIds.push(message.id);
+          failedErrors.push(errorText(dispatched.error));
+          outcome.failure ??= { error: dispatched.error };
+        } else {
+          outcome.heldCount += 1;
+          outcome.held ??= { reason: dispatched.reason };
         }
-        await tx.execute(sql`UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = ${message.id}`);
-        sentCount += 1;
-      }
-      return { dueCount: due.rows.length, sentCount, failure: undefined };
+      });
+      if (sentIds.length > 0)
+        await tx.execute(sql`
+          UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY(${sql.param(sentIds)}::text[])`);
+      if (failedIds.length > 0)
+        await tx.execute(sql`
+          UPDATE outbox SET attempts = outbox.attempts + 1, last_error = failed.error
+          FROM unnest(${sql.param(failedIds)}::text[], ${sql.param(failedErrors)}::text[]) AS failed (id, error)
+          WHERE outbox.id = failed.id`);
+      return { ...outcome, sentCount: sentIds.length, failedCount: failedIds.length };
     });
+  }
+
+  /**
+   * The batch's outcomes from its dispatcher, or all failed when it throws, answers wrongly or misses the
+   * deadline. The transaction is the dispatcher's to read from only until this returns.
+   */
+  private async dispatchBatch(
+    topic: string,
+    dispatcher: OutboxBatchDispatcher,
+    messages: readonly OutboxMessage[],
+    tx: Tx,
+  ): Promise<readonly DispatchOutcome[]> {
+    let open = true;
+    const batch: OutboxBatch = {
+      deadlineAtMs: Date.now() + outboxLimits.batchDeadlineMs,
+      read: async <Row extends Record<string, unknown>>(query: SQL): Promise<Row[]> => {
+        // Checked when the statement is asked for: one asked for before the batch ended reaches the connection before
+        // the relay's COMMIT (sent only after the marking's round trip); none is sent after, when the connection may
+        // be another transaction's.
+        if (!open) throw new Error(`the ${topic} batch is over: the relay's transaction is no longer for reading`);
+        return (await tx.execute(query)).rows as Row[];
+      },
+    };
+    try {
+      const outcomes = await withDeadline(
+        dispatcher(messages, batch),
+        outboxLimits.batchDeadlineMs + outboxLimits.batchDeadlineGraceMs,
+        `dispatch of ${messages.length} ${topic} rows`,
+      );
+      if (outcomes.length !== messages.length)
+        throw new Error(`the ${topic} dispatcher gave ${outcomes.length} outcomes for ${messages.length} rows`);
+      return outcomes;
+    } catch (error) {
+      return messages.map(() => ({ status: 'failed', error }));
+    } finally {
+      open = false;
+    }
   }
 
   private startDrain(topic: string): void {
@@ -128,24 +243,29 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async runDrain(topic: string, drain: TopicDrain): Promise<void> {
     while (this.running) {
       const outcome = await this.drainTopic(topic).catch((error: unknown): TopicDrainOutcome => ({
-        dueCount: 0,
-        sentCount: 0,
+        ...nothingDue,
         failure: { error },
       }));
-      if (outcome.failure && outcome.sentCount === 0) {
+      if (outcome.sentCount === 0 && (outcome.failure || outcome.held)) {
+        // Only held rows (behind rows another relay holds) mean the broker is fine: a commit's rows go at once.
+        // Otherwise commits do not cut the backoff short: a broker that is down would be retried at every commit.
+        const retryDelayMs = outcome.failure ? drain.retryDelayMs : outboxLimits.retryDelayInitialMs;
         this.logger.warn(
-          { err: outcome.failure.error, topic },
-          `outbox relay stalled on ${topic}; retrying in ${drain.retryDelayMs} ms`,
+          { err: outcome.failure?.error, held: outcome.held?.reason, topic },
+          `outbox relay stalled on ${topic}; retrying in ${retryDelayMs} ms`,
         );
-        // Commits do not cut the backoff short: a broker that is down would otherwise be retried at every commit.
-        await delay(drain.retryDelayMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
-        drain.retryDelayMs = Math.min(drain.retryDelayMs * 2, outboxLimits.retryDelayMaxMs);
+        if (outcome.failure) {
+          await delay(retryDelayMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+          drain.retryDelayMs = Math.min(drain.retryDelayMs * 2, outboxLimits.retryDelayMaxMs);
+        } else {
+          await drain.wakeup.wait(retryDelayMs);
+        }
         continue;
       }
       drain.retryDelayMs = outboxLimits.retryDelayInitialMs;
-      // A full window may have more rows behind it, and a failure after progress is retried at once (the next
-      // pass backs off if it makes none); otherwise the topic waits for the next commit or poll.
-      if (!outcome.failure && outcome.dueCount < outboxLimits.batchSize)
+      // A full window may have more rows behind it, and a pass that failed or held rows after progress is retried
+      // at once (the next pass backs off if it makes none); otherwise the topic waits for the next commit or poll.
+      if (outcome.dueCount < outboxLimits.batchSize && outcome.sentCount === outcome.dueCount)
         await drain.wakeup.wait(this.config.outboxPollIntervalMs);
     }
   }

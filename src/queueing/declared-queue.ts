@@ -13,7 +13,7 @@ import {
   schedulesOf,
 } from './queue-declaration';
 import { logQueueErrors } from './queue-errors';
-import { type OutboxRowDispatcher, QueueRegistry } from './queue-registry';
+import { type OutboxRowsDispatcher, QueueRegistry } from './queue-registry';
 
 /** A queue declared with defineQueue: mounted into the feature module that owns it. */
 export interface DeclaredQueue<Job extends string> {
@@ -42,12 +42,14 @@ class DeclaredQueueHost implements OnApplicationBootstrap {
   ) {
     this.logger = new Logger(logContext);
     logQueueErrors(queue, this.logger);
-    const dispatchers = new Map<string, OutboxRowDispatcher>(
+    // One addBulk per batch: one round trip to Redis for the whole batch (BullMQ pipelines the adds; a batch
+    // that fails is retried whole, and the adds that went through are no-ops then, by job id).
+    const dispatchers = new Map<string, OutboxRowsDispatcher>(
       Object.entries(definition.outboxTopics ?? {}).map(([topic, binding]) => [
         topic,
-        async (row) => {
-          const job = outboxJob(definition, binding, row, config, Date.now());
-          await queue.add(job.name, job.data, job.opts);
+        async (rows) => {
+          const nowMs = Date.now();
+          await queue.addBulk(rows.map((row) => outboxJob(definition, binding, row, config, nowMs)));
         },
       ]),
     );

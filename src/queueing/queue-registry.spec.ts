@@ -1,7 +1,7 @@
-import { type OutboxRowDispatcher, QueueRegistry } from './queue-registry';
+import { type OutboxRowsDispatcher, QueueRegistry } from './queue-registry';
 
 const queue = (name: string) => ({ name, getJobCounts: () => Promise.resolve({}) });
-const dispatcher: OutboxRowDispatcher = () => Promise.resolve();
+const dispatcher: OutboxRowsDispatcher = () => Promise.resolve();
 
 describe('QueueRegistry', () => {
   it('lists the declared queues in declaration order', () => {
@@ -23,10 +23,10 @@ describe('QueueRegistry', () => {
 
   it('tells a listener the topics declared before it listened and those declared after', () => {
     const registry = new QueueRegistry();
-    const early: OutboxRowDispatcher = () => Promise.resolve();
-    const late: OutboxRowDispatcher = () => Promise.resolve();
+    const early: OutboxRowsDispatcher = () => Promise.resolve();
+    const late: OutboxRowsDispatcher = () => Promise.resolve();
     registry.add(queue('payments'), new Map([['payment.authorize', early]]));
-    const heard: [string, OutboxRowDispatcher][] = [];
+    const heard: [string, OutboxRowsDispatcher][] = [];
     registry.onOutboxTopic((topic, dispatch) => heard.push([topic, dispatch]));
     registry.add(queue('reports'), new Map([['report.build', late]]));
     expect(heard).toEqual([

@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { OutboxRow } from './queue-declaration';
 
-/** Adds the job an outbox row becomes; resolves once the queue Redis has accepted it. */
-export type OutboxRowDispatcher = (row: OutboxRow) => Promise<void>;
+/**
+ * Adds the jobs a batch of outbox rows become, in one round trip; resolves once the queue Redis has accepted them
+ * all, and rejects if it may not have (then every row is retried: a job whose id exists already is not added again).
+ */
+export type OutboxRowsDispatcher = (rows: readonly OutboxRow[]) => Promise<void>;
 
 /** What the registry needs of a queue: its name, and its job counts for the metrics. */
 export interface RegisteredQueue {
@@ -10,7 +13,7 @@ export interface RegisteredQueue {
   getJobCounts(...types: string[]): Promise<Record<string, number>>;
 }
 
-type OutboxTopicListener = (topic: string, dispatch: OutboxRowDispatcher) => void;
+type OutboxTopicListener = (topic: string, addJobs: OutboxRowsDispatcher) => void;
 
 /**
  * Every queue this process declared (see defineQueue), found here instead of listed by name: metrics read their
@@ -20,18 +23,18 @@ type OutboxTopicListener = (topic: string, dispatch: OutboxRowDispatcher) => voi
 @Injectable()
 export class QueueRegistry {
   private readonly declared = new Map<string, RegisteredQueue>();
-  private readonly topics = new Map<string, OutboxRowDispatcher>();
+  private readonly topics = new Map<string, OutboxRowsDispatcher>();
   private readonly topicListeners: OutboxTopicListener[] = [];
 
-  add(queue: RegisteredQueue, outboxTopics: ReadonlyMap<string, OutboxRowDispatcher> = new Map()): void {
+  add(queue: RegisteredQueue, outboxTopics: ReadonlyMap<string, OutboxRowsDispatcher> = new Map()): void {
     if (this.declared.has(queue.name)) throw new Error(`queue ${queue.name} is declared twice`);
     for (const topic of outboxTopics.keys()) {
       if (this.topics.has(topic)) throw new Error(`outbox topic ${topic} feeds two queues`);
     }
     this.declared.set(queue.name, queue);
-    for (const [topic, dispatch] of outboxTopics) {
-      this.topics.set(topic, dispatch);
-      for (const listener of this.topicListeners) listener(topic, dispatch);
+    for (const [topic, addJobs] of outboxTopics) {
+      this.topics.set(topic, addJobs);
+      for (const listener of this.topicListeners) listener(topic, addJobs);
     }
   }
 
@@ -46,6 +49,6 @@ export class QueueRegistry {
    */
   onOutboxTopic(listener: OutboxTopicListener): void {
     this.topicListeners.push(listener);
-    for (const [topic, dispatch] of this.topics) listener(topic, dispatch);
+    for (const [topic, addJobs] of this.topics) listener(topic, addJobs);
   }
 }
