@@ -16,7 +16,6 @@ import { apiKeyCache } from '../../src/merchants/api-key-cache';
 import { paymentCache } from '../../src/payments/payment-cache';
 import { parseConfig } from '../../src/config/config.schema';
 import { startEventSubscribers } from '../../src/events/event-subscribers';
-import { SeamRoutesModule } from './seam-routes.module';
 import type { BenchToServer, ServerCounters, ServerToBench } from './server-protocol';
 
 const statementLengthMax = 120;
@@ -65,8 +64,14 @@ function send(message: ServerToBench, then?: () => void): void {
 async function main(): Promise<void> {
   const queryCounts = countPostgresQueries();
   const config = parseConfig(process.env);
-  // The bench-only routes that cache the same read through interceptors, beside the app's own (seam-routes.module.ts).
-  const app = await createApp(config, process.env.BENCH_SEAM_ROUTES === '1' ? { imports: [SeamRoutesModule] } : {});
+  // The bench-only routes that cache the same read through interceptors, beside the app's own (seam-routes.module.ts);
+  // loaded only then, so that other runs do not carry its packages in their memory.
+  const seamRoutes =
+    process.env.BENCH_SEAM_ROUTES === '1'
+      ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when asked for
+        [(require('./seam-routes.module') as typeof import('./seam-routes.module')).SeamRoutesModule]
+      : [];
+  const app = await createApp(config, { imports: seamRoutes });
   await app.init();
   await startEventSubscribers(app);
   await app.listen(config.port, config.host);
