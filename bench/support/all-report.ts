@@ -109,7 +109,11 @@ function cpuBound(cost: WorkCost): string {
 }
 
 function sustainedBound(sustained: SustainedScenario): string {
-  const failed = sustained.steps.find((step) => !step.holds);
+  // The failing step just above the highest that held (or the lowest tried, when none held).
+  const heldRate = sustained.highestHeld?.ratePerSecond ?? 0;
+  const failed = sustained.steps
+    .filter((step) => !step.holds && step.ratePerSecond > heldRate)
+    .sort((a, b) => a.ratePerSecond - b.ratePerSecond)[0];
   if (!failed) return 'every step held: raise BENCH_SUSTAINED_STEPS to find where it fails';
   return `the step at ${failed.ratePerSecond}/s failed: ${failed.misses.join('; ')}`;
 }
@@ -349,8 +353,24 @@ function targetTable(results: readonly TargetResult[]): string[] {
 
 const services = ['app', 'postgres', 'redis', 'rabbitmq', 'loadGenerator', 'total'] as const;
 
-function cpuPercentRow(name: string, percents: Record<string, number> | undefined): string {
-  return `| ${name} | ${services.map((service) => percents?.[service] ?? '–').join(' | ')} |`;
+/**
+ * One run's CPU in % of one core by service; with several app processes, the app's cell gives each one's share
+ * beside their sum.
+ */
+function cpuPercentRow(
+  name: string,
+  percents: Record<string, number> | undefined,
+  detail?: { appByProcess: Record<string, number>; elapsedS: number },
+  durationS = detail?.elapsedS ?? 0,
+): string {
+  const byProcess = Object.entries(detail?.appByProcess ?? {});
+  const cell = (service: (typeof services)[number]) => {
+    const value = percents?.[service] ?? '–';
+    if (service !== 'app' || byProcess.length < 2 || durationS <= 0) return value;
+    const share = (us: number) => round1((us / (durationS * 1e6)) * 100);
+    return `${value} (${byProcess.map(([role, us]) => `${role} ${share(us)}`).join(', ')})`;
+  };
+  return `| ${name} | ${services.map(cell).join(' | ')} |`;
 }
 
 function costRow(name: string, cost: WorkCost): string {
@@ -527,16 +547,23 @@ export function formatMarkdown(result: BenchResult, chartFile: string): string {
     ),
     cpuPercentRow('balance', scenarios.balance.processCpu?.percentOfOneCore),
     ...phases.flatMap(({ roles, create, sustained }) => [
-      cpuPercentRow(`create (${roles}), load only`, create.run.processCpu?.percentOfOneCore),
+      cpuPercentRow(
+        `create (${roles}), load only`,
+        create.run.processCpu?.percentOfOneCore,
+        create.run.processCpu?.detail,
+        create.run.durationS,
+      ),
       cpuPercentRow(
         `create (${roles}), first create → settled (${create.cost.elapsedS} s)`,
         create.cost.percentOfOneCore,
+        create.cost.cpu,
       ),
       ...(sustained.highestHeld
         ? [
             cpuPercentRow(
               `sustained (${roles}) at ${step(sustained.highestHeld)}, hold → settled (${sustained.highestHeld.cost.elapsedS} s)`,
               sustained.highestHeld.cost.percentOfOneCore,
+              sustained.highestHeld.cost.cpu,
             ),
           ]
         : []),
