@@ -195,6 +195,11 @@ export function judgeTargets(
       measured: `${rss} MB at most (${rssProcess}, during ${rssScenario})`,
       needed: `≤ ${targets.appResidentMegabytesMax} MB`,
       pass: rss <= targets.appResidentMegabytesMax,
+      bound:
+        `the ${rssProcess} process has ${memory.byScenario[rssProcess === 'all' ? 'start' : 'start (split)']?.[rssProcess] ?? '?'} MB ` +
+        `once started (the modules it loads, V8's initial heap) and grows under load to ${rss} MB (V8 grows its heap ` +
+        'with the allocation rate; see the memory table): moved by allocating less per request, by bounding the ' +
+        'heap (--max-semi-space-size, --max-old-space-size), or by a role that loads fewer modules',
     },
   ];
   return results.map(({ bound, ...result }) => (result.pass ? result : { ...result, ...(bound ? { bound } : {}) }));
