@@ -6,8 +6,9 @@ export const databaseLimits = {
   statementTimeoutMs: 15_000,
   // A transaction left idle this long (its process frozen or stalled between two statements) is ended by
   // PostgreSQL, releasing its row locks: a frozen worker holding a merchant's balance row must not stall every
-  // other payment of that merchant. Nothing here waits on anything else inside a transaction for long (the relay's
-  // broker calls are bounded at 2 s), and it stays below the statement timeout so waiters are freed first.
+  // other payment of that merchant. Nothing here waits on anything else inside a transaction for long (a relay
+  // batch's broker calls are bounded at 2 s plus 0.5 s grace, checked at load to stay under half of this), and it
+  // stays below the statement timeout so waiters are freed first.
   idleInTransactionTimeoutMs: 5_000,
   // Serializes migrations when several processes (api, worker, relay) start at once.
   migrationAdvisoryLockKey: 7_340_121,

@@ -123,7 +123,7 @@ export class EventsService {
     return pageOf(rows, query.limit, presentEvent);
   }
 
-  /** An event by id, whatever its merchant: for the publisher and the subscribers, never for a client. */
+  /** An event by id, whatever its merchant: for the subscribers, never for a client (the publisher reads a batch). */
   async find(eventId: string): Promise<StoredEvent | undefined> {
     const [row] = await this.database.db.select().from(events).where(eq(events.id, eventId)).limit(1);
     return row ? { merchantId: row.merchantId, event: presentEvent(row) } : undefined;
