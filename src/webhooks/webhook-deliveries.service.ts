@@ -12,6 +12,7 @@ import { EventsService } from '../events/events.service';
 import { endpointReceives } from './enabled-events';
 import { openWebhookSecret } from './webhook-secret';
 import type { WebhookAttempt } from './webhook-sender';
+import { WebhookEndpointsService } from './webhook-endpoints.service';
 import {
   DELIVER_WEBHOOK_JOB,
   WEBHOOK_BACKOFF_TYPE,
@@ -40,20 +41,19 @@ export class WebhookDeliveries {
     private readonly events: EventsService,
     private readonly config: AppConfig,
     private readonly keyring: Keyring,
+    private readonly endpoints: WebhookEndpointsService,
   ) {}
 
   /**
-   * One job per endpoint of the event's merchant that wants its type. The jobId makes it idempotent: a message
+   * One job per endpoint of the event's merchant that wants its type, routed by the merchant's cached routes (no
+   * endpoint query once cached, for a merchant without endpoints too). The jobId makes it idempotent: a message
    * RabbitMQ delivers again enqueues nothing new (while the first job is kept, see completedJobsKept*).
    */
   async fanOut(eventId: string): Promise<FanOutResult> {
     const stored = await this.events.find(eventId);
     if (!stored) return { outcome: 'unknown_event' };
-    const endpoints = await this.database.db
-      .select({ id: webhookEndpoints.id, enabledEvents: webhookEndpoints.enabledEvents })
-      .from(webhookEndpoints)
-      .where(and(eq(webhookEndpoints.merchantId, stored.merchantId), isNull(webhookEndpoints.deletedAt)));
-    const receiving = endpoints.filter((endpoint) => endpointReceives(endpoint.enabledEvents, stored.event.type));
+    const routes = await this.endpoints.routesOf(stored.merchantId);
+    const receiving = routes.filter((endpoint) => endpointReceives(endpoint.enabledEvents, stored.event.type));
     if (receiving.length === 0) return { outcome: 'enqueued', deliveries: 0 };
     const { attemptsMax, retry } = this.config.webhooks;
     await this.queue.addBulk(

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { and, eq, isNotNull, isNull, notInArray, or, sql } from 'drizzle-orm';
 import { Keyring, KeyringError } from '../common/crypto/keyring';
+import { HotCache } from '../caching/hot-cache.service';
 import { ApiError, apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
 import { type ListObject, pageOf } from '../common/pagination';
@@ -11,6 +12,7 @@ import { type Keyset, newestFirst, rowsAfter } from '../database/keyset';
 import { webhookDeliveries, webhookEndpoints } from '../database/schema';
 import { normalizeEnabledEvents } from './enabled-events';
 import { assertPublicHost, DestinationRefused } from './webhook-destination';
+import { webhookEndpointCache, webhookEndpointCacheId, type WebhookRoute } from './webhook-endpoint-cache';
 import {
   presentWebhookDelivery,
   presentWebhookEndpoint,
@@ -38,6 +40,26 @@ const webhookEndpointsKeyset: Keyset = {
 /** An endpoint's deliveries, newest first (webhook_deliveries_endpoint_sequence_idx). */
 const deliveriesKeyset: Keyset = { id: webhookDeliveries.id, order: [webhookDeliveries.sequence], what: 'delivery' };
 
+/**
+ * The advisory lock of one merchant's endpoints: a creation holds it (exclusively) until it commits, the fan-out's
+ * load of the merchant's routes takes it shared, so that the load waits for a creation under way.
+ */
+function endpointsLockKey(merchantId: string) {
+  return sql`hashtextextended(${`webhook_endpoints:${merchantId}`}, 0)`;
+}
+
+// The creation was refused before anything was stored: the cached routes could not be cleared, and the fan-out
+// could have kept routing the merchant's events past the new endpoint. A retry succeeds once the cache answers.
+const routesUnconfirmed = () =>
+  new ApiError(
+    503,
+    'api_error',
+    'service_unavailable',
+    'The webhook endpoint was not created: the cache could not be cleared; repeat the request.',
+    undefined,
+    { 'Retry-After': '1' },
+  );
+
 /** A merchant's webhook endpoints and the record of their delivery attempts. */
 @Injectable()
 export class WebhookEndpointsService {
@@ -45,6 +67,7 @@ export class WebhookEndpointsService {
     private readonly database: Database,
     private readonly config: AppConfig,
     private readonly keyring: Keyring,
+    private readonly cache: HotCache,
   ) {}
 
   /**
@@ -65,8 +88,9 @@ export class WebhookEndpointsService {
   }
 
   async create(tx: Tx, merchantId: string, input: CreateWebhookEndpointInput): Promise<WebhookEndpointCreated> {
-    // Serializes one merchant's creations, so that concurrent ones cannot pass the limit together.
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`webhook_endpoints:${merchantId}`}, 0))`);
+    // Serializes one merchant's creations, so that concurrent ones cannot pass the limit together; and holds the
+    // fan-out's loads of the merchant's routes until this one commits (see routesOf).
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${endpointsLockKey(merchantId)})`);
     const [active] = await tx
       .select({ count: sql<number>`count(*)::int` })
       .from(webhookEndpoints)
@@ -92,14 +116,58 @@ export class WebhookEndpointsService {
         enabledEvents: normalizeEnabledEvents(input.enabled_events),
       })
       .returning();
+    await this.routesChangeBeforeCommit(tx, merchantId);
     return { ...presentWebhookEndpoint(row!), secret };
+  }
+
+  /**
+   * The merchant's enabled endpoints as the fan-out routes events: from the cache, PostgreSQL on a miss (an empty
+   * list is cached too). The load takes the merchant's lock shared, so it waits for a creation under way and reads
+   * the endpoints as that creation left them: together with routesChangeBeforeCommit, the cache Redis never holds
+   * a list that misses an endpoint whose creation has committed, and a worker's in-process copy of one is dropped
+   * by the message published before that commit (kept at most webhookEndpointCache.inProcess.ttlMs by a worker
+   * that misses the message).
+   */
+  async routesOf(merchantId: string): Promise<readonly WebhookRoute[]> {
+    const routes = await this.cache.getOrLoad(webhookEndpointCache, merchantId, webhookEndpointCacheId, () =>
+      this.database.transaction(
+        async (tx): Promise<WebhookRoute[]> => {
+          await tx.execute(sql`SELECT pg_advisory_xact_lock_shared(${endpointsLockKey(merchantId)})`);
+          return tx
+            .select({ id: webhookEndpoints.id, enabledEvents: webhookEndpoints.enabledEvents })
+            .from(webhookEndpoints)
+            .where(and(eq(webhookEndpoints.merchantId, merchantId), isNull(webhookEndpoints.deletedAt)))
+            .orderBy(webhookEndpoints.sequence);
+        },
+        { accessMode: 'read only' },
+      ),
+    );
+    return routes ?? [];
+  }
+
+  /**
+   * In a creation's transaction, which holds the merchant's lock: an endpoint must receive every event recorded
+   * after it commits, so the cached routes go before the commit, not only after it. Deleted now (every worker told,
+   * through the cache Redis), they cannot come back stale: a load that starts after this waits on the lock for the
+   * commit, and one that read PostgreSQL before cannot store what it read (HotCache's generations). When the cache
+   * does not confirm it (routesInvalidationAttemptsMax tries), the creation is refused rather than left unseen by
+   * the fan-out. The invalidation after the commit is the one every change makes.
+   */
+  private async routesChangeBeforeCommit(tx: Tx, merchantId: string): Promise<void> {
+    let confirmed = false;
+    for (let attempt = 1; !confirmed && attempt <= webhookLimits.routesInvalidationAttemptsMax; attempt += 1) {
+      confirmed = await this.cache.invalidate(webhookEndpointCache, merchantId, webhookEndpointCacheId);
+    }
+    if (!confirmed) throw routesUnconfirmed();
+    this.cache.invalidateAfterCommit(tx, webhookEndpointCache, merchantId, webhookEndpointCacheId);
   }
 
   /**
    * Seals under the current key every secret not yet sealed under it: the clear secrets of endpoints made before
    * secrets were encrypted (emptying their clear column), and those sealed under a previous key, so that a rotated
    * key can be dropped once the card vault no longer needs it. A batch per transaction; returns how many, and how many no configured key opens. Safe to
-   * run from several processes at once: a row changes only while it still holds what was read.
+   * run from several processes at once: a row changes only while it still holds what was read. The fan-out's cached
+   * routes hold no secret, so nothing cached changes here.
    */
   async sealSecretsUnderCurrentKey(): Promise<{ sealed: number; unopenable: number }> {
     const currentKeyId = Buffer.from(this.keyring.currentKeyId, 'hex');
@@ -163,24 +231,31 @@ export class WebhookEndpointsService {
     return pageOf(rows, query.limit, presentWebhookEndpoint);
   }
 
-  /** The endpoint receives nothing more; deliveries already queued for it are dropped when they come up. */
+  /**
+   * The endpoint receives nothing more; deliveries already queued for it are dropped when they come up. The cached
+   * routes go after the commit only: a list that still names the endpoint until then costs a job that the delivery
+   * drops (it reads the endpoint again), never a request to it.
+   */
   async remove(
     merchantId: string,
     endpointId: string,
   ): Promise<{ id: string; object: 'webhook_endpoint'; deleted: true }> {
-    const [row] = await this.database.db
-      .update(webhookEndpoints)
-      .set({ deletedAt: new Date() })
-      .where(
-        and(
-          eq(webhookEndpoints.id, endpointId),
-          eq(webhookEndpoints.merchantId, merchantId),
-          isNull(webhookEndpoints.deletedAt),
-        ),
-      )
-      .returning({ id: webhookEndpoints.id });
-    if (!row) throw apiErrors.resourceMissing('webhook endpoint', endpointId);
-    return { id: row.id, object: 'webhook_endpoint', deleted: true };
+    return this.database.transaction(async (tx) => {
+      const [row] = await tx
+        .update(webhookEndpoints)
+        .set({ deletedAt: new Date() })
+        .where(
+          and(
+            eq(webhookEndpoints.id, endpointId),
+            eq(webhookEndpoints.merchantId, merchantId),
+            isNull(webhookEndpoints.deletedAt),
+          ),
+        )
+        .returning({ id: webhookEndpoints.id });
+      if (!row) throw apiErrors.resourceMissing('webhook endpoint', endpointId);
+      this.cache.invalidateAfterCommit(tx, webhookEndpointCache, merchantId, webhookEndpointCacheId);
+      return { id: row.id, object: 'webhook_endpoint' as const, deleted: true as const };
+    });
   }
 
   async deliveries(

@@ -15,6 +15,11 @@ export const webhookLimits = {
   // A RabbitMQ message the fan-out could not handle (PostgreSQL or Redis down) is handed back after this delay,
   // so an outage is not turned into a redelivery loop.
   fanOutRetryDelayMs: 1_000,
+  // A creation clears the merchant's cached routes before it commits and is refused (503) when the cache Redis
+  // does not confirm it. One command that misses its deadline on a loaded machine should not refuse the creation,
+  // so it is tried this many times in all: at most this many command deadlines (CACHE_COMMAND_TIMEOUT_MS, 100 ms
+  // by default) inside the creation's transaction, well within PostgreSQL's 5 s idle-in-transaction limit.
+  routesInvalidationAttemptsMax: 3,
 };
 
 /** The schedule of a job enqueued without one (not expected): the documented default. */
