@@ -116,6 +116,17 @@ describe('authorization outcomes settled by group commit', () => {
     return created;
   }
 
+  /** An authorization job as the queue would hand it to the processor (run directly, racing the queue's own). */
+  function authorizationJob(paymentId: string, merchantId: string, label: string): Job<AuthorizePaymentJobData> {
+    return {
+      id: `${label}-${paymentId}`,
+      name: AUTHORIZE_PAYMENT_JOB,
+      data: { paymentId, merchantId },
+      attemptsMade: 0,
+      opts: { attempts: 5 },
+    } as unknown as Job<AuthorizePaymentJobData>;
+  }
+
   async function allSettled(payments: readonly { merchant: Merchant; id: string }[]) {
     return eventually(
       () => Promise.all(payments.map(({ merchant, id }) => getPayment(subject, merchant, id))),
@@ -224,14 +235,7 @@ describe('authorization outcomes settled by group commit', () => {
     const merchant = await createMerchant(subject, 'Twice');
     const created = await createHeld(Array.from({ length: 20 }, () => ({ merchant, body: paymentBody() })));
     const processor = subject.app.get(PaymentsProcessor);
-    const jobOf = (id: string) =>
-      ({
-        id: `twice-${id}`,
-        name: AUTHORIZE_PAYMENT_JOB,
-        data: { paymentId: id, merchantId: merchant.id },
-        attemptsMade: 0,
-        opts: { attempts: 5 },
-      }) as unknown as Job<AuthorizePaymentJobData>;
+    const jobOf = (id: string) => authorizationJob(id, merchant.id, 'twice');
     // Two executions of each job at once (their outcomes may share a batch), and a third a little later.
     const runs = await Promise.all(
       created.flatMap(({ id }) => [
@@ -262,5 +266,45 @@ describe('authorization outcomes settled by group commit', () => {
     }
     expect(available(await balanceOf(subject, merchant), 'USD')).toBe(20 * 1099);
     expect(await verifyLedger(subject)).toMatchObject({ balanced: true, mismatches: [] });
+  });
+
+  it('answers each job of a read batch as if read alone: a card no key opens fails only its own job', async () => {
+    const merchant = await createMerchant(subject, 'Read together');
+    const other = await createMerchant(subject, 'Other');
+    const created = await createHeld(Array.from({ length: 10 }, () => ({ merchant, body: paymentBody() })));
+    // One entry made unreadable: another entry's sealed card copied onto its token (bound to the token, it no longer
+    // opens), as in the vault-rotation test.
+    const [broken, donor] = created;
+    const tokens = await database.db.execute<{ id: string; vault_token: string }>(
+      sql`SELECT id, vault_token FROM payments WHERE id = ANY(${ids([broken!, donor!])}::text[])`,
+    );
+    const tokenOf = new Map(tokens.rows.map((row) => [row.id, row.vault_token]));
+    await database.db.execute(sql`
+      UPDATE card_vault SET sealed = (SELECT sealed FROM card_vault WHERE token = ${tokenOf.get(donor!.id)!})
+       WHERE token = ${tokenOf.get(broken!.id)!}`);
+    const processor = subject.app.get(PaymentsProcessor);
+    // All at once, so that they are read by one batch: the payments, a forged job naming another merchant, and one
+    // naming no payment at all.
+    const runs = await Promise.allSettled([
+      ...created.map(({ id }) => processor.process(authorizationJob(id, merchant.id, 'together'))),
+      processor.process(authorizationJob(created[2]!.id, other.id, 'forged')),
+      processor.process(authorizationJob('pay_000000000000000000000000', merchant.id, 'unknown')),
+    ]);
+    const [brokenRun, ...goodRuns] = runs.slice(0, created.length);
+    expect(brokenRun).toMatchObject({
+      status: 'rejected',
+      reason: { message: expect.stringMatching(/failed authentication/) },
+    });
+    expect(goodRuns).toEqual(goodRuns.map(() => ({ status: 'fulfilled', value: { outcome: 'succeeded' } })));
+    expect(runs.slice(created.length)).toEqual([
+      { status: 'fulfilled', value: { outcome: 'wrong_merchant' } },
+      { status: 'fulfilled', value: { outcome: 'unknown_payment' } },
+    ]);
+    expect((await getPayment(subject, merchant, broken!.id)).status).toBe('processing');
+    const transactions = await ledgerTransactionsByPayment(created);
+    expect(transactions.get(broken!.id)).toBeUndefined();
+    for (const { id } of created.slice(1)) {
+      expect(transactions.get(id)).toEqual([{ kind: 'payment_capture', merchantId: merchant.id }]);
+    }
   });
 });

@@ -1,6 +1,7 @@
 // The settlement of authorizations by group commit: the outcomes of concurrently running authorization jobs are
-// written by one transaction per batch (PaymentsService.completeAuthorization). What is decided here without I/O:
-// which item of a batch moves which payment.
+// written by one transaction per batch (PaymentsService.completeAuthorization), and what the jobs that start together
+// authorize is read together (pendingAuthorization). What is decided here without I/O: which item of a batch moves
+// which payment.
 
 /**
  * Bounds of a settlement batch. A batch holds one connection of the pool (DATABASE_POOL_SIZE, default 10) while it
@@ -14,6 +15,10 @@ export const settlementLimits = {
   // Two: one batch commits while the next is written. The batches of one merchant wait for each other on its
   // balance row anyway, so more would hold more connections without settling more.
   batchesInFlight: 2,
+  // The reads before the network call (pendingAuthorization), gathered the same way: one select of the payments and
+  // one of their vault entries per batch, on the pool without a transaction.
+  readBatchMax: 200,
+  readBatchesInFlight: 2,
 };
 
 /**

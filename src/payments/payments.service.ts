@@ -140,6 +140,8 @@ export type ExpiryOutcome =
 export class PaymentsService {
   // Authorization outcomes of concurrently running jobs, committed together (completeAuthorization).
   private readonly settlements: GroupCommit<AuthorizationToSettle, PaymentObject | null>;
+  // What the jobs that start at the same time authorize, read together (pendingAuthorization).
+  private readonly authorizationReads: GroupCommit<PaymentJobTarget, PendingAuthorization>;
 
   constructor(
     private readonly database: Database,
@@ -169,6 +171,20 @@ export class PaymentsService {
         if (!settled!.ok) throw settled!.error;
         return settled!.value;
       },
+    });
+    this.authorizationReads = new GroupCommit({
+      maxBatch: settlementLimits.readBatchMax,
+      maxInFlight: settlementLimits.readBatchesInFlight,
+      runBatch: async (targets) => {
+        try {
+          return (await this.readAuthorizations(targets)).map((value) => ({ ok: true, value }));
+        } catch (error) {
+          if (targets.length === 1) return [{ ok: false, error }];
+          throw error;
+        }
+      },
+      // A batch that failed (a vault entry no key opens): each job reads on its own, so only the one at fault fails.
+      runAlone: async (target) => (await this.readAuthorizations([target]))[0]!,
     });
   }
 
@@ -282,22 +298,54 @@ export class PaymentsService {
   /**
    * The payment an authorization job names and what its method charges, read through the payment row (a card by
    * the row's vault token): nothing the job says besides the ids is used. A replayed, stale or forged job gets the
-   * reason it changes nothing.
+   * reason it changes nothing. Read together with the jobs that start at the same time (readAuthorizations).
    */
-  async pendingAuthorization(target: PaymentJobTarget): Promise<PendingAuthorization> {
-    const [row] = await this.database.db.select().from(payments).where(eq(payments.id, target.paymentId)).limit(1);
-    const check = checkJobTarget(row, target, 'processing');
-    if (!row || check !== 'ok') return { outcome: check === 'ok' ? 'unknown_payment' : check };
-    const method = this.methods.handlerOf(row.paymentMethodType);
-    if (!method) return { outcome: 'unknown_payment_method' };
-    const found = await method.instrument(row);
-    if (!found.ready) return { outcome: found.reason };
-    return {
-      outcome: 'ready',
-      payment: this.methods.present(row),
-      authorize: (attempt) => method.authorize({ payment: row, instrument: found.instrument, attempt }),
-      close: () => method.close(row),
-    };
+  pendingAuthorization(target: PaymentJobTarget): Promise<PendingAuthorization> {
+    return this.authorizationReads.submit(target);
+  }
+
+  /**
+   * `pendingAuthorization` for a batch of jobs: their payments with one statement, and each method's instruments
+   * with one call (a card's: one vault read).
+   */
+  private async readAuthorizations(targets: readonly PaymentJobTarget[]): Promise<PendingAuthorization[]> {
+    const ids = [...new Set(targets.map((target) => target.paymentId))];
+    const rows = await this.database.db
+      .select()
+      .from(payments)
+      .where(sql`${payments.id} = ANY(${sql.param(ids)}::text[])`);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    // The jobs that must change nothing are answered now; the others (null) once their method has looked them up.
+    const pending = targets.map((target): PendingAuthorization | null => {
+      const row = byId.get(target.paymentId);
+      const check = checkJobTarget(row, target, 'processing');
+      if (!row || check !== 'ok') return { outcome: check === 'ok' ? 'unknown_payment' : check };
+      return this.methods.handlerOf(row.paymentMethodType) ? null : { outcome: 'unknown_payment_method' };
+    });
+    const ready = new Map<PaymentMethodHandler, number[]>();
+    for (const [index, target] of targets.entries()) {
+      if (pending[index]) continue;
+      const method = this.methods.handlerOf(byId.get(target.paymentId)!.paymentMethodType)!;
+      const indexes = ready.get(method) ?? [];
+      indexes.push(index);
+      ready.set(method, indexes);
+    }
+    for (const [method, indexes] of ready) {
+      const found = await method.instrumentMany(indexes.map((index) => byId.get(targets[index]!.paymentId)!));
+      for (const [position, index] of indexes.entries()) {
+        const row = byId.get(targets[index]!.paymentId)!;
+        const lookup = found[position]!;
+        pending[index] = lookup.ready
+          ? {
+              outcome: 'ready',
+              payment: this.methods.present(row),
+              authorize: (attempt) => method.authorize({ payment: row, instrument: lookup.instrument, attempt }),
+              close: () => method.close(row),
+            }
+          : { outcome: lookup.reason };
+      }
+    }
+    return pending.map((entry) => entry!);
   }
 
   /**

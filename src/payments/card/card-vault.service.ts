@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { Keyring, sealedKeyId } from '../../common/crypto/keyring';
 import { newId } from '../../common/ids';
 import { Database, type Tx } from '../../database/database';
@@ -43,8 +43,20 @@ export class CardVault {
 
   /** Null when the entry was erased; throws CardVaultError when no configured key opens it. */
   async read(token: string): Promise<CardSecret | null> {
-    const [row] = await this.database.db.select().from(cardVault).where(eq(cardVault.token, token)).limit(1);
-    return row ? this.open(row) : null;
+    return (await this.readMany([token])).get(token) ?? null;
+  }
+
+  /**
+   * The entries still stored of `tokens`, by token, read with one statement (an erased one is absent); throws
+   * CardVaultError when no configured key opens one of them.
+   */
+  async readMany(tokens: readonly string[]): Promise<Map<string, CardSecret>> {
+    if (tokens.length === 0) return new Map();
+    const rows = await this.database.db
+      .select()
+      .from(cardVault)
+      .where(sql`${cardVault.token} = ANY(${sql.param([...tokens])}::text[])`);
+    return new Map(rows.map((row) => [row.token, this.open(row)]));
   }
 
   /** Once authorization has ended the CVC must not outlive it (it may never be stored after authorization). */

@@ -75,13 +75,22 @@ export class CardPaymentMethod extends PaymentMethodHandler<CardPaymentMethodInp
    * against the stored summary, so a token swapped in the database charges nobody else's card.
    */
   async instrument(row: PaymentRow): Promise<InstrumentLookup<CardSecret>> {
-    if (!row.vaultToken) return { ready: false, reason: 'card_erased' };
-    const card = await this.vault.read(row.vaultToken);
-    if (!card) return { ready: false, reason: 'card_erased' };
-    if (!cardMatchesPayment(card.number, row, (number) => this.fingerprintOf(number))) {
-      return { ready: false, reason: 'card_mismatch' };
-    }
-    return { ready: true, instrument: card };
+    const [lookup] = await this.instrumentMany([row]);
+    return lookup!;
+  }
+
+  /** The cards of a batch, read from the vault with one statement. */
+  override async instrumentMany(rows: readonly PaymentRow[]): Promise<InstrumentLookup<CardSecret>[]> {
+    const tokens = rows.flatMap((row) => (row.vaultToken ? [row.vaultToken] : []));
+    const cards = await this.vault.readMany(tokens);
+    return rows.map((row): InstrumentLookup<CardSecret> => {
+      const card = row.vaultToken ? cards.get(row.vaultToken) : undefined;
+      if (!card) return { ready: false, reason: 'card_erased' };
+      if (!cardMatchesPayment(card.number, row, (number) => this.fingerprintOf(number))) {
+        return { ready: false, reason: 'card_mismatch' };
+      }
+      return { ready: true, instrument: card };
+    });
   }
 
   authorize({ payment, instrument: card, attempt }: AuthorizationAttempt<CardSecret>): Promise<AuthorizationResult> {

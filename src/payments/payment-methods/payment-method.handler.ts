@@ -93,6 +93,17 @@ export abstract class PaymentMethodHandler<Input = unknown, Instrument = unknown
   /** Before asking the provider: what to charge, read through the payment row only, or why not to act. */
   abstract instrument(payment: PaymentRow): Promise<InstrumentLookup<Instrument>>;
 
+  /**
+   * `instrument` for the payments of one batch (the authorization jobs that start at the same time), in their order.
+   * The default looks them up one after another; a method that stores something overrides it to read them all with
+   * one statement. Throwing fails the batch: each payment is then looked up on its own.
+   */
+  async instrumentMany(payments: readonly PaymentRow[]): Promise<InstrumentLookup<Instrument>[]> {
+    const lookups: InstrumentLookup<Instrument>[] = [];
+    for (const payment of payments) lookups.push(await this.instrument(payment));
+    return lookups;
+  }
+
   /** Asks the provider; throws when it could not answer this time (the job is retried). */
   abstract authorize(attempt: AuthorizationAttempt<Instrument>): Promise<AuthorizationResult>;
 
