@@ -1,4 +1,5 @@
 import { ClientRMQ, type RmqRecord } from '@nestjs/microservices';
+import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel } from 'amqplib';
 import type { EventSubscription } from './event-subscribers';
 import { type RmqPublisherOptions, subscriberQueueOptions } from './rmq.options';
@@ -32,6 +33,20 @@ export class EventsClient extends ClientRMQ {
     if (!options.rmq.exchange) throw new Error('the events client needs an exchange');
     this.exchange = options.rmq.exchange;
     this.subscriptions = options.subscriptions;
+  }
+
+  /**
+   * A setup that fails (the channel closing while it declares, during a shutdown or a broker restart, or RabbitMQ
+   * refusing a declaration) is emitted by amqp-connection-manager's channel wrapper as an 'error' event, which ends
+   * the process when nothing listens (ClientRMQ listens on the connection only). It is logged instead; the wrapper
+   * sets the channel up again on its next connection, and until then publishing waits or fails like any outage.
+   */
+  override createChannel(): Promise<void> {
+    const ready = super.createChannel();
+    (this.channel as ChannelWrapper | null)?.on('error', (error: unknown) =>
+      this.logger.warn(`events channel setup failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+    return ready;
   }
 
   override async setupChannel(channel: Channel, resolve: () => void): Promise<void> {

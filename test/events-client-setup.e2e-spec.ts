@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { connect } from 'amqplib';
+import { EventsClient } from '../src/events/events-client';
+import { deleteEventsTopology, rabbitmqServerUrl } from './support/events-rabbitmq';
+
+/**
+ * The publisher declares every subscriber's queue when its channel is set up. A declaration that fails (here the
+ * broker refuses it: the queue exists with other arguments, which closes the channel, as a shutdown or a broker
+ * restart during the setup also does) is emitted by the channel wrapper as an 'error' event: unheard, it ended the
+ * process (an unhandled error, failing this test). It must be logged, and the client must stay usable.
+ */
+describe('events client channel setup', () => {
+  const runId = randomBytes(4).toString('hex');
+  const exchange = `events-client-setup-${runId}.events`;
+  const conflictingQueue = `events-client-setup-${runId}.subscriber`;
+
+  afterAll(async () => {
+    await deleteEventsTopology(exchange, [conflictingQueue]);
+  });
+
+  it('logs a refused declaration instead of ending the process', async () => {
+    // The subscriber's queue already exists, declared non-durable: the client's durable declaration is refused.
+    const connection = await connect(rabbitmqServerUrl);
+    const channel = await connection.createChannel();
+    await channel.assertQueue(conflictingQueue, { durable: false, autoDelete: false });
+    await connection.close();
+
+    const client = new EventsClient({
+      rmq: { urls: [rabbitmqServerUrl], exchange, exchangeType: 'topic', wildcards: true, persistent: true },
+      subscriptions: [{ queue: conflictingQueue, patterns: ['payment.*'] }],
+    });
+    const warnings: string[] = [];
+    const logger = (client as unknown as { logger: { warn(message: string): void } }).logger;
+    logger.warn = (message: string) => warnings.push(message);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      void client.connect().catch(() => undefined);
+      const deadline = Date.now() + 10_000;
+      while (!warnings.some((warning) => warning.includes('events channel setup failed')) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(warnings.join('\n')).toContain('events channel setup failed');
+      expect(warnings.join('\n')).toMatch(/PRECONDITION_FAILED|inequivalent arg/);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await client.close();
+    }
+  });
+});
