@@ -5,7 +5,12 @@ import { type DispatchOutcome, type OutboxBatch, type OutboxMessage, sentOutcome
 import { type EventRow, presentEvent } from './event.presenter';
 import type { EventObject } from './event-types';
 import type { EventsClient } from './events-client';
-import { EVENT_PUBLISH_TOPIC, EVENTS_CLIENT, type EventPublishPayload } from './events.constants';
+import {
+  EVENT_MERCHANT_HEADER,
+  EVENT_PUBLISH_TOPIC,
+  EVENTS_CLIENT,
+  type EventPublishPayload,
+} from './events.constants';
 import { eventsLimits } from './events.limits';
 import { type BatchEvent, type EarlierUnsentRow, nextWave, type Settled } from './publish-plan';
 import { RecentIds } from './recent-ids';
@@ -27,6 +32,7 @@ const failedOutcome = (error: unknown): DispatchOutcome => ({ status: 'failed', 
 /** A batch event whose stored event is loaded: what is published for it. */
 interface LoadedEvent extends BatchEvent {
   event: EventObject;
+  merchantId: string;
 }
 
 /**
@@ -122,8 +128,8 @@ export class EventPublisher implements BeforeApplicationShutdown {
           : await this.client
               .publishConfirmed(
                 wave.publish.map((id) => {
-                  const { event } = loaded.get(id)!;
-                  return { pattern: event.type, record: eventRecord(event, timeoutMs) };
+                  const { event, merchantId } = loaded.get(id)!;
+                  return { pattern: event.type, record: eventRecord(event, merchantId, timeoutMs) };
                 }),
               )
               .catch((error: unknown) => wave.publish.map(() => ({ status: 'rejected', reason: error }) as const));
@@ -154,17 +160,20 @@ export class EventPublisher implements BeforeApplicationShutdown {
     const byId = new Map(
       rows.map((row) => [
         row.id,
-        presentEvent({
-          ...row,
-          sequence: BigInt(row.sequence),
-          // As Drizzle's timestamp column maps PostgreSQL's text (with its time zone).
-          createdAt: new Date(row.createdAt),
-        }),
+        {
+          merchantId: row.merchantId,
+          event: presentEvent({
+            ...row,
+            sequence: BigInt(row.sequence),
+            // As Drizzle's timestamp column maps PostgreSQL's text (with its time zone).
+            createdAt: new Date(row.createdAt),
+          }),
+        },
       ]),
     );
     for (const event of planned) {
       const stored = byId.get(event.eventId);
-      if (stored) loaded.set(event.id, { ...event, event: stored });
+      if (stored) loaded.set(event.id, { ...event, ...stored });
     }
     return loaded;
   }
@@ -205,12 +214,16 @@ export class EventPublisher implements BeforeApplicationShutdown {
   }
 }
 
-/** The message: the event object as data, its id as message id (consumers drop duplicates by it), persistent. */
-function eventRecord(event: EventObject, timeoutMs: number) {
+/**
+ * The message: the event object as data, its id as message id (consumers drop duplicates by it), its merchant in a
+ * header (EVENT_MERCHANT_HEADER), persistent.
+ */
+function eventRecord(event: EventObject, merchantId: string, timeoutMs: number) {
   const options: ConfirmedPublishOptions = {
     persistent: true,
     messageId: event.id,
     type: event.type,
+    headers: { [EVENT_MERCHANT_HEADER]: merchantId },
     timestamp: Math.floor(Date.parse(event.created_at) / 1000),
     contentType: 'application/json',
     timeout: timeoutMs,

@@ -9,3 +9,10 @@ export interface EventPublishPayload {
   /** See orderingKeyOf: events sharing it are published in outbox order. */
   orderingKey: string;
 }
+
+/**
+ * AMQP header of every published event naming its merchant, so that a subscriber can route the event (the webhook
+ * fan-out: to the merchant's endpoints) without reading it back. A hint for routing only: whatever acts on the event
+ * reads it, with its merchant, from PostgreSQL.
+ */
+export const EVENT_MERCHANT_HEADER = 'x-merchant-id';

@@ -30,6 +30,12 @@ export interface DeliveryTarget {
   event: EventObject;
 }
 
+/** What the message itself says of an event (its merchant header and type): enough to route it, never to act on. */
+export interface FanOutHint {
+  merchantId: string;
+  type: string;
+}
+
 export type FanOutResult = { outcome: 'unknown_event' } | { outcome: 'enqueued'; deliveries: number };
 
 /** The delivery side of webhooks: events become delivery jobs, and every attempt is recorded. */
@@ -49,7 +55,16 @@ export class WebhookDeliveries {
    * endpoint query once cached, for a merchant without endpoints too). The jobId makes it idempotent: a message
    * RabbitMQ delivers again enqueues nothing new (while the first job is kept, see completedJobsKept*).
    */
-  async fanOut(eventId: string): Promise<FanOutResult> {
+  async fanOut(eventId: string, hint?: FanOutHint): Promise<FanOutResult> {
+    // The message's merchant and type route it without reading the event back: a merchant without an endpoint
+    // for the type (most events) costs no query. They are only a hint: what is delivered is checked against the
+    // stored event first, and the delivery job reads it again.
+    if (hint) {
+      const hinted = await this.endpoints.routesOf(hint.merchantId);
+      if (!hinted.some((endpoint) => endpointReceives(endpoint.enabledEvents, hint.type))) {
+        return { outcome: 'enqueued', deliveries: 0 };
+      }
+    }
     const stored = await this.events.find(eventId);
     if (!stored) return { outcome: 'unknown_event' };
     const routes = await this.endpoints.routesOf(stored.merchantId);

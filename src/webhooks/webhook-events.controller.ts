@@ -3,13 +3,22 @@ import { Ctx, EventPattern, Payload, type RmqContext } from '@nestjs/microservic
 import type { Channel, Message } from 'amqplib';
 import { isId } from '../common/ids';
 import { throttledWarning } from '../queueing/queue-errors';
-import { WebhookDeliveries } from './webhook-deliveries.service';
+import { EVENT_MERCHANT_HEADER } from '../events/events.constants';
+import { type FanOutHint, WebhookDeliveries } from './webhook-deliveries.service';
 import { WEBHOOK_EVENTS_PATTERN, WEBHOOK_EVENTS_TRANSPORT } from './webhooks.constants';
 import { webhookLimits } from './webhooks.limits';
 
 function eventIdOf(payload: unknown): string | undefined {
   const id = (payload as { id?: unknown } | null)?.id;
   return isId('evt', id) ? id : undefined;
+}
+
+/** The merchant header and type of an event message, when both are well formed (see FanOutHint). */
+function hintOf(payload: unknown, message: Message): FanOutHint | undefined {
+  const merchantId: unknown = message.properties.headers?.[EVENT_MERCHANT_HEADER];
+  const type = (payload as { type?: unknown } | null)?.type;
+  if (!isId('mer', merchantId) || typeof type !== 'string') return undefined;
+  return { merchantId, type };
 }
 
 /**
@@ -34,7 +43,7 @@ export class WebhookEventsController {
       return settle(() => channel.ack(message));
     }
     try {
-      const result = await this.deliveries.fanOut(eventId);
+      const result = await this.deliveries.fanOut(eventId, hintOf(payload, message));
       // Not in this deployment's database: published by another deployment sharing the exchange.
       if (result.outcome === 'unknown_event') this.logger.warn({ eventId }, 'dropping an event that is not ours');
       settle(() => channel.ack(message));
