@@ -1,6 +1,7 @@
 import { pollUntil } from './support/poll';
 import { Queue } from 'bullmq';
 import type { Client } from 'pg';
+import { newId } from '../../src/common/ids';
 import { PAYMENTS_QUEUE } from '../../src/payments/payments.constants';
 import { AppProcess, assertBuilt, killAll } from './support/app-process';
 import {
@@ -98,6 +99,20 @@ describe('a worker whose event loop is blocked past the job lock', () => {
         const merchant = await createFaultMerchant(api!.url);
         const [frozenFirst, takingOver] = workers as [AppProcess, AppProcess];
 
+        // The merchant's balance row, held by the test from before the burst (see waitingForBalance below) with the
+        // lock a balance update takes: the postings' foreign-key checks still go through.
+        await database!.query(
+          `INSERT INTO ledger_accounts (id, kind, merchant_id, currency) VALUES ($1, 'merchant_available', $2, 'USD')
+             ON CONFLICT ON CONSTRAINT ledger_accounts_identity DO NOTHING`,
+          [newId('acct'), merchant.id],
+        );
+        const balanceHolder = await databaseClient(stack!.databaseUrl);
+        await balanceHolder.query('BEGIN');
+        await balanceHolder.query(
+          `SELECT 1 FROM ledger_accounts WHERE kind = 'merchant_available' AND merchant_id = $1 AND currency = 'USD'
+             FOR NO KEY UPDATE`,
+          [merchant.id],
+        );
         // Stalled once: the other worker runs the job again; the network answers the key as it answered it (or
         // first), so every payment succeeds, once.
         const first = burst(merchant, paymentCount, 'stalled');
@@ -114,14 +129,27 @@ describe('a worker whose event loop is blocked past the job lock', () => {
           );
           return Number(rows[0]!.n) > 0;
         };
-        const frozenMidTransaction = await pollUntil(async () => {
-          if (!(await frozenInTransaction())) return false;
+        // A settlement updates the balance row last, just before its commit (the row is locked as briefly as
+        // possible), so the test makes that moment instead of waiting to catch it: it holds the row itself until the
+        // worker's settlement waits for it, stops the worker, then lets the row go. The worker's update goes through
+        // and its transaction stays open, idle, the row locked.
+        const waitingForBalance = async (): Promise<boolean> => {
+          const { rows } = await database!.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_stat_activity
+               WHERE application_name = $1 AND wait_event_type = 'Lock' AND query LIKE '%ledger_accounts%'`,
+            [frozenWorkerApplication],
+          );
+          return Number(rows[0]!.n) > 0;
+        };
+        let frozenMidTransaction = false;
+        if (await pollUntil(waitingForBalance, 20_000)) {
           frozenFirst.signal('SIGSTOP');
-          // Seen while it ran; still so once it stopped, or it is let go and caught at its next transaction.
-          if (await frozenInTransaction()) return true;
-          frozenFirst.signal('SIGCONT');
-          return false;
-        }, 20_000);
+          await balanceHolder.query('COMMIT');
+          frozenMidTransaction = await pollUntil(frozenInTransaction, 5_000);
+        } else {
+          await balanceHolder.query('COMMIT');
+        }
+        await balanceHolder.end();
         const frozenAtMs = Date.now();
         const firstIds = [...first.acknowledged.values()];
         figures.recoverySeconds = await secondsUntilAllFinal(database!, firstIds, frozenAtMs, takeoverDeadlineMs);
