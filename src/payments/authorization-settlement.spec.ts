@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { settlementLimits, settlingRows } from './authorization-settlement';
+import { settlingRows } from './authorization-settlement';
 
 const row = (id: string) => ({ id, status: 'processing' });
 
@@ -39,14 +39,5 @@ describe('settlingRows', () => {
         });
       }),
     );
-  });
-});
-
-describe('settlementLimits', () => {
-  it('keeps a batch of postings below the parameters one statement may carry', () => {
-    const postingParameters = 6;
-    const postingsPerPaymentMax = 3;
-    expect(settlementLimits.batchMax * postingParameters * postingsPerPaymentMax).toBeLessThan(65_535);
-    expect(settlementLimits.batchesInFlight).toBeGreaterThanOrEqual(1);
   });
 });

@@ -9,8 +9,8 @@
  * that arrive while the others write, so it is bounded by the worker's concurrency more than by `batchMax`.
  */
 export const settlementLimits = {
-  // Its largest statement, the postings (6 parameters each, at most 3 per payment), stays far below PostgreSQL's
-  // 65,535 parameters.
+  // Its statements take arrays (a fixed number of parameters whatever the size), but its transaction keeps its
+  // payments and its merchants' balance rows locked until it commits: 200 keeps that to milliseconds.
   batchMax: 200,
   // Two: one batch commits while the next is written. The batches of one merchant wait for each other on its
   // balance row anyway, so more would hold more connections without settling more.
