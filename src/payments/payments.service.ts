@@ -230,10 +230,8 @@ export class PaymentsService {
       if (!row) throw new Error(`payment ${id} was not inserted`);
       return this.methods.present(row);
     });
-    for (const [index, payment] of presented.entries()) {
-      // A "not found" remembered for this id (someone asked before it existed) must not outlive its creation.
-      this.paymentChanged(tx, requests[index]!.merchantId, payment.id);
-    }
+    // Nothing to invalidate: the ids were made here, at random (newId), so no read can have asked for one of them
+    // before, and no "not found" for it can be cached.
     await this.events.recordMany(
       tx,
       presented.map((payment, index) => ({

@@ -4,6 +4,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import { newId } from '../../common/ids';
 import { AppConfig } from '../../config/app-config';
 import { Database } from '../../database/database';
+import { GroupCommit, type ItemOutcome } from '../../database/group-commit';
 import { simulatedNetworkAuthorizations as records } from '../../database/schema';
 import {
   type AuthorizationRequest,
@@ -16,6 +17,40 @@ import { recordedAnswer, type SimulatedOutcome, type SimulatedRecord, simulatedO
 // A key closed before any authorization reached the network has no amount; ISO 4217 'XXX' means no currency.
 const closedUnseenAmount = { amount: 0n, currency: 'XXX' };
 
+type FinalOutcome = Exclude<SimulatedOutcome, { approved: 'unavailable' }>;
+
+/** A key's record with the attempts counted so far. */
+type CountedRecord = SimulatedRecord & { attempts: number };
+
+/** A record as the raw statements return it (recordColumns). */
+type RecordRow = CountedRecord & { idempotencyKey: string } & Record<string, unknown>;
+
+/** A final answer to store under a key (CardNetworkSimulator.conclude). */
+interface Conclusion {
+  idempotencyKey: string;
+  outcome: FinalOutcome;
+}
+
+/** Batches of the simulator's records (see GroupCommit): a statement per batch, two batches writing at once. */
+const simulatorLimits = { maxBatch: 200, maxInFlight: 2 };
+
+/** What a record's raw statement returns (the table aliased `record`), named as the Drizzle row is (SimulatedRecord, with its key). */
+const recordColumns = sql.raw(`record.idempotency_key AS "idempotencyKey", record.reference, record.attempts,
+  record.outcome, record.authorization_code AS "authorizationCode", record.decline_code AS "declineCode",
+  record.decline_message AS "declineMessage"`);
+
+/** The columns of a final answer. */
+function finalColumns(outcome: FinalOutcome): {
+  outcome: string;
+  authorizationCode?: string;
+  declineCode?: string;
+  declineMessage?: string;
+} {
+  return outcome.approved
+    ? { outcome: 'approved', authorizationCode: outcome.authorizationCode }
+    : { outcome: 'declined', declineCode: outcome.declineCode, declineMessage: outcome.message };
+}
+
 /**
  * The built-in card network: answers after a configurable latency, following the test cards of API.md. It keeps
  * its own durable record per idempotency key (as a real network does, so it outlives a killed worker): a key's
@@ -23,6 +58,19 @@ const closedUnseenAmount = { amount: 0n, currency: 'XXX' };
  */
 @Injectable()
 export class CardNetworkSimulator extends CardNetwork {
+  // The records of the authorizations asked at once are written together, as a network's would be: one statement
+  // counts the attempts of a batch, one stores its answers (see GroupCommit).
+  private readonly attempts = new GroupCommit<AuthorizationRequest, CountedRecord>({
+    ...simulatorLimits,
+    runBatch: (requests) => this.countAttempts(requests),
+    runAlone: (request) => this.countAttempt(request),
+  });
+  private readonly conclusions = new GroupCommit<Conclusion, AuthorizationResult>({
+    ...simulatorLimits,
+    runBatch: (conclusions) => this.concludeMany(conclusions),
+    runAlone: ({ idempotencyKey, outcome }) => this.conclude(idempotencyKey, outcome),
+  });
+
   constructor(
     private readonly config: AppConfig,
     private readonly database: Database,
@@ -32,13 +80,13 @@ export class CardNetworkSimulator extends CardNetwork {
 
   async authorize(request: AuthorizationRequest): Promise<AuthorizationResult> {
     // Counted before the latency: a caller killed while waiting has still asked once.
-    const record = await this.reachingRecords(() => this.countAttempt(request));
+    const record = await this.reachingRecords(() => this.attempts.submit(request));
     if (this.config.payments.cardNetworkLatencyMs > 0) await delay(this.config.payments.cardNetworkLatencyMs);
     const recorded = recordedAnswer(record);
     if (recorded) return recorded;
     const outcome = simulatedOutcome(request.card.number, record.attempts);
     if (outcome.approved === 'unavailable') throw new CardNetworkUnavailableError(outcome.reason);
-    return this.reachingRecords(() => this.conclude(request.idempotencyKey, outcome));
+    return this.reachingRecords(() => this.conclusions.submit({ idempotencyKey: request.idempotencyKey, outcome }));
   }
 
   async close(idempotencyKey: string): Promise<AuthorizationResult | null> {
@@ -62,7 +110,7 @@ export class CardNetworkSimulator extends CardNetwork {
   }
 
   /** One more attempt under the key, atomically, so concurrent callers each count and see the stored outcome. */
-  private async countAttempt(request: AuthorizationRequest): Promise<SimulatedRecord & { attempts: number }> {
+  private async countAttempt(request: AuthorizationRequest): Promise<CountedRecord> {
     const [record] = await this.database.db
       .insert(records)
       .values({
@@ -80,14 +128,65 @@ export class CardNetworkSimulator extends CardNetwork {
     return record!;
   }
 
+  /**
+   * `countAttempt` for a batch, in one statement. A key asked twice in one batch (its job running twice at once)
+   * would be one row updated twice by one statement, which PostgreSQL refuses: such a batch is counted one
+   * request at a time instead (GroupCommit's fallback).
+   */
+  private async countAttempts(requests: readonly AuthorizationRequest[]): Promise<ItemOutcome<CountedRecord>[]> {
+    const keys = requests.map((request) => request.idempotencyKey);
+    if (new Set(keys).size !== keys.length) throw new Error('a key is asked twice in one batch');
+    const counted = await this.database.db.execute<RecordRow>(sql`
+      INSERT INTO simulated_network_authorizations AS record (idempotency_key, reference, attempts, amount, currency)
+      SELECT asked.idempotency_key, asked.reference, 1, asked.amount, asked.currency
+      FROM unnest(${sql.param(keys)}::text[], ${sql.param(requests.map(() => newId('net')))}::text[],
+                  ${sql.param(requests.map((request) => String(request.amountMinor)))}::bigint[],
+                  ${sql.param(requests.map((request) => request.currency))}::text[])
+        AS asked(idempotency_key, reference, amount, currency)
+      ORDER BY asked.idempotency_key
+      ON CONFLICT (idempotency_key) DO UPDATE SET attempts = record.attempts + 1, updated_at = now()
+      RETURNING ${recordColumns}`);
+    const byKey = new Map(counted.rows.map((row) => [row.idempotencyKey, row]));
+    return keys.map((key): ItemOutcome<CountedRecord> => {
+      const record = byKey.get(key);
+      return record ? { ok: true, value: record } : { ok: false, error: new Error(`no network record for ${key}`) };
+    });
+  }
+
+  /** `conclude` for a batch: one statement stores the answers of the keys that have none yet. */
+  private async concludeMany(conclusions: readonly Conclusion[]): Promise<ItemOutcome<AuthorizationResult>[]> {
+    const keys = conclusions.map((conclusion) => conclusion.idempotencyKey);
+    if (new Set(keys).size !== keys.length) throw new Error('a key is concluded twice in one batch');
+    const finals = conclusions.map(({ outcome }) => finalColumns(outcome));
+    const stored = await this.database.db.execute<RecordRow>(sql`
+      UPDATE simulated_network_authorizations AS record
+      SET outcome = given.outcome, authorization_code = given.authorization_code, decline_code = given.decline_code,
+          decline_message = given.decline_message, updated_at = now()
+      FROM unnest(${sql.param(keys)}::text[], ${sql.param(finals.map((final) => final.outcome))}::text[],
+                  ${sql.param(finals.map((final) => final.authorizationCode ?? null))}::text[],
+                  ${sql.param(finals.map((final) => final.declineCode ?? null))}::text[],
+                  ${sql.param(finals.map((final) => final.declineMessage ?? null))}::text[])
+        AS given(idempotency_key, outcome, authorization_code, decline_code, decline_message)
+      WHERE record.idempotency_key = given.idempotency_key AND record.outcome IS NULL
+      RETURNING ${recordColumns}`);
+    const byKey = new Map(stored.rows.map((row) => [row.idempotencyKey, row]));
+    return Promise.all(
+      keys.map(async (key): Promise<ItemOutcome<AuthorizationResult>> => {
+        try {
+          // Another caller (or close) gave the key its answer first: that one wins, read back as conclude does.
+          const answer = recordedAnswer(byKey.get(key) ?? (await this.read(key)));
+          if (!answer) throw new Error(`network record ${key} holds no answer after one was given`);
+          return { ok: true, value: answer };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      }),
+    );
+  }
+
   /** Stores `outcome` as the key's final answer unless another caller (or close) gave it one first; that one wins. */
-  private async conclude(
-    idempotencyKey: string,
-    outcome: Exclude<SimulatedOutcome, { approved: 'unavailable' }>,
-  ): Promise<AuthorizationResult> {
-    const final = outcome.approved
-      ? { outcome: 'approved', authorizationCode: outcome.authorizationCode }
-      : { outcome: 'declined', declineCode: outcome.declineCode, declineMessage: outcome.message };
+  private async conclude(idempotencyKey: string, outcome: FinalOutcome): Promise<AuthorizationResult> {
+    const final = finalColumns(outcome);
     const [stored] = await this.database.db
       .update(records)
       .set({ ...final, updatedAt: sql`now()` })
