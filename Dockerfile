@@ -17,4 +17,6 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/main.js"]
+# The young generation is capped (16 MB semi-spaces): under load V8 would otherwise grow it to fit the allocation
+# rate, ~150 MB more RSS for ~2 % less CPU (bench/, issue 13).
+CMD ["node", "--max-semi-space-size=16", "dist/main.js"]

@@ -3,6 +3,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BenchToServer, ServerCounters, ServerToBench } from './server-protocol';
 
+/**
+ * The V8 flags the app runs with, as package.json's `start` and the Dockerfile give them: semi-spaces capped at 16 MB
+ * (V8 otherwise grows the young generation with the allocation rate: ~150 MB more RSS under load for ~2 % less CPU).
+ */
+const appNodeFlags = ['--max-semi-space-size=16'];
+
 const serverScript = path.join(__dirname, 'app-server.ts');
 const swcRegister = pathToFileURL(path.join(__dirname, 'swc-register.mts')).href;
 /** Boot includes migrating a fresh database and connecting to Redis and RabbitMQ. */
@@ -55,7 +61,7 @@ export class ServerProcess {
     const profiling = profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : [];
     // The app built ahead (support/app-build.ts), or transformed as it loads.
     const script = options.builtScript ? [options.builtScript] : ['--import', swcRegister, serverScript];
-    const child = spawn(process.execPath, [...profiling, ...script], {
+    const child = spawn(process.execPath, [...appNodeFlags, ...profiling, ...script], {
       env: environment,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
