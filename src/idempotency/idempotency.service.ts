@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { type KeyObject, randomBytes } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
 import { ApiError } from '../common/errors/api-error';
@@ -78,7 +78,7 @@ interface StoredRow extends Record<string, unknown> {
 @Injectable()
 export class IdempotencyService implements OnApplicationBootstrap {
   private readonly logger = new Logger(IdempotencyService.name);
-  private readonly fingerprintSecret: Buffer;
+  private readonly fingerprintSecret: KeyObject;
 
   constructor(
     private readonly database: Database,

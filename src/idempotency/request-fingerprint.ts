@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 
 /** JSON with object keys sorted at every depth, so `{a,b}` and `{b,a}` are the same request. */
 export function canonicalJson(value: unknown): string {
@@ -12,15 +12,18 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-export function fingerprintKey(secret: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'idempotency-request-fingerprint', 32));
+/** The key of request fingerprints, derived from FINGERPRINT_KEY; a KeyObject, made once (see requestFingerprint). */
+export function fingerprintKey(secret: Buffer): KeyObject {
+  return createSecretKey(
+    Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'idempotency-request-fingerprint', 32)),
+  );
 }
 
 /**
  * A keyed hash of method, path and canonical body. Keyed, because a payment body holds a card number and a
  * plain hash of it could be brute-forced from the stored fingerprint.
  */
-export function requestFingerprint(key: Buffer, method: string, path: string, body: unknown): string {
+export function requestFingerprint(key: KeyObject | Buffer, method: string, path: string, body: unknown): string {
   return createHmac('sha256', key)
     .update(`${method.toUpperCase()} ${path}\n${canonicalJson(body ?? null)}`)
     .digest('hex');

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, type KeyObject, randomBytes } from 'node:crypto';
 
 /**
  * What a key seals. Each purpose gets its own subkey (HKDF), so one key never serves two purposes and a blob
@@ -28,7 +28,8 @@ export class KeyringError extends Error {
 interface RingKey {
   id: string;
   root: Buffer;
-  subkeys: Map<KeyPurpose, Buffer>;
+  /** KeyObjects, made once: a Buffer key is checked and wrapped again by every cipher made with it. */
+  subkeys: Map<KeyPurpose, KeyObject>;
 }
 
 function assertKey(key: Buffer): void {
@@ -144,10 +145,12 @@ export class Keyring {
     }
   }
 
-  private subkey(key: RingKey, purpose: KeyPurpose): Buffer {
+  private subkey(key: RingKey, purpose: KeyPurpose): KeyObject {
     let subkey = key.subkeys.get(purpose);
     if (!subkey) {
-      subkey = Buffer.from(hkdfSync('sha256', key.root, Buffer.alloc(0), subkeyInfoPrefix + purpose, keyLengthBytes));
+      subkey = createSecretKey(
+        Buffer.from(hkdfSync('sha256', key.root, Buffer.alloc(0), subkeyInfoPrefix + purpose, keyLengthBytes)),
+      );
       key.subkeys.set(purpose, subkey);
     }
     return subkey;

@@ -1,4 +1,12 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  hkdfSync,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 import { type Keyring, KeyringError, keyringFormatVersion } from '../../common/crypto/keyring';
 
 // Format 1, the entries sealed before key ids: version (1 byte) | IV (12 bytes) | GCM tag (16 bytes) | ciphertext,
@@ -163,6 +171,25 @@ export function cardFingerprint(number: string, key: Buffer): string {
   if (typeof number !== 'string' || !cardNumberPattern.test(number)) {
     throw new CardVaultError('card number must be 12 to 19 digits');
   }
-  const fingerprintKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), fingerprintKeyInfo, keyLengthBytes));
-  return createHmac('sha256', fingerprintKey).update(number, 'utf8').digest('hex').slice(0, fingerprintLengthHex);
+  return createHmac('sha256', cardFingerprintKeyOf(key))
+    .update(number, 'utf8')
+    .digest('hex')
+    .slice(0, fingerprintLengthHex);
+}
+
+/** The HMAC key derived from each FINGERPRINT_KEY, derived once (by the key's bytes: a key is rarely one object). */
+const cardFingerprintKeys = new Map<string, KeyObject>();
+
+function cardFingerprintKeyOf(key: Buffer): KeyObject {
+  const id = key.toString('hex');
+  let derived = cardFingerprintKeys.get(id);
+  if (!derived) {
+    derived = createSecretKey(
+      Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), fingerprintKeyInfo, keyLengthBytes)),
+    );
+    // A process has one or two keys (tests make more): a bound keeps a caller that makes many from growing this.
+    if (cardFingerprintKeys.size >= 16) cardFingerprintKeys.clear();
+    cardFingerprintKeys.set(id, derived);
+  }
+  return derived;
 }
