@@ -181,6 +181,7 @@ describe('webhook endpoint routes cached for the fan-out', () => {
     const cache = worker.app.get(HotCache);
     const lookupsBefore = lookups(cache);
     const countsBefore = cache.snapshot(webhookEndpointCache);
+    let eventCount = 0;
     // The fan-out reads an event back (EventsService.find) only when the message's merchant has an endpoint for it.
     const eventRead = 'from "events" where "events"."id"';
     const counted = countQueries(['"webhook_endpoints"', eventRead]);
@@ -190,6 +191,7 @@ describe('webhook endpoint routes cached for the fan-out', () => {
       for (const response of created) await settledPayment(api, merchant, response.json<PaymentBody>().id);
       const events = await eventsOf(merchant);
       expect(events).toHaveLength(10);
+      eventCount = events.length;
       // Each fan-out looks the routes up once, in the cache or (without it) in PostgreSQL.
       await eventually(
         () => Promise.resolve(Math.max(lookups(cache) - lookupsBefore, queries.count())),
@@ -204,7 +206,8 @@ describe('webhook endpoint routes cached for the fan-out', () => {
     const counts = cache.snapshot(webhookEndpointCache);
     expect(counts.misses - countsBefore.misses).toBe(1);
     expect(counts.errors - countsBefore.errors).toBe(0);
-    expect(counts.hits - countsBefore.hits).toBeGreaterThanOrEqual(1);
+    // The other lookups were answered by the cache, or joined the first one's load (fan-outs running at once).
+    expect(counts.hits - countsBefore.hits + counts.coalescedLoads - countsBefore.coalescedLoads).toBe(eventCount - 1);
     // The same counts, as an operator sees them.
     const metrics = (await worker.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toContain(`cache_misses_total{family="webhook_endpoints"} ${counts.misses}`);

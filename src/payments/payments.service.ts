@@ -8,6 +8,7 @@ import { Database, type Tx } from '../database/database';
 import { GroupCommit, type ItemOutcome } from '../database/group-commit';
 import { type Keyset, newestFirst, rowsAfter } from '../database/keyset';
 import { payments } from '../database/schema';
+import { rowsOf } from '../database/raw-rows';
 import { EventsService } from '../events/events.service';
 // The payment event types this service records are declared (registered) by importing their declaration.
 import './payment-events';
@@ -119,6 +120,11 @@ interface AuthorizationToSettle {
   outcome: AuthorizationOutcome;
 }
 
+/** A json column's value for an array parameter (JSON text, which the statement casts), or null. */
+function jsonOrNull(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
 /** One payment of a batch to create: the merchant's validated create body. */
 export interface PaymentToCreate {
   merchantId: string;
@@ -206,23 +212,36 @@ export class PaymentsService {
     if (requests.length === 0) return [];
     const methodColumns = await this.prepareMethods(tx, requests);
     const ids = requests.map(() => newId('pay'));
-    const rows = await tx
-      .insert(payments)
-      .values(
-        requests.map(({ merchantId, input }, index) => ({
-          id: ids[index]!,
-          merchantId,
-          amount: BigInt(input.amount),
-          currency: input.currency,
-          status: 'processing' as const,
-          captureMethod: input.capture_method,
-          ...methodColumns[index],
-          paymentMethodType: input.payment_method.type,
-          description: input.description ?? null,
-          metadata: input.metadata ?? {},
-        })),
-      )
-      .returning();
+    // One statement on arrays, whatever the batch's size (a Drizzle multi-row insert builds every row's every column).
+    const column = <T>(value: (request: PaymentToCreate, index: number) => T) => sql.param(requests.map(value));
+    const inserted = await tx.execute<Record<string, unknown>>(sql`
+      INSERT INTO payments (id, merchant_id, amount, currency, status, capture_method, payment_method_type, card_brand,
+        card_last4, card_exp_month, card_exp_year, card_fingerprint, payment_method_details, vault_token, description,
+        metadata)
+      SELECT created.id, created.merchant_id, created.amount, created.currency, 'processing', created.capture_method,
+        created.payment_method_type, created.card_brand, created.card_last4, created.card_exp_month,
+        created.card_exp_year, created.card_fingerprint, created.payment_method_details, created.vault_token,
+        created.description, created.metadata
+      FROM unnest(
+        ${column((_, index) => ids[index]!)}::text[], ${column((request) => request.merchantId)}::text[],
+        ${column((request) => String(request.input.amount))}::bigint[], ${column((request) => request.input.currency)}::text[],
+        ${column((request) => request.input.capture_method)}::capture_method[],
+        ${column((request) => request.input.payment_method.type)}::text[],
+        ${column((_, index) => methodColumns[index]!.cardBrand ?? null)}::text[],
+        ${column((_, index) => methodColumns[index]!.cardLast4 ?? null)}::text[],
+        ${column((_, index) => methodColumns[index]!.cardExpMonth ?? null)}::smallint[],
+        ${column((_, index) => methodColumns[index]!.cardExpYear ?? null)}::smallint[],
+        ${column((_, index) => methodColumns[index]!.cardFingerprint ?? null)}::text[],
+        ${column((_, index) => jsonOrNull(methodColumns[index]!.paymentMethodDetails))}::jsonb[],
+        ${column((_, index) => methodColumns[index]!.vaultToken ?? null)}::text[],
+        ${column((request) => request.input.description ?? null)}::text[],
+        ${column((request) => JSON.stringify(request.input.metadata ?? {}))}::jsonb[]
+      ) WITH ORDINALITY AS created(id, merchant_id, amount, currency, capture_method, payment_method_type, card_brand,
+        card_last4, card_exp_month, card_exp_year, card_fingerprint, payment_method_details, vault_token, description,
+        metadata, position)
+      ORDER BY created.position
+      RETURNING *`);
+    const rows = rowsOf(payments, inserted.rows);
     // RETURNING gives the rows of a multi-row INSERT in no promised order: matched back by id.
     const byId = new Map(rows.map((row) => [row.id, row]));
     const presented = ids.map((id) => {
