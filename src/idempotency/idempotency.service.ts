@@ -152,17 +152,18 @@ export class IdempotencyService implements OnApplicationBootstrap {
   }
 
   /**
-   * Claims many keys in `tx` with one statement (the grouped write path, see IdempotentGroup): the claims that
-   * took their key come back, the others lost it to a stored or in-flight request. The claim is part of the
+   * Claims many keys with one statement (one request's claim, or a batch's in its transaction, see IdempotentGroup):
+   * the claims that took their key come back with their owner token, the others lost it to a stored or in-flight
+   * request. The claim is part of the
    * batch's transaction, so it is never left behind by a failure; a request of another transaction holding the
    * same key makes this statement wait for it to end, then lose. Keys must be distinct; they are taken in one
    * order, so two batches never wait on each other's keys in a cycle.
    */
-  async claimMany(tx: Tx, claims: readonly KeyClaim[]): Promise<Set<string>> {
-    if (claims.length === 0) return new Set();
+  async claimMany(executor: Tx | Database['db'], claims: readonly KeyClaim[]): Promise<Map<string, string>> {
+    if (claims.length === 0) return new Map();
     const retentionSeconds = idempotencyLimits.keyRetentionMs / 1000;
     const abandonedSeconds = idempotencyLimits.abandonedLockMs / 1000;
-    const claimed = await tx.execute<{ scope: string; key: string }>(sql`
+    const claimed = await executor.execute<{ scope: string; key: string; owner_token: string }>(sql`
       INSERT INTO idempotency_keys (scope, key, request_fingerprint, owner_token, locked_at, expires_at)
       SELECT claim.scope, claim.key, claim.fingerprint, claim.owner_token, now(),
              now() + make_interval(secs => ${retentionSeconds})
@@ -178,8 +179,8 @@ export class IdempotencyService implements OnApplicationBootstrap {
            OR (idempotency_keys.response_status IS NULL
                AND idempotency_keys.request_fingerprint = EXCLUDED.request_fingerprint
                AND idempotency_keys.locked_at < now() - make_interval(secs => ${abandonedSeconds}))
-      RETURNING scope, key`);
-    return new Set(claimed.rows.map((row) => claimIdOf(row.scope, row.key)));
+      RETURNING scope, key, owner_token`);
+    return new Map(claimed.rows.map((row) => [claimIdOf(row.scope, row.key), row.owner_token]));
   }
 
   /** Stores, in `tx`, the responses of keys claimed in `tx` by `claimMany` (sealed, as `execute` stores them). */
@@ -272,23 +273,9 @@ export class IdempotencyService implements OnApplicationBootstrap {
     key: string,
     fingerprint: string,
   ): Promise<{ ownerToken: string } | { stored: StoredKey }> {
-    const retentionSeconds = idempotencyLimits.keyRetentionMs / 1000;
-    const abandonedSeconds = idempotencyLimits.abandonedLockMs / 1000;
-    const ownerToken = newOwnerToken();
-    const claimed = await this.database.db.execute(sql`
-      INSERT INTO idempotency_keys (scope, key, request_fingerprint, owner_token, locked_at, expires_at)
-      VALUES (${scope}, ${key}, ${fingerprint}, ${ownerToken}, now(),
-              now() + make_interval(secs => ${retentionSeconds}))
-      ON CONFLICT (scope, key) DO UPDATE
-        SET request_fingerprint = EXCLUDED.request_fingerprint, owner_token = EXCLUDED.owner_token,
-            locked_at = now(), created_at = now(), expires_at = EXCLUDED.expires_at,
-            response_status = NULL, response_body = NULL, response_sealed = NULL
-        WHERE idempotency_keys.expires_at < now()
-           OR (idempotency_keys.response_status IS NULL
-               AND idempotency_keys.request_fingerprint = EXCLUDED.request_fingerprint
-               AND idempotency_keys.locked_at < now() - make_interval(secs => ${abandonedSeconds}))
-      RETURNING 1`);
-    if (claimed.rows.length > 0) return { ownerToken };
+    const claimed = await this.claimMany(this.database.db, [{ scope, key, fingerprint }]);
+    const ownerToken = claimed.get(claimIdOf(scope, key));
+    if (ownerToken) return { ownerToken };
     const row = await this.stored(scope, key);
     // Deleted between the two statements (released after a failure): let the client retry.
     return { stored: row ?? { request_fingerprint: fingerprint, response_status: null, response_body: null } };
