@@ -101,18 +101,19 @@ async function findPgbench(): Promise<string | undefined> {
 }
 
 /**
- * pgbench, installed with PostgreSQL's client tools (Debian's postgresql-client, as .ci/run installs PostgreSQL)
- * when it is missing and this process may install packages (root with apt-get); else an error saying how.
+ * pgbench, installed when it is missing and this process may install packages (root with apt-get); else an error
+ * saying how. Debian ships it with the server (postgresql-15 has /usr/lib/postgresql/15/bin/pgbench; the client
+ * package does not), so it is the `postgresql` package, as .ci/run installs it.
  */
 async function pgbenchPath(): Promise<string> {
   const found = await findPgbench();
   if (found) return found;
-  const howTo = 'pgbench not found: install PostgreSQL client tools (apt-get install postgresql-client)';
+  const howTo = 'pgbench not found: install PostgreSQL (apt-get install postgresql; Debian ships pgbench with it)';
   if (process.getuid?.() !== 0 || !(await isFile('/usr/bin/apt-get'))) throw new Error(howTo);
-  console.log('pgbench not found: installing postgresql-client…');
+  console.log('pgbench not found: installing postgresql…');
   const environment = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   await run('apt-get', ['update', '-q'], os.tmpdir(), environment);
-  await run('apt-get', ['install', '-y', '-q', 'postgresql-client'], os.tmpdir(), environment);
+  await run('apt-get', ['install', '-y', '-q', 'postgresql'], os.tmpdir(), environment);
   const installed = await findPgbench();
   if (!installed) throw new Error(howTo);
   return installed;
