@@ -1,5 +1,6 @@
 import { type INestApplication, Logger } from '@nestjs/common';
-import { type CustomStrategy, ServerRMQ } from '@nestjs/microservices';
+import type { CustomStrategy } from '@nestjs/microservices';
+import { EventsServer } from './events-server';
 import type { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
 import { withDeadline } from '../common/deadline';
@@ -38,7 +39,7 @@ export function connectEventSubscribers(
   assertPatternsMatchEventTypes(subscriptions);
   for (const subscription of subscriptions) {
     if (!subscription.roles.includes(config.role)) continue;
-    const server = new ServerRMQ(rmqSubscriberOptions(config, subscription.queue));
+    const server = new EventsServer(rmqSubscriberOptions(config, subscription.queue));
     // Handlers are attached when the microservice connects: the transport id has to be set before.
     server.setTransportId(subscription.transport);
     app.connectMicroservice<CustomStrategy>({ strategy: server });
