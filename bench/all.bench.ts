@@ -69,7 +69,7 @@ import { preparePgbenchDatabase } from './support/pgbench';
 import { ProcessCpuProbe } from './support/process-cpu';
 import { machineDescription } from './support/report';
 import { RedisCpuProbe } from './support/redis-cpu';
-import { deleteEventsTopology, deleteRedisKeys, dropDatabase } from './support/scratch-resources';
+import { dropDatabase, runCleanups, scratchRunCleanups } from './support/scratch-resources';
 import { PostgresStatements } from './support/server-statistics';
 import { ServerProcess } from './support/server-process';
 import {
@@ -305,23 +305,14 @@ async function main(): Promise<number> {
     await database?.end().catch(() => undefined);
     await redis?.close().catch(() => undefined);
     await Promise.all(servers.map((server) => server.stop()));
-    const cleanups: [string, () => Promise<unknown>][] = [
-      ["close the benchmark's events queue", async () => watch?.close()],
-      ['remove the built app', async () => build && removeAppBuild(build.directory)],
-      ['drop the database', () => dropDatabase(config.database.url)],
-      ['drop the pgbench database', () => dropDatabase(pgbenchDatabaseUrl)],
-      [
-        'delete the RabbitMQ exchange and queue',
-        () => deleteEventsTopology(config.rabbitmq.url, config.rabbitmq.eventsExchange, [config.webhooks.eventsQueue]),
-      ],
-      ['delete the Redis keys', () => deleteRedisKeys([config.redis.url, config.redis.cacheUrl], queuePrefix)],
-    ];
-    for (const [what, cleanup] of cleanups) {
-      await cleanup().catch((error: unknown) => {
-        cleanupFailures.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
-      });
-    }
-    for (const failure of cleanupFailures) console.error(`cleanup failed: could not ${failure}`);
+    cleanupFailures.push(
+      ...(await runCleanups([
+        ["close the benchmark's events queue", async () => watch?.close()],
+        ['remove the built app', async () => build && removeAppBuild(build.directory)],
+        ['drop the pgbench database', () => dropDatabase(pgbenchDatabaseUrl)],
+        ...scratchRunCleanups(config, queuePrefix),
+      ])),
+    );
   }
 
   const environmentDescription = machineDescription({ atStart: loadAverageAtStart, atEnd: os.loadavg()[0] ?? 0 });

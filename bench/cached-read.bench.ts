@@ -45,7 +45,7 @@ import {
   summaryLines,
 } from './support/report';
 import { RedisCpuProbe } from './support/redis-cpu';
-import { deleteEventsTopology, deleteRedisKeys, dropDatabase } from './support/scratch-resources';
+import { runCleanups, scratchRunCleanups } from './support/scratch-resources';
 import { seamPaths } from './support/seam-routes.module';
 import { ServerProcess } from './support/server-process';
 
@@ -249,20 +249,7 @@ async function main(): Promise<number> {
   } finally {
     await redis?.close().catch(() => undefined);
     await server?.stop();
-    const cleanups: [string, () => Promise<unknown>][] = [
-      ['drop the database', () => dropDatabase(config.database.url)],
-      [
-        'delete the RabbitMQ exchange and queue',
-        () => deleteEventsTopology(config.rabbitmq.url, config.rabbitmq.eventsExchange, [config.webhooks.eventsQueue]),
-      ],
-      ['delete the Redis keys', () => deleteRedisKeys([config.redis.url, config.redis.cacheUrl], queuePrefix)],
-    ];
-    for (const [what, cleanup] of cleanups) {
-      await cleanup().catch((error: unknown) => {
-        cleanupFailures.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
-      });
-    }
-    for (const failure of cleanupFailures) console.error(`cleanup failed: could not ${failure}`);
+    cleanupFailures.push(...(await runCleanups(scratchRunCleanups(config, queuePrefix))));
   }
 
   const machine = machineDescription({ atStart: loadAverageAtStart, atEnd: os.loadavg()[0] ?? 0 });

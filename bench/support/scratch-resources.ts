@@ -49,3 +49,38 @@ export async function deleteRedisKeys(urls: readonly string[], prefix: string): 
   }
   return deleted;
 }
+
+/** One step of a run's cleanup: what it does (for the failure message) and the step. */
+export type Cleanup = [what: string, cleanup: () => Promise<unknown>];
+
+/** The scratch run's database, events topology and Redis keys, removed (see scratchRun). */
+export function scratchRunCleanups(
+  config: {
+    database: { url: string };
+    rabbitmq: { url: string; eventsExchange: string };
+    redis: { url: string; cacheUrl: string };
+    webhooks: { eventsQueue: string };
+  },
+  queuePrefix: string,
+): Cleanup[] {
+  return [
+    ['drop the database', () => dropDatabase(config.database.url)],
+    [
+      'delete the RabbitMQ exchange and queue',
+      () => deleteEventsTopology(config.rabbitmq.url, config.rabbitmq.eventsExchange, [config.webhooks.eventsQueue]),
+    ],
+    ['delete the Redis keys', () => deleteRedisKeys([config.redis.url, config.redis.cacheUrl], queuePrefix)],
+  ];
+}
+
+/** Runs every step, each whatever the others did; prints and returns the failures ("could not …"). */
+export async function runCleanups(cleanups: readonly Cleanup[]): Promise<string[]> {
+  const failures: string[] = [];
+  for (const [what, cleanup] of cleanups) {
+    await cleanup().catch((error: unknown) => {
+      failures.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+  for (const failure of failures) console.error(`cleanup failed: could not ${failure}`);
+  return failures;
+}

@@ -2,7 +2,6 @@ import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/comm
 import { RmqRecordBuilder, type RmqRecordOptions } from '@nestjs/microservices';
 import { sql } from 'drizzle-orm';
 import { type DispatchOutcome, type OutboxBatch, type OutboxMessage, sentOutcome } from '../outbox/outbox.relay';
-import { type EventRow, presentEvent } from './event.presenter';
 import type { EventObject } from './event-types';
 import type { EventsClient } from './events-client';
 import {
@@ -12,6 +11,7 @@ import {
   type EventPublishPayload,
 } from './events.constants';
 import { eventsLimits } from './events.limits';
+import { EventsService } from './events.service';
 import { type BatchEvent, type EarlierUnsentRow, nextWave, type Settled } from './publish-plan';
 import { RecentIds } from './recent-ids';
 
@@ -54,7 +54,10 @@ export class EventPublisher implements BeforeApplicationShutdown {
   private readonly confirmed = new RecentIds(eventsLimits.confirmedIdsRemembered);
   private stopping = false;
 
-  constructor(@Inject(EVENTS_CLIENT) private readonly client: EventsClient) {}
+  constructor(
+    @Inject(EVENTS_CLIENT) private readonly client: EventsClient,
+    private readonly events: EventsService,
+  ) {}
 
   /** The relay may still be draining while the client closes: refuse new work instead of reconnecting. */
   beforeApplicationShutdown(): void {
@@ -143,34 +146,16 @@ export class EventPublisher implements BeforeApplicationShutdown {
     throw new Error('the event batch did not settle');
   }
 
-  /** The stored events of the batch, by outbox row id, in one read. */
+  /** The stored events of the batch, by outbox row id, in one read on the relay's transaction. */
   private async loadEvents(
     planned: readonly (BatchEvent & { eventId: string })[],
     batch: OutboxBatch,
   ): Promise<Map<string, LoadedEvent>> {
-    const loaded = new Map<string, LoadedEvent>();
-    if (planned.length === 0) return loaded;
-    // An EventRow, read as Drizzle reads one: bigint comes as text, and Drizzle has timestamps come as text too.
-    const rows = await batch.read<
-      Omit<EventRow, 'sequence' | 'createdAt'> & { sequence: string; createdAt: string }
-    >(sql`
-      SELECT sequence::text AS sequence, id, merchant_id AS "merchantId", type, object_id AS "objectId", data,
-        created_at AS "createdAt"
-      FROM events WHERE id = ANY(${sql.param(planned.map((event) => event.eventId))}::text[])`);
-    const byId = new Map(
-      rows.map((row) => [
-        row.id,
-        {
-          merchantId: row.merchantId,
-          event: presentEvent({
-            ...row,
-            sequence: BigInt(row.sequence),
-            // As Drizzle's timestamp column maps PostgreSQL's text (with its time zone).
-            createdAt: new Date(row.createdAt),
-          }),
-        },
-      ]),
+    const byId = await this.events.findMany(
+      planned.map((event) => event.eventId),
+      (query) => batch.read(query),
     );
+    const loaded = new Map<string, LoadedEvent>();
     for (const event of planned) {
       const stored = byId.get(event.eventId);
       if (stored) loaded.set(event.id, { ...event, ...stored });

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
 import { type ListObject, pageOf } from '../common/pagination';
 import { Database, type Tx } from '../database/database';
 import { type Keyset, newestFirst, rowsAfter } from '../database/keyset';
 import { events } from '../database/schema';
+import { rowsOf } from '../database/raw-rows';
 import { OutboxService } from '../outbox/outbox.service';
 import { type EventObject, type EventType, isEventType, orderingKeyOf } from './event-types';
 import { presentEvent } from './event.presenter';
@@ -121,6 +122,21 @@ export class EventsService {
       .orderBy(...newestFirst(eventsKeyset))
       .limit(query.limit + 1);
     return pageOf(rows, query.limit, presentEvent);
+  }
+
+  /**
+   * Events by id, whatever their merchant, in one statement run by `read` (the publisher passes the relay's
+   * transaction, which holds its batch): never for a client. Ids with no event are absent from the map.
+   */
+  async findMany(
+    eventIds: readonly string[],
+    read: (query: SQL) => Promise<Record<string, unknown>[]>,
+  ): Promise<Map<string, StoredEvent>> {
+    if (eventIds.length === 0) return new Map();
+    const rows = await read(sql`SELECT * FROM events WHERE id = ANY(${sql.param(eventIds)}::text[])`);
+    return new Map(
+      rowsOf(events, rows).map((row) => [row.id, { merchantId: row.merchantId, event: presentEvent(row) }]),
+    );
   }
 
   /** An event by id, whatever its merchant: for the subscribers, never for a client (the publisher reads a batch). */

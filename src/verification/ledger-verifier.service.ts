@@ -90,6 +90,24 @@ function addSum(sums: Map<string, PostingSums>, row: PostingSumRow): void {
   if (amount !== 0) owned.set(`${row.transaction_kind}/${row.account_kind}`, amount);
 }
 
+/**
+ * The recorded postings of the payments or refunds `ids`, summed per owner by transaction kind and account kind
+ * (`owner`: the ledger_transactions column that names them).
+ */
+async function recordedSums(tx: Tx, owner: 'payment_id' | 'refund_id', ids: SQL): Promise<Map<string, PostingSums>> {
+  const ownerColumn = sql.raw(`t.${owner}`);
+  const recorded = new Map<string, PostingSums>();
+  const rows = await tx.execute<PostingSumRow>(sql`
+    SELECT ${ownerColumn} AS owner_id, t.kind AS transaction_kind, a.kind AS account_kind, sum(p.amount)::text AS amount
+    FROM ledger_transactions t
+    JOIN ledger_postings p ON p.transaction_id = t.id
+    JOIN ledger_accounts a ON a.id = p.account_id
+    WHERE ${ownerColumn} IN (${ids})
+    GROUP BY ${ownerColumn}, t.kind, a.kind`);
+  for (const row of rows.rows) addSum(recorded, row);
+  return recorded;
+}
+
 /** The keys on which two sets of sums differ, with both sums (0 where one side has none). */
 function differences(expected: PostingSums, actual: PostingSums): { key: string; expected: number; actual: number }[] {
   const keys = [...new Set([...expected.keys(), ...actual.keys()])].sort();
@@ -182,18 +200,7 @@ export class LedgerVerifier {
         batch.map((row) => sql`${row.id}`),
         sql`, `,
       );
-      const recorded = new Map<string, PostingSums>();
-      for (const row of (
-        await tx.execute<PostingSumRow>(sql`
-          SELECT t.payment_id AS owner_id, t.kind AS transaction_kind, a.kind AS account_kind, sum(p.amount)::text AS amount
-          FROM ledger_transactions t
-          JOIN ledger_postings p ON p.transaction_id = t.id
-          JOIN ledger_accounts a ON a.id = p.account_id
-          WHERE t.payment_id IN (${ids})
-          GROUP BY t.payment_id, t.kind, a.kind`)
-      ).rows) {
-        addSum(recorded, row);
-      }
+      const recorded = await recordedSums(tx, 'payment_id', ids);
       for (const row of batch) this.comparePayment(row, recorded.get(row.id) ?? new Map<string, number>(), mismatches);
       await this.compareRefunds(tx, ids, mismatches);
     }
@@ -255,21 +262,14 @@ export class LedgerVerifier {
         SELECT id, merchant_id, currency, amount::text FROM refunds WHERE payment_id IN (${paymentIds}) ORDER BY id`)
     ).rows;
     if (refundRows.length === 0) return;
-    const recorded = new Map<string, PostingSums>();
-    for (const row of (
-      await tx.execute<PostingSumRow>(sql`
-        SELECT t.refund_id AS owner_id, t.kind AS transaction_kind, a.kind AS account_kind, sum(p.amount)::text AS amount
-        FROM ledger_transactions t
-        JOIN ledger_postings p ON p.transaction_id = t.id
-        JOIN ledger_accounts a ON a.id = p.account_id
-        WHERE t.refund_id IN (${sql.join(
-          refundRows.map((row) => sql`${row.id}`),
-          sql`, `,
-        )})
-        GROUP BY t.refund_id, t.kind, a.kind`)
-    ).rows) {
-      addSum(recorded, row);
-    }
+    const recorded = await recordedSums(
+      tx,
+      'refund_id',
+      sql.join(
+        refundRows.map((row) => sql`${row.id}`),
+        sql`, `,
+      ),
+    );
     for (const row of refundRows) {
       const amount = amountFromSql(row.amount);
       const actual = recorded.get(row.id) ?? new Map<string, number>();
