@@ -181,7 +181,7 @@ describe('webhook endpoint routes cached for the fan-out', () => {
     const cache = worker.app.get(HotCache);
     const lookupsBefore = lookups(cache);
     const countsBefore = cache.snapshot(webhookEndpointCache);
-    let eventCount = 0;
+    let eventCount: number;
     // The fan-out reads an event back (EventsService.find) only when the message's merchant has an endpoint for it.
     const eventRead = 'from "events" where "events"."id"';
     const counted = countQueries(['"webhook_endpoints"', eventRead]);

@@ -36,6 +36,7 @@ import type { MerchantRequest } from '../../src/auth/authenticated-request';
 import { CurrentMerchant } from '../../src/auth/current-merchant.decorator';
 import { isKeySegment } from '../../src/caching/cache-key';
 import { HotCache } from '../../src/caching/hot-cache.service';
+import { nestCacheStores } from '../../src/caching/cache-store';
 import { ValidId } from '../../src/common/validation/valid-id.decorator';
 import { AppConfig } from '../../src/config/app-config';
 import { paymentCache } from '../../src/payments/payment-cache';
@@ -120,12 +121,12 @@ export class StockCachedPaymentsController extends PaymentsLookup {
     CacheModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        stores: [
+        stores: nestCacheStores(
           new Keyv({
             store: new KeyvRedis(config.redis.cacheUrl),
             namespace: `${config.redis.queuePrefix}:bench-stock`,
           }),
-        ],
+        ),
       }),
     }),
   ],

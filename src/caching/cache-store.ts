@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import type { CacheManagerOptions } from '@nestjs/cache-manager';
 import KeyvRedis, { createClient } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { errorMessage } from '../common/errors/error-message';
@@ -271,4 +272,13 @@ export async function connectWithin(
   // connect() settles only once Redis answers (it retries until then), or rejects when the client is destroyed.
   connecting.catch(() => undefined);
   await withDeadline(connecting, cacheStartupWaitMs, `connecting to the ${what}`).catch(() => undefined);
+}
+
+/**
+ * A Keyv store as @nestjs/cache-manager's options type it. That package is ES modules, so its declarations see keyv's
+ * ESM types while this CommonJS build sees keyv's CJS types: one class at run time, two declarations to the compiler
+ * (their private fields differ in name only). The cast crosses that seam and nothing else.
+ */
+export function nestCacheStores(...stores: Keyv[]): CacheManagerOptions['stores'] {
+  return stores as unknown as CacheManagerOptions['stores'];
 }

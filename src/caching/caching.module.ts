@@ -1,7 +1,7 @@
 import { CacheModule } from '@nestjs/cache-manager';
 import { Global, Logger, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { connectCacheStore } from './cache-store';
+import { connectCacheStore, nestCacheStores } from './cache-store';
 import { HotCache } from './hot-cache.service';
 
 /**
@@ -15,14 +15,14 @@ import { HotCache } from './hot-cache.service';
     CacheModule.registerAsync({
       inject: [AppConfig],
       useFactory: async (config: AppConfig) => ({
-        stores: [
+        stores: nestCacheStores(
           await connectCacheStore(
             config.redis.cacheUrl,
             config.redis.queuePrefix,
             new Logger('Caching'),
             config.redis.cacheCommandTimeoutMs,
           ),
-        ],
+        ),
       }),
     }),
   ],
