@@ -4,10 +4,11 @@ import { apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
 import { type ListObject, pageOf } from '../common/pagination';
 import { Database, type Tx } from '../database/database';
+import type { CombinedWrite } from '../database/combined-write';
 import { type Keyset, newestFirst, rowsAfter } from '../database/keyset';
 import { events } from '../database/schema';
 import { rowsOf } from '../database/raw-rows';
-import { OutboxService } from '../outbox/outbox.service';
+import { OutboxService, type OutboxRowInput } from '../outbox/outbox.service';
 import { type EventObject, type EventType, isEventType, orderingKeyOf } from './event-types';
 import { presentEvent } from './event.presenter';
 import type { ListEventsQuery } from './event.schemas';
@@ -58,40 +59,12 @@ export class EventsService {
    */
   async recordMany(tx: Tx, entries: readonly EventToRecord[]): Promise<EventObject[]> {
     if (entries.length === 0) return [];
-    for (const { type } of entries) {
-      // Declared is not registered: the feature's declaration file has to be imported where its types are
-      // recorded, or endpoints could not subscribe to the type nor clients filter on it.
-      if (!isEventType(type)) {
-        const name: string = type;
-        throw new Error(
-          `event type ${name} is not registered: import its feature's defineEventTypes file where it is recorded`,
-        );
-      }
-    }
-    const rows = entries.map(({ merchantId, type, object }) => ({
-      id: newId('evt'),
-      merchantId,
-      type,
-      objectId: object.id,
-      data: { object },
-    }));
-    const inserted = await tx.execute<{ id: string; created_at: string }>(sql`
-      INSERT INTO events (id, merchant_id, type, object_id, data)
-      SELECT event.id, event.merchant_id, event.type, event.object_id, event.data
-      FROM unnest(${sql.param(rows.map((row) => row.id))}::text[], ${sql.param(rows.map((row) => row.merchantId))}::text[],
-                  ${sql.param(rows.map((row) => row.type))}::text[], ${sql.param(rows.map((row) => row.objectId))}::text[],
-                  ${sql.param(rows.map((row) => JSON.stringify(row.data)))}::jsonb[]) WITH ORDINALITY
-        AS event(id, merchant_id, type, object_id, data, position)
-      ORDER BY event.position
-      RETURNING id, created_at`);
-    const createdAt = new Map(inserted.rows.map((row) => [row.id, new Date(row.created_at)]));
-    await this.outbox.addMany(
-      tx,
-      rows.map((row, index) => {
-        const publish: EventPublishPayload = { eventId: row.id, orderingKey: orderingKeyOf(entries[index]!.object) };
-        return { topic: EVENT_PUBLISH_TOPIC, payload: { ...publish } };
-      }),
+    const rows = eventRowsOf(entries);
+    const inserted = await tx.execute<{ id: string; created_at: string }>(
+      sql`${eventsInsert(rows)} RETURNING id, created_at`,
     );
+    const createdAt = new Map(inserted.rows.map((row) => [row.id, new Date(row.created_at)]));
+    await this.outbox.addMany(tx, publishRowsOf(rows, entries));
     return rows.map((row) => ({
       id: row.id,
       object: 'event',
@@ -99,6 +72,18 @@ export class EventsService {
       created_at: createdAt.get(row.id)!.toISOString(),
       data: row.data,
     }));
+  }
+
+  /**
+   * `recordMany` as parts of a combined write (the events and their outbox rows sent with the transaction's other
+   * writes in one statement); the events' ids, in their order.
+   */
+  recordManyTo(writes: CombinedWrite, entries: readonly EventToRecord[]): string[] {
+    if (entries.length === 0) return [];
+    const rows = eventRowsOf(entries);
+    writes.add(eventsInsert(rows));
+    this.outbox.addManyTo(writes, publishRowsOf(rows, entries));
+    return rows.map((row) => row.id);
   }
 
   async get(merchantId: string, eventId: string): Promise<EventObject> {
@@ -144,4 +129,52 @@ export class EventsService {
     const [row] = await this.database.db.select().from(events).where(eq(events.id, eventId)).limit(1);
     return row ? { merchantId: row.merchantId, event: presentEvent(row) } : undefined;
   }
+}
+
+interface EventRow {
+  id: string;
+  merchantId: string;
+  type: EventType;
+  objectId: string;
+  data: { object: Record<string, unknown> & { id: string } };
+}
+
+function eventRowsOf(entries: readonly EventToRecord[]): EventRow[] {
+  for (const { type } of entries) {
+    // Declared is not registered: the feature's declaration file has to be imported where its types are
+    // recorded, or endpoints could not subscribe to the type nor clients filter on it.
+    if (!isEventType(type)) {
+      const name: string = type;
+      throw new Error(
+        `event type ${name} is not registered: import its feature's defineEventTypes file where it is recorded`,
+      );
+    }
+  }
+  return entries.map(({ merchantId, type, object }) => ({
+    id: newId('evt'),
+    merchantId,
+    type,
+    objectId: object.id,
+    data: { object },
+  }));
+}
+
+/** One statement for the events, in the order given. */
+function eventsInsert(rows: readonly EventRow[]): SQL {
+  return sql`
+    INSERT INTO events (id, merchant_id, type, object_id, data)
+    SELECT event.id, event.merchant_id, event.type, event.object_id, event.data
+    FROM unnest(${sql.param(rows.map((row) => row.id))}::text[], ${sql.param(rows.map((row) => row.merchantId))}::text[],
+                ${sql.param(rows.map((row) => row.type))}::text[], ${sql.param(rows.map((row) => row.objectId))}::text[],
+                ${sql.param(rows.map((row) => JSON.stringify(row.data)))}::jsonb[]) WITH ORDINALITY
+      AS event(id, merchant_id, type, object_id, data, position)
+    ORDER BY event.position`;
+}
+
+/** The outbox rows that publish the events, in their order (per payment, as `orderingKeyOf` says). */
+function publishRowsOf(rows: readonly EventRow[], entries: readonly EventToRecord[]): OutboxRowInput[] {
+  return rows.map((row, index) => {
+    const publish: EventPublishPayload = { eventId: row.id, orderingKey: orderingKeyOf(entries[index]!.object) };
+    return { topic: EVENT_PUBLISH_TOPIC, payload: { ...publish } };
+  });
 }

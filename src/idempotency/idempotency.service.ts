@@ -1,10 +1,11 @@
 import { type KeyObject, randomBytes } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { ApiError } from '../common/errors/api-error';
 import { Keyring } from '../common/crypto/keyring';
 import { AppConfig } from '../config/app-config';
 import { Database, type Tx } from '../database/database';
+import type { CombinedWrite } from '../database/combined-write';
 import { idempotencyLimits } from './idempotency.limits';
 import { fingerprintKey, requestFingerprint } from './request-fingerprint';
 import { openResponseBody, sealResponseBody } from './sealed-response';
@@ -184,12 +185,26 @@ export class IdempotencyService implements OnApplicationBootstrap {
   }
 
   /** Stores, in `tx`, the responses of keys claimed in `tx` by `claimMany` (sealed, as `execute` stores them). */
-  async storeMany(tx: Tx, responses: readonly (ApiResponse & { scope: string; key: string })[]): Promise<void> {
+  async storeMany(tx: Tx, responses: readonly StoredResponse[]): Promise<void> {
     if (responses.length === 0) return;
+    const stored = await tx.execute(this.storeStatement(responses));
+    checkStored(stored.rowCount ?? 0, responses.length);
+  }
+
+  /** `storeMany` as a part of a combined write (sent with the transaction's other writes in one statement). */
+  storeManyTo(writes: CombinedWrite, responses: readonly StoredResponse[]): void {
+    if (responses.length === 0) return;
+    writes.add(sql`${this.storeStatement(responses)} RETURNING 1`, {
+      tail: (stored) => sql`(SELECT count(*) FROM ${stored})`,
+      check: (count) => checkStored(Number(count), responses.length),
+    });
+  }
+
+  private storeStatement(responses: readonly StoredResponse[]): SQL {
     const sealed = responses.map((response) =>
       sealResponseBody(this.keyring, response.scope, response.key, response.body),
     );
-    const stored = await tx.execute(sql`
+    return sql`
       UPDATE idempotency_keys AS stored
       SET response_status = response.status, response_sealed = response.sealed, response_body = NULL,
           locked_at = NULL
@@ -197,11 +212,7 @@ export class IdempotencyService implements OnApplicationBootstrap {
                   ${sql.param(responses.map((response) => response.key))}::text[],
                   ${sql.param(responses.map((response) => response.status))}::int[],
                   ${sql.param(sealed)}::bytea[]) AS response(scope, key, status, sealed)
-      WHERE stored.scope = response.scope AND stored.key = response.key AND stored.response_status IS NULL`);
-    // Claimed in this transaction and locked since: anything else is a bug, and rolls the batch back.
-    if ((stored.rowCount ?? 0) !== responses.length) {
-      throw new Error(`stored ${stored.rowCount ?? 0} of ${responses.length} idempotent responses`);
-    }
+      WHERE stored.scope = response.scope AND stored.key = response.key AND stored.response_status IS NULL`;
   }
 
   /**
@@ -348,4 +359,12 @@ export class IdempotencyService implements OnApplicationBootstrap {
       WHERE scope = ${held.scope} AND key = ${held.key} AND owner_token = ${held.ownerToken}
         AND response_status IS NULL`);
   }
+}
+
+/** A response of a claimed key, to store (IdempotencyService.storeMany). */
+export type StoredResponse = ApiResponse & { scope: string; key: string };
+
+/** Every response stored was claimed in this transaction and locked since: anything else is a bug, and rolls back. */
+function checkStored(stored: number, expected: number): void {
+  if (stored !== expected) throw new Error(`stored ${stored} of ${expected} idempotent responses`);
 }

@@ -1,14 +1,16 @@
-import type { Database, Tx } from '../database/database';
+import { CombinedWrite } from '../database/combined-write';
+import type { Database } from '../database/database';
 import { GroupCommit, type ItemOutcome } from '../database/group-commit';
 import { claimIdOf, IdempotencyService, type IdempotentRequest, type IdempotentResponse } from './idempotency.service';
 
 /**
- * The business write of a group: every item of a batch at once, in `tx` (multi-row statements), answering one
- * response body per item in the items' order. It must not refuse one item with an error: an error rolls the whole
+ * The business write of a group: every item of a batch at once, in `writes.tx` (multi-row statements; writes whose
+ * rows it does not read go into `writes`, sent with the stored responses in one statement), answering one response
+ * body per item in the items' order. It must not refuse one item with an error: an error rolls the whole
  * batch back, and each item is then written apart through the single-request path (where a refusal is stored as
  * the key's answer, as for any idempotent request).
  */
-export type GroupWrite<Item> = (tx: Tx, items: readonly Item[]) => Promise<readonly unknown[]>;
+export type GroupWrite<Item> = (writes: CombinedWrite, items: readonly Item[]) => Promise<readonly unknown[]>;
 
 export interface IdempotentGroupOptions<Item> {
   write: GroupWrite<Item>;
@@ -86,10 +88,11 @@ export class IdempotentGroup<Item> {
       }
       const claimed = await this.idempotency.claimMany(tx, claimants);
       const winners = claimants.filter((request) => claimed.has(claimIdOf(request.scope, request.key)));
+      const writes = new CombinedWrite(tx);
       const bodies =
         winners.length > 0
           ? await this.options.write(
-              tx,
+              writes,
               winners.map((request) => request.item),
             )
           : [];
@@ -102,7 +105,8 @@ export class IdempotentGroup<Item> {
         status: request.successStatus,
         body: bodies[index],
       }));
-      await this.idempotency.storeMany(tx, responses);
+      this.idempotency.storeManyTo(writes, responses);
+      await writes.run();
       const answered = new Map(winners.map((request, index) => [request, responses[index]!]));
       return requests.map((request, index) => {
         const response = answered.get(request);
@@ -129,7 +133,10 @@ export class IdempotentGroup<Item> {
   /** The single-request path, with the group's write for one item. */
   private writeAlone(request: Fingerprinted<Item>): Promise<IdempotentResponse> {
     return this.idempotency.execute(request, async (tx) => {
-      const [body] = await this.options.write(tx, [request.item]);
+      const writes = new CombinedWrite(tx);
+      const [body] = await this.options.write(writes, [request.item]);
+      // What the write left waiting goes before the single-request path stores the response.
+      await writes.run();
       return { status: request.successStatus, body };
     });
   }

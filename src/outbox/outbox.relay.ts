@@ -265,14 +265,24 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       drain.retryDelayMs = outboxLimits.retryDelayInitialMs;
       // A full window may have more rows behind it, and a pass that failed or held rows after progress is retried
       // at once (the next pass backs off if it makes none); otherwise the topic waits for the next commit or poll.
-      if (outcome.dueCount < outboxLimits.batchSize && outcome.sentCount === outcome.dueCount)
+      if (outcome.dueCount < outboxLimits.batchSize && outcome.sentCount === outcome.dueCount) {
         await drain.wakeup.wait(this.config.outboxPollIntervalMs);
+        // Woken, the topic gathers the commits of the next moment into its next batch: a pass costs a transaction
+        // and a broker round trip whatever its size, so at a moderate rate one pass a commit is most of the cost.
+        if (this.running)
+          await delay(outboxLimits.wakeupGatherMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+      }
     }
   }
 
-  /** One commit's notification wakes every topic; notifications while a topic drains count once. */
-  private notify(): void {
-    for (const drain of this.drains.values()) drain.wakeup.signal();
+  /**
+   * A commit's notification names the topic it added rows to and wakes that topic's drain (one without a topic, as
+   * a writer of an earlier release sends, wakes every topic); notifications while a topic drains count once.
+   */
+  private notify(topic?: string): void {
+    const drain = topic ? this.drains.get(topic) : undefined;
+    if (drain) drain.wakeup.signal();
+    else for (const each of this.drains.values()) each.wakeup.signal();
   }
 
   /** LISTEN wakes the relay the moment a transaction with outbox rows commits; the poll is only a fallback. */
@@ -288,7 +298,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         });
         client.on('end', () => resolve());
       });
-      client.on('notification', () => this.notify());
+      client.on('notification', (notification) => this.notify(notification.payload));
       try {
         await client.connect();
         this.listener = client;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
+import type { CombinedWrite } from '../database/combined-write';
 import { newId } from '../common/ids';
 import type { Tx } from '../database/database';
 import { outboxNotifyChannel } from './outbox.limits';
@@ -13,8 +14,9 @@ export interface OutboxRowInput {
 /** Writes outbox rows inside a business transaction; the relay delivers them once it commits. */
 @Injectable()
 export class OutboxService {
-  // Transactions that have already asked for a wake-up: one NOTIFY per transaction, however many rows it adds.
-  private readonly notified = new WeakSet<Tx>();
+  // The topics each transaction has already asked a wake-up for: one NOTIFY per topic and transaction, however many
+  // rows it adds.
+  private readonly notified = new WeakMap<Tx, Set<string>>();
 
   async add(tx: Tx, topic: string, payload: Record<string, unknown>): Promise<string> {
     const [id] = await this.addMany(tx, [{ topic, payload }]);
@@ -22,28 +24,57 @@ export class OutboxService {
   }
 
   /**
-   * Adds the rows in one statement, in the order given (their `sequence` follows it). The first rows a transaction
-   * adds also ask for the relay's wake-up, in the same statement.
+   * Adds the rows in one statement, in the order given (their `sequence` follows it). The first rows of a topic a
+   * transaction adds also ask for that topic's relay wake-up, in the same statement.
    */
   async addMany(tx: Tx, rows: readonly OutboxRowInput[]): Promise<string[]> {
     if (rows.length === 0) return [];
-    const ids = rows.map(() => newId('obx'));
-    const insert = sql`
-      INSERT INTO outbox (id, topic, payload)
-      SELECT row.id, row.topic, row.payload
-      FROM unnest(${sql.param(ids)}::text[], ${sql.param(rows.map((row) => row.topic))}::text[],
-                  ${sql.param(rows.map((row) => JSON.stringify(row.payload)))}::jsonb[]) WITH ORDINALITY
-        AS row(id, topic, payload, position)
-      ORDER BY row.position`;
-    if (this.notified.has(tx)) {
+    const { ids, insert } = outboxInsert(rows);
+    if (!this.needsNotify(tx, rows)) {
       await tx.execute(insert);
     } else {
-      this.notified.add(tx);
-      // NOTIFY is delivered on commit only, so the relay never wakes for a row it cannot see yet. Every commit
-      // that notifies takes a lock shared by all of them, so one per transaction, not one per row.
-      await tx.execute(sql`WITH added AS (${insert} RETURNING 1)
-        SELECT pg_notify(${outboxNotifyChannel}, '') FROM (SELECT count(*) FROM added) AS rows_added`);
+      await tx.execute(sql`WITH added AS (${insert} RETURNING topic) ${notifyTopicsOf(sql`added`)}`);
     }
     return ids;
   }
+
+  /** `addMany` as a part of a combined write (sent with the transaction's other writes in one statement). */
+  addManyTo(writes: CombinedWrite, rows: readonly OutboxRowInput[]): string[] {
+    if (rows.length === 0) return [];
+    const { ids, insert } = outboxInsert(rows);
+    if (!this.needsNotify(writes.tx, rows)) writes.add(insert);
+    else writes.add(sql`${insert} RETURNING topic`, { tail: (added) => sql`(${notifyTopicsOf(added)})` });
+    return ids;
+  }
+
+  /**
+   * Whether rows of a topic the transaction has not asked a wake-up for are among `rows` (noted as asked for).
+   * NOTIFY is delivered on commit only, so the relay never wakes for a row it cannot see yet. Every commit that
+   * notifies takes a lock shared by all of them, so one per topic and transaction, not one per row; the payload
+   * names the topic, so only that topic's drain wakes (PostgreSQL folds a transaction's identical notifications).
+   */
+  private needsNotify(tx: Tx, rows: readonly OutboxRowInput[]): boolean {
+    const notified = this.notified.get(tx) ?? new Set<string>();
+    this.notified.set(tx, notified);
+    const unnotified = rows.filter((row) => !notified.has(row.topic));
+    for (const row of unnotified) notified.add(row.topic);
+    return unnotified.length > 0;
+  }
+}
+
+function outboxInsert(rows: readonly OutboxRowInput[]): { ids: string[]; insert: SQL } {
+  const ids = rows.map(() => newId('obx'));
+  const insert = sql`
+    INSERT INTO outbox (id, topic, payload)
+    SELECT row.id, row.topic, row.payload
+    FROM unnest(${sql.param(ids)}::text[], ${sql.param(rows.map((row) => row.topic))}::text[],
+                ${sql.param(rows.map((row) => JSON.stringify(row.payload)))}::jsonb[]) WITH ORDINALITY
+      AS row(id, topic, payload, position)
+    ORDER BY row.position`;
+  return { ids, insert };
+}
+
+/** One wake-up per topic among the rows `added` returned (their `topic` column). */
+function notifyTopicsOf(added: SQL): SQL {
+  return sql`SELECT count(pg_notify(${outboxNotifyChannel}, topic)) FROM (SELECT DISTINCT topic FROM ${added}) AS topics_added`;
 }

@@ -6,9 +6,9 @@ import { paymentLimits } from './payments.limits';
 import { PaymentsService, type PaymentToCreate } from './payments.service';
 
 /**
- * The group commit of POST /v1/payments: concurrent creates share one transaction (their idempotency claims,
- * vault entries, payments, events, outbox rows and stored responses each one multi-row statement, one commit for
- * all), and each request is answered 202 only once that transaction has committed.
+ * The group commit of POST /v1/payments: concurrent creates share one transaction of three statements (their
+ * idempotency claims; their vault entries and payments; their events, outbox rows and stored responses) and one
+ * commit, and each request is answered 202 only once that transaction has committed.
  */
 @Injectable()
 export class PaymentIntake {
@@ -16,7 +16,7 @@ export class PaymentIntake {
 
   constructor(idempotency: IdempotencyService, database: Database, payments: PaymentsService) {
     this.creates = new IdempotentGroup(idempotency, database, {
-      write: (tx, requests) => payments.createMany(tx, requests),
+      write: (writes, requests) => payments.createMany(writes.tx, requests, writes),
       maxBatch: paymentLimits.createBatchMax,
       maxInFlight: paymentLimits.createBatchesInFlight,
     });

@@ -5,6 +5,7 @@ import { newId } from '../common/ids';
 import { type ListObject, pageOf } from '../common/pagination';
 import { AppConfig } from '../config/app-config';
 import { Database, type Tx } from '../database/database';
+import type { CombinedWrite } from '../database/combined-write';
 import { GroupCommit, type ItemOutcome } from '../database/group-commit';
 import { type Keyset, newestFirst, rowsAfter } from '../database/keyset';
 import { payments } from '../database/schema';
@@ -206,15 +207,16 @@ export class PaymentsService {
   /**
    * `create` for a batch of payments (the group commit of POST /v1/payments), in their order, with one statement
    * per table: the methods' rows (the vault), the payments, their `payment.processing` events and the outbox rows
-   * of their authorization jobs.
+   * of their authorization jobs. With `writes`, the methods' rows go with the payments' statement and the events
+   * and outbox rows wait in `writes` for the caller's next statement.
    */
-  async createMany(tx: Tx, requests: readonly PaymentToCreate[]): Promise<PaymentObject[]> {
+  async createMany(tx: Tx, requests: readonly PaymentToCreate[], writes?: CombinedWrite): Promise<PaymentObject[]> {
     if (requests.length === 0) return [];
-    const methodColumns = await this.prepareMethods(tx, requests);
+    const methodColumns = await this.prepareMethods(tx, requests, writes);
     const ids = requests.map(() => newId('pay'));
     // One statement on arrays, whatever the batch's size (a Drizzle multi-row insert builds every row's every column).
     const column = <T>(value: (request: PaymentToCreate, index: number) => T) => sql.param(requests.map(value));
-    const inserted = await tx.execute<Record<string, unknown>>(sql`
+    const insert = sql`
       INSERT INTO payments (id, merchant_id, amount, currency, status, capture_method, payment_method_type, card_brand,
         card_last4, card_exp_month, card_exp_year, card_fingerprint, payment_method_details, vault_token, description,
         metadata)
@@ -240,8 +242,9 @@ export class PaymentsService {
         card_last4, card_exp_month, card_exp_year, card_fingerprint, payment_method_details, vault_token, description,
         metadata, position)
       ORDER BY created.position
-      RETURNING *`);
-    const rows = rowsOf(payments, inserted.rows);
+      RETURNING *`;
+    const inserted = writes ? await writes.execute(insert) : (await tx.execute<Record<string, unknown>>(insert)).rows;
+    const rows = rowsOf(payments, inserted);
     // RETURNING gives the rows of a multi-row INSERT in no promised order: matched back by id.
     const byId = new Map(rows.map((row) => [row.id, row]));
     const presented = ids.map((id) => {
@@ -251,26 +254,31 @@ export class PaymentsService {
     });
     // Nothing to invalidate: the ids were made here, at random (newId), so no read can have asked for one of them
     // before, and no "not found" for it can be cached.
-    await this.events.recordMany(
-      tx,
-      presented.map((payment, index) => ({
-        merchantId: requests[index]!.merchantId,
-        type: 'payment.processing' as const,
-        object: payment,
-      })),
-    );
-    await this.outbox.addMany(
-      tx,
-      presented.map((payment, index) => {
-        const job: AuthorizePaymentJobData = { paymentId: payment.id, merchantId: requests[index]!.merchantId };
-        return { topic: AUTHORIZE_PAYMENT_TOPIC, payload: { ...job } };
-      }),
-    );
+    const processingEvents = presented.map((payment, index) => ({
+      merchantId: requests[index]!.merchantId,
+      type: 'payment.processing' as const,
+      object: payment,
+    }));
+    const authorizationJobs = presented.map((payment, index) => {
+      const job: AuthorizePaymentJobData = { paymentId: payment.id, merchantId: requests[index]!.merchantId };
+      return { topic: AUTHORIZE_PAYMENT_TOPIC, payload: { ...job } };
+    });
+    if (writes) {
+      this.events.recordManyTo(writes, processingEvents);
+      this.outbox.addManyTo(writes, authorizationJobs);
+    } else {
+      await this.events.recordMany(tx, processingEvents);
+      await this.outbox.addMany(tx, authorizationJobs);
+    }
     return presented;
   }
 
   /** Each request's method columns, each method preparing its own requests at once (a card's: one vault insert). */
-  private async prepareMethods(tx: Tx, requests: readonly PaymentToCreate[]): Promise<PaymentMethodColumns[]> {
+  private async prepareMethods(
+    tx: Tx,
+    requests: readonly PaymentToCreate[],
+    writes: CombinedWrite | undefined,
+  ): Promise<PaymentMethodColumns[]> {
     const columns: PaymentMethodColumns[] = requests.map(() => ({}));
     const byType = new Map<string, number[]>();
     for (const [index, { input }] of requests.entries()) {
@@ -284,6 +292,7 @@ export class PaymentsService {
       const prepared = await method.prepareMany(
         tx,
         indexes.map((index) => requests[index]!.input.payment_method),
+        writes,
       );
       for (const [position, index] of indexes.entries()) columns[index] = prepared[position]!;
     }

@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { Keyring, sealedKeyId } from '../../common/crypto/keyring';
 import { newId } from '../../common/ids';
 import { Database, type Tx } from '../../database/database';
+import type { CombinedWrite } from '../../database/combined-write';
 import { cardVault } from '../../database/schema';
 import { type CardSecret, CardVaultError, openCardSecret, sealCardSecret } from './card-vault.crypto';
 
@@ -30,15 +31,27 @@ export class CardVault {
   /** Stores the cards with one statement; their tokens, in their order. */
   async storeMany(tx: Tx, secrets: readonly CardSecret[]): Promise<string[]> {
     if (secrets.length === 0) return [];
-    const tokens = secrets.map(() => newId('cv'));
-    await tx.insert(cardVault).values(
-      secrets.map((secret, index) => ({
-        token: tokens[index]!,
-        sealed: sealCardSecret(this.keyring, tokens[index]!, secret),
-        keyId: this.keyring.currentKeyId,
-      })),
-    );
+    const { tokens, insert } = this.vaultInsert(secrets);
+    await tx.execute(insert);
     return tokens;
+  }
+
+  /** `storeMany` as a part of a combined write (sent with the transaction's next statement). */
+  storeManyTo(writes: CombinedWrite, secrets: readonly CardSecret[]): string[] {
+    if (secrets.length === 0) return [];
+    const { tokens, insert } = this.vaultInsert(secrets);
+    writes.add(insert);
+    return tokens;
+  }
+
+  private vaultInsert(secrets: readonly CardSecret[]): { tokens: string[]; insert: SQL } {
+    const tokens = secrets.map(() => newId('cv'));
+    const sealed = secrets.map((secret, index) => sealCardSecret(this.keyring, tokens[index]!, secret));
+    const insert = sql`
+      INSERT INTO card_vault (token, sealed, key_id)
+      SELECT * FROM unnest(${sql.param(tokens)}::text[], ${sql.param(sealed)}::bytea[],
+                           ${sql.param(secrets.map(() => this.keyring.currentKeyId))}::text[])`;
+    return { tokens, insert };
   }
 
   /** Null when the entry was erased; throws CardVaultError when no configured key opens it. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { amountFromSql } from '../../common/money/money';
 import { AppConfig } from '../../config/app-config';
+import type { CombinedWrite } from '../../database/combined-write';
 import type { Tx } from '../../database/database';
 import type { payments } from '../../database/schema';
 import { CardNetwork, type AuthorizationResult } from '../card-network/card-network.port';
@@ -44,15 +45,14 @@ export class CardPaymentMethod extends PaymentMethodHandler<CardPaymentMethodInp
     return columns!;
   }
 
-  /** The cards of a batch go to the vault in one statement. */
+  /** The cards of a batch go to the vault in one statement (sent with the payments' insert when `writes` is given). */
   override async prepareMany(
     tx: Tx,
     paymentMethods: readonly CardPaymentMethodInput[],
+    writes?: CombinedWrite,
   ): Promise<PaymentMethodColumns[]> {
-    const tokens = await this.vault.storeMany(
-      tx,
-      paymentMethods.map(({ card }) => ({ number: card.number, cvc: card.cvc })),
-    );
+    const secrets = paymentMethods.map(({ card }) => ({ number: card.number, cvc: card.cvc }));
+    const tokens = writes ? this.vault.storeManyTo(writes, secrets) : await this.vault.storeMany(tx, secrets);
     return paymentMethods.map(({ card }, index) => ({
       cardBrand: cardBrand(card.number),
       cardLast4: card.number.slice(-4),

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Tx } from '../../database/database';
+import type { CombinedWrite } from '../../database/combined-write';
 import type { payments } from '../../database/schema';
 import type { AuthorizationResult } from '../card-network/card-network.port';
 import type { PaymentStatus } from '../payment-status';
@@ -77,9 +78,14 @@ export abstract class PaymentMethodHandler<Input = unknown, Instrument = unknown
 
   /**
    * `prepare` for the payments of one batch (group commit), in their order. The default prepares them one after
-   * another; a method that stores something overrides it to store them all with one statement.
+   * another; a method that stores something overrides it to store them all with one statement, which it may add to
+   * `writes` (when given) instead of running it: it is then sent with the payments' insert, in the same round trip.
    */
-  async prepareMany(tx: Tx, paymentMethods: readonly Input[]): Promise<PaymentMethodColumns[]> {
+  async prepareMany(
+    tx: Tx,
+    paymentMethods: readonly Input[],
+    _writes?: CombinedWrite,
+  ): Promise<PaymentMethodColumns[]> {
     const columns: PaymentMethodColumns[] = [];
     for (const paymentMethod of paymentMethods) columns.push(await this.prepare(tx, paymentMethod));
     return columns;

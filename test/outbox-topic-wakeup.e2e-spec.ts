@@ -1,0 +1,113 @@
+import { Client, type Notification } from 'pg';
+import { CombinedWrite } from '../src/database/combined-write';
+import { Database } from '../src/database/database';
+import { outboxNotifyChannel } from '../src/outbox/outbox.limits';
+import { OutboxRelay, sentOutcome, type OutboxMessage } from '../src/outbox/outbox.relay';
+import { OutboxService } from '../src/outbox/outbox.service';
+import { eventually } from './support/api';
+import { startTestApp, type TestApp } from './support/test-app';
+
+/**
+ * A commit wakes the relay for the topics it added rows to, and only those: the notification names the topic, so
+ * at a moderate rate each commit costs one pass of its own topics, not one of every topic.
+ */
+describe('outbox wake-ups by topic', () => {
+  let subject: TestApp;
+  let listener: Client;
+  const heard: string[] = [];
+
+  beforeAll(async () => {
+    // The relay role, polling only once a minute: whatever drains a topic here was woken by a notification.
+    subject = await startTestApp({ APP_ROLE: 'relay', OUTBOX_POLL_INTERVAL_MS: '60000' });
+    listener = new Client({ connectionString: subject.config.database.url });
+    await listener.connect();
+    listener.on('notification', (notification: Notification) => heard.push(notification.payload ?? ''));
+    await listener.query(`LISTEN ${outboxNotifyChannel}`);
+  });
+  afterAll(async () => {
+    await listener?.end();
+    await subject?.close();
+  });
+
+  const notificationsOf = async (write: () => Promise<unknown>): Promise<string[]> => {
+    heard.length = 0;
+    const marker = `marker-${Date.now()}`;
+    await write();
+    // Notifications come in commit order: once the marker is heard, the write's were too.
+    await listener.query(`NOTIFY ${outboxNotifyChannel}, '${marker}'`);
+    await eventually(
+      () => Promise.resolve(heard.includes(marker)),
+      (done) => done,
+      { what: 'the marker notification' },
+    );
+    return heard.filter((payload) => payload !== marker).sort();
+  };
+
+  it('names each topic a transaction added rows to, once, whether written alone or as part of a combined write', async () => {
+    const outbox = subject.app.get(OutboxService);
+    const database = subject.app.get(Database);
+    const alone = await notificationsOf(() =>
+      database.transaction(async (tx) => {
+        await outbox.addMany(tx, [
+          { topic: 'test.alpha', payload: { n: 1 } },
+          { topic: 'test.alpha', payload: { n: 2 } },
+          { topic: 'test.beta', payload: { n: 3 } },
+        ]);
+        // Rows of a topic already notified, and of a new one, in a second statement of the same transaction.
+        await outbox.addMany(tx, [
+          { topic: 'test.alpha', payload: { n: 4 } },
+          { topic: 'test.gamma', payload: { n: 5 } },
+        ]);
+      }),
+    );
+    expect(alone).toEqual(['test.alpha', 'test.beta', 'test.gamma']);
+
+    const combined = await notificationsOf(() =>
+      database.transaction(async (tx) => {
+        const writes = new CombinedWrite(tx);
+        outbox.addManyTo(writes, [
+          { topic: 'test.delta', payload: { n: 6 } },
+          { topic: 'test.alpha', payload: { n: 7 } },
+        ]);
+        await writes.run();
+      }),
+    );
+    expect(combined).toEqual(['test.alpha', 'test.delta']);
+  });
+
+  it('wakes the drain of the committed topic only', async () => {
+    const relay = subject.app.get(OutboxRelay);
+    const outbox = subject.app.get(OutboxService);
+    const database = subject.app.get(Database);
+    const dispatched: Record<string, OutboxMessage[]> = { 'test.woken': [], 'test.idle': [] };
+    const passes: Record<string, number> = { 'test.woken': 0, 'test.idle': 0 };
+    const drainTopic = relay.drainTopic.bind(relay);
+    jest.spyOn(relay, 'drainTopic').mockImplementation((topic: string) => {
+      if (topic in passes) passes[topic]! += 1;
+      return drainTopic(topic);
+    });
+    for (const topic of Object.keys(dispatched)) {
+      relay.register(topic, (messages) => {
+        dispatched[topic]!.push(...messages);
+        return Promise.resolve(messages.map(() => sentOutcome));
+      });
+    }
+    // Each new drain makes its first pass at once; wait for both to be idle, waiting for a wake-up.
+    await eventually(
+      () => Promise.resolve({ ...passes }),
+      (seen) => seen['test.woken']! >= 1 && seen['test.idle']! >= 1,
+      { what: 'the first pass of both topics' },
+    );
+    const idlePassesBefore = passes['test.idle']!;
+
+    await database.transaction((tx) => outbox.addMany(tx, [{ topic: 'test.woken', payload: { n: 1 } }]));
+    await eventually(
+      () => Promise.resolve(dispatched['test.woken']!.length),
+      (count) => count === 1,
+      { what: 'the woken topic dispatched its row' },
+    );
+    // Woken together, the idle topic would have passed by now (both wait the same gather time, then select).
+    expect(passes['test.idle']).toBe(idlePassesBefore);
+    expect(dispatched['test.idle']).toEqual([]);
+  });
+});
