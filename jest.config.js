@@ -15,6 +15,15 @@ module.exports = {
     },
     {
       ...common,
+      // What people look at, in Debian's Chromium driven by playwright-core (npm run test:browser, after the
+      // integration tests in npm test): /docs and the Bull Board dashboard on the real app. Screenshots land in
+      // test-artifacts/browser/.
+      displayName: 'browser',
+      rootDir: 'test/browser',
+      testMatch: ['**/*.browser-spec.ts'],
+    },
+    {
+      ...common,
       // Fault injection (test/faults): real processes and servers of each test's own, broken on purpose; run
       // serially (npm run test:faults, the last step of npm test). Workers run with a 5 s job lock
       // (PAYMENT_JOB_LOCK_MS) so the stall scenarios wait out real lock periods without taking minutes.

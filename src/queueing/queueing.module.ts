@@ -1,9 +1,9 @@
 import { BullBoardModule } from '@bull-board/nestjs';
-import { FastifyAdapter } from '@bull-board/fastify';
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { dashboardHandlerHooks } from './dashboard-actions';
+import { LocalDashboardAdapter } from './dashboard-adapter';
 import { dashboardRoute } from './dashboard-auth';
 import { QueueRegistry } from './queue-registry';
 
@@ -23,10 +23,11 @@ import { QueueRegistry } from './queue-registry';
       }),
     }),
     // Authentication is a Fastify hook on the matched route (see dashboard-auth.ts), not a middleware here; what an
-    // authenticated operator may do is decided by dashboardHandlerHooks (read everything, retry failed jobs).
+    // authenticated operator may do is decided by dashboardHandlerHooks (read everything, retry failed jobs). The
+    // adapter serves Bull Board's page without its Google Fonts stylesheet (dashboard-adapter.ts).
     BullBoardModule.forRoot({
       route: dashboardRoute,
-      adapter: FastifyAdapter,
+      adapter: LocalDashboardAdapter,
       boardOptions: { handlerHooks: dashboardHandlerHooks },
     }),
   ],
