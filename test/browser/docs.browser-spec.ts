@@ -26,9 +26,18 @@ function operationsByTag(document: OpenApiDocument): Record<string, string[]> {
   return groups;
 }
 
+/** The little of the DOM's Element read in the page (the project's TypeScript has no DOM library). */
+interface PageElement {
+  readonly id: string;
+  readonly textContent: string | null;
+  getAttribute(name: string): string | null;
+  querySelector(selectors: string): PageElement | null;
+  querySelectorAll(selectors: string): Iterable<PageElement>;
+}
+
 /** What the page rendered: each tag section with the operations listed in it. */
 function renderedOperationsByTag(page: Page): Promise<Record<string, string[]>> {
-  return page.$$eval('.opblock-tag-section', (sections) => {
+  return page.$$eval('.opblock-tag-section', (sections: PageElement[]) => {
     const groups: Record<string, string[]> = {};
     for (const section of sections) {
       const tag = section.querySelector('.opblock-tag')?.getAttribute('data-tag') ?? '';
@@ -88,7 +97,7 @@ describe('API documentation at /docs in Chromium', () => {
     const schemaNames = Object.keys(document.components?.schemas ?? {}).sort();
     expect(schemaNames).toContain('Error');
     await page.locator('section.models').waitFor();
-    const renderedSchemas = await page.$$eval('section.models .model-container', (models) =>
+    const renderedSchemas = await page.$$eval('section.models .model-container', (models: PageElement[]) =>
       models.map((model) => model.id.replace(/^model-/, '')).sort(),
     );
     expect(renderedSchemas).toEqual(schemaNames);

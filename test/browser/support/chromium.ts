@@ -41,6 +41,7 @@ export async function launchChromium(): Promise<Browser> {
     throw new Error(
       `Chromium did not start from ${chromiumPath} (install Debian's chromium, as .ci/run does, or set ` +
         `CHROMIUM_PATH): ${(error as Error).message}`,
+      { cause: error },
     );
   }
 }
