@@ -17,10 +17,11 @@ module.exports = {
       ...common,
       // What people look at, in Debian's Chromium driven by playwright-core (npm run test:browser, after the
       // integration tests in npm test): /docs and the Bull Board dashboard on the real app. Screenshots land in
-      // test-artifacts/browser/.
+      // test-artifacts/browser/, emptied at the start of each run.
       displayName: 'browser',
       rootDir: 'test/browser',
       testMatch: ['**/*.browser-spec.ts'],
+      globalSetup: '<rootDir>/support/clear-screenshots.ts',
     },
     {
       ...common,
