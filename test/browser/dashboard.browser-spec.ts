@@ -73,6 +73,15 @@ describe('Bull Board dashboard at /admin/queues in Chromium', () => {
     }, path);
   }
 
+  /** The innermost card on a queue's page that shows the job's id and holds its actions. */
+  function jobCard(page: Page, jobId: string) {
+    return page
+      .locator('[class*="card"]')
+      .filter({ hasText: jobId })
+      .filter({ has: page.locator('ul[class*="jobActions"]') })
+      .last();
+  }
+
   function showsDashboard(text: string): boolean {
     return text.includes('id="root"') || queueNames.some((name) => text.includes(name));
   }
@@ -155,7 +164,7 @@ describe('Bull Board dashboard at /admin/queues in Chromium', () => {
       const { page, recorder } = await pageWith(operator);
 
       await page.goto(`${origin}/admin/queues/queue/${PAYMENTS_QUEUE}?status=failed`);
-      const card = page.locator('[class*="card"]').filter({ hasText: jobId }).last();
+      const card = jobCard(page, jobId);
       await card.getByText('simulated network timeout').first().waitFor();
       await screenshot(page, 'dashboard-dead-letter');
 
@@ -182,7 +191,7 @@ describe('Bull Board dashboard at /admin/queues in Chromium', () => {
       // The payment had failed for good: the job run again finds it final and changes nothing.
       expect(ranAgain.result).toEqual({ outcome: 'already_final' });
       await page.goto(`${origin}/admin/queues/queue/${PAYMENTS_QUEUE}?status=completed`);
-      await page.locator('[class*="card"]').filter({ hasText: jobId }).last().waitFor();
+      await jobCard(page, jobId).waitFor();
       await screenshot(page, 'dashboard-retried-completed');
       expect(recorder.elsewhere()).toEqual([]);
     } finally {
