@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
+import type { CombinedWrite } from '../database/combined-write';
 import { amountFromSql } from '../common/money/money';
 import { type ListObject, pageOf } from '../common/pagination';
 import { Database } from '../database/database';
@@ -142,21 +143,37 @@ export class LedgerService {
    */
   async recordMany(tx: Tx, entries: readonly LedgerEntry[]): Promise<string[]> {
     if (entries.length === 0) return [];
+    const { transactionIds, statements } = await this.ledgerStatements(tx, entries);
+    for (const statement of statements) await tx.execute(statement);
+    return transactionIds;
+  }
+
+  /**
+   * `recordMany` as parts of a combined write: the transactions, their postings and the balances sent with the
+   * transaction's other writes in one statement (only accounts not known yet are created before, in `writes.tx`).
+   */
+  async recordManyTo(writes: CombinedWrite, entries: readonly LedgerEntry[]): Promise<string[]> {
+    if (entries.length === 0) return [];
+    const { transactionIds, statements } = await this.ledgerStatements(writes.tx, entries);
+    for (const statement of statements) writes.add(statement);
+    return transactionIds;
+  }
+
+  /**
+   * The statements that record `entries`: their transactions, their postings (in the entries' order: a merchant's
+   * ledger entries are listed by their sequence), and the merchant accounts' running balances. None reads what
+   * another writes, so they may run as one statement (the postings' foreign keys are checked at its end).
+   */
+  private async ledgerStatements(
+    tx: Tx,
+    entries: readonly LedgerEntry[],
+  ): Promise<{ transactionIds: string[]; statements: SQL[] }> {
     for (const entry of entries) assertBalanced(entry.postings);
     // Every money movement of the merchant is recorded here, so the balance is invalidated here: no caller has to.
     for (const merchantId of new Set(entries.map((entry) => entry.merchantId))) {
       this.cache.invalidateAfterCommit(tx, balanceCache, merchantId, currentBalanceId);
     }
     const transactionIds = entries.map(() => newId('ltx'));
-    // Inserted from arrays: one fixed statement whatever the batch size, no per-row query building.
-    await tx.execute(sql`
-      INSERT INTO ledger_transactions (id, kind, merchant_id, payment_id, refund_id)
-      SELECT id, kind, merchant_id, payment_id, refund_id
-        FROM unnest(${sql.param(transactionIds)}::text[], ${sql.param(entries.map((entry) => entry.kind))}::text[],
-                    ${sql.param(entries.map((entry) => entry.merchantId))}::text[],
-                    ${sql.param(entries.map((entry) => entry.paymentId))}::text[],
-                    ${sql.param(entries.map((entry) => entry.refundId ?? null))}::text[])
-          AS entry(id, kind, merchant_id, payment_id, refund_id)`);
     const accountIds = await this.accountIds(
       tx,
       entries.flatMap((entry) => entry.postings.map((posting) => posting.account)),
@@ -168,8 +185,17 @@ export class LedgerService {
         accountId: accountIds.get(accountKey(posting.account))!,
       })),
     );
-    // In the entries' order (a merchant's ledger entries are listed by their sequence).
-    await tx.execute(sql`
+    // Inserted from arrays: one fixed statement whatever the batch size, no per-row query building.
+    const statements = [
+      sql`
+      INSERT INTO ledger_transactions (id, kind, merchant_id, payment_id, refund_id)
+      SELECT id, kind, merchant_id, payment_id, refund_id
+        FROM unnest(${sql.param(transactionIds)}::text[], ${sql.param(entries.map((entry) => entry.kind))}::text[],
+                    ${sql.param(entries.map((entry) => entry.merchantId))}::text[],
+                    ${sql.param(entries.map((entry) => entry.paymentId))}::text[],
+                    ${sql.param(entries.map((entry) => entry.refundId ?? null))}::text[])
+          AS entry(id, kind, merchant_id, payment_id, refund_id)`,
+      sql`
       INSERT INTO ledger_postings (id, transaction_id, account_id, merchant_id, amount, currency)
       SELECT id, transaction_id, account_id, merchant_id, amount, currency
         FROM unnest(${sql.param(postings.map(() => newId('lp')))}::text[],
@@ -179,7 +205,8 @@ export class LedgerService {
                     ${sql.param(postings.map(({ posting }) => String(posting.amountMinor)))}::bigint[],
                     ${sql.param(postings.map(({ posting }) => posting.account.currency))}::text[]) WITH ORDINALITY
           AS posting(id, transaction_id, account_id, merchant_id, amount, currency, position)
-       ORDER BY posting.position`);
+       ORDER BY posting.position`,
+    ];
     // Only merchant accounts keep a running balance: system accounts are touched by every payment, and a
     // running total there would serialize all payments on one row. Their balance is the sum of postings.
     const deltas = balanceDeltas(
@@ -187,26 +214,8 @@ export class LedgerService {
         .filter(({ posting }) => isMerchantAccountKind(posting.account.kind))
         .map(({ posting, accountId }) => ({ accountId, amountMinor: posting.amountMinor })),
     );
-    if (deltas.length > 0) await this.applyBalanceDeltas(tx, deltas);
-    return transactionIds;
-  }
-
-  /**
-   * Adds each delta to its account's balance, in one statement. The rows are locked in id order first (a locking
-   * subquery's rows are locked in its ORDER BY, and the update only writes rows it returned): every writer of
-   * balances goes through here, so two transactions that share accounts wait for one another and never deadlock.
-   * NO KEY UPDATE, the lock the UPDATE takes anyway: FOR UPDATE would also wait for the key-share locks that other
-   * transactions' postings hold on the account (their foreign key), and two of them would deadlock.
-   */
-  private async applyBalanceDeltas(tx: Tx, deltas: readonly BalanceDelta[]): Promise<void> {
-    const ids = deltas.map((delta) => delta.accountId);
-    const amounts = deltas.map((delta) => delta.deltaMinor.toString());
-    await tx.execute(sql`
-      WITH delta AS (SELECT * FROM unnest(${sql.param(ids)}::text[], ${sql.param(amounts)}::bigint[]) AS d(id, amount)),
-           locked AS MATERIALIZED (SELECT id FROM ledger_accounts WHERE id IN (SELECT id FROM delta) ORDER BY id FOR NO KEY UPDATE)
-      UPDATE ledger_accounts AS account SET balance = account.balance + delta.amount
-        FROM locked JOIN delta USING (id)
-       WHERE account.id = locked.id`);
+    if (deltas.length > 0) statements.push(balanceUpdate(deltas));
+    return { transactionIds, statements };
   }
 
   /**
@@ -258,4 +267,23 @@ export class LedgerService {
     }
     return ids;
   }
+}
+
+/**
+ * Adds each delta to its account's balance, in one statement without a WITH of its own (so that it can be a part of
+ * a combined write). The rows are locked in id order first (a locking subquery is never merged into the update, and
+ * its rows are locked in its ORDER BY however the join reads it), and the update only writes rows it returned: every
+ * writer of balances goes through here, so two transactions that share accounts wait for one another and never
+ * deadlock. NO KEY UPDATE, the lock the UPDATE takes anyway: FOR UPDATE would also wait for the key-share locks that
+ * other transactions' postings hold on the account (their foreign key), and two of them would deadlock.
+ */
+function balanceUpdate(deltas: readonly BalanceDelta[]): SQL {
+  const ids = deltas.map((delta) => delta.accountId);
+  const amounts = deltas.map((delta) => delta.deltaMinor.toString());
+  return sql`
+    UPDATE ledger_accounts AS account SET balance = account.balance + delta.amount
+      FROM (SELECT id FROM ledger_accounts WHERE id = ANY(${sql.param(ids)}::text[]) ORDER BY id FOR NO KEY UPDATE)
+             AS locked
+      JOIN unnest(${sql.param(ids)}::text[], ${sql.param(amounts)}::bigint[]) AS delta(id, amount) USING (id)
+     WHERE account.id = locked.id`;
 }

@@ -5,7 +5,7 @@ import { newId } from '../common/ids';
 import { type ListObject, pageOf } from '../common/pagination';
 import { AppConfig } from '../config/app-config';
 import { Database, type Tx } from '../database/database';
-import type { CombinedWrite } from '../database/combined-write';
+import { CombinedWrite } from '../database/combined-write';
 import { GroupCommit, type ItemOutcome } from '../database/group-commit';
 import { type Keyset, newestFirst, rowsAfter } from '../database/keyset';
 import { payments } from '../database/schema';
@@ -435,16 +435,19 @@ export class PaymentsService {
         return { ...move, row, payment: this.methods.present(row) };
       });
       const done = completed.filter((entry) => entry !== null);
-      await this.events.recordMany(
-        tx,
+      // What follows reads nothing it writes: it goes to PostgreSQL as one statement (only the vault's CVC erasure
+      // of authorized cards, and ledger accounts not known yet, read first).
+      const writes = new CombinedWrite(tx);
+      this.events.recordManyTo(
+        writes,
         done.map(({ row, payment }) => ({
           merchantId: row.merchantId,
           type: `payment.${row.status}` as const,
           object: payment,
         })),
       );
-      await this.outbox.addMany(
-        tx,
+      this.outbox.addManyTo(
+        writes,
         done
           .filter(({ row }) => row.status === 'requires_capture')
           .map(({ row }) => {
@@ -462,15 +465,16 @@ export class PaymentsService {
         group.push({ payment: current, status: row.status });
         releases.set(current.paymentMethodType, group);
       }
-      for (const [type, group] of releases) await this.methods.handlerOf(type)?.releaseMany(tx, group);
-      // Last: a merchant's balance row, which every batch settling its payments writes, stays locked only for the
-      // rest of this transaction.
-      await this.ledger.recordMany(
-        tx,
+      for (const [type, group] of releases) await this.methods.handlerOf(type)?.releaseMany(tx, group, writes);
+      // In the last statement: a merchant's balance row, which every batch settling its payments writes, stays
+      // locked only for the rest of this transaction.
+      await this.ledger.recordManyTo(
+        writes,
         done.flatMap(({ row, transition }) =>
           transition.ledger ? [{ ...transition.ledger, merchantId: row.merchantId, paymentId: row.id }] : [],
         ),
       );
+      await writes.run();
       return completed.map((entry) => entry?.payment ?? null);
     });
     return settled.map((value) => ({ ok: true, value }));

@@ -128,7 +128,12 @@ export class CardVault {
   /** `erase` for many entries, with one statement. */
   async eraseMany(tx: Tx, tokens: readonly string[]): Promise<void> {
     if (tokens.length === 0) return;
-    await tx.delete(cardVault).where(sql`${cardVault.token} = ANY(${sql.param([...tokens])}::text[])`);
+    await tx.execute(vaultErase(tokens));
+  }
+
+  /** `eraseMany` as a part of a combined write (sent with the transaction's other writes in one statement). */
+  eraseManyTo(writes: CombinedWrite, tokens: readonly string[]): void {
+    if (tokens.length > 0) writes.add(vaultErase(tokens));
   }
 
   private open(row: VaultRow): CardSecret {
@@ -151,4 +156,8 @@ export class CardVault {
       throw error;
     }
   }
+}
+
+function vaultErase(tokens: readonly string[]): SQL {
+  return sql`DELETE FROM card_vault WHERE token = ANY(${sql.param([...tokens])}::text[])`;
 }

@@ -114,7 +114,7 @@ export class CardPaymentMethod extends PaymentMethodHandler<CardPaymentMethodInp
   }
 
   /** The CVCs of the cards authorized go with one re-sealing update, the cards of final payments with one delete. */
-  override async releaseMany(tx: Tx, releases: readonly PaymentRelease[]): Promise<void> {
+  override async releaseMany(tx: Tx, releases: readonly PaymentRelease[], writes?: CombinedWrite): Promise<void> {
     const authorized: string[] = [];
     const final: string[] = [];
     for (const { payment, status } of releases) {
@@ -122,7 +122,8 @@ export class CardPaymentMethod extends PaymentMethodHandler<CardPaymentMethodInp
       (status === 'requires_capture' ? authorized : final).push(payment.vaultToken);
     }
     await this.vault.eraseCvcMany(tx, authorized);
-    await this.vault.eraseMany(tx, final);
+    if (writes) this.vault.eraseManyTo(writes, final);
+    else await this.vault.eraseMany(tx, final);
   }
 
   /** One keyed hash for the stored card summary and for checking a vault entry against it. */

@@ -125,9 +125,10 @@ export abstract class PaymentMethodHandler<Input = unknown, Instrument = unknown
   /**
    * `release` for the payments of one batch (one settlement transaction), each into its own status. The default
    * releases them one after another; a method that stores something overrides it to release them all with a
-   * statement or two.
+   * statement or two, which it may add to `writes` (when given) when it reads nothing they change: they are then
+   * sent with the settlement's other writes, in the same round trip.
    */
-  async releaseMany(tx: Tx, releases: readonly PaymentRelease[]): Promise<void> {
+  async releaseMany(tx: Tx, releases: readonly PaymentRelease[], _writes?: CombinedWrite): Promise<void> {
     for (const { payment, status } of releases) await this.release(tx, payment, status);
   }
 }
