@@ -1,5 +1,5 @@
 /**
- * The app compiled to JavaScript before it starts, as `npm start` runs it (`nest build`, then `node --max-semi-space-size=16 dist/main.js`),
+ * The app compiled to JavaScript before it starts, as `npm start` runs it (`nest build`, then `node --max-semi-space-size=16 --max-old-space-size=192 dist/main.js`),
  * rather than transformed as it loads: with the transform in the app's process (support/swc-register.mts), @swc/core's
  * native binding and every module's inline source map stay in its memory — about a hundred MB more RSS than the
  * built app — and the app's first requests pay for compiling. Same transform (@swc/core with the project's
