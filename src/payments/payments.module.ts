@@ -21,6 +21,7 @@ import { PaymentsController } from './payments.controller';
 import { paymentLimits } from './payments.limits';
 import { PaymentsProcessor } from './payments.processor';
 import { PaymentsService } from './payments.service';
+import { SettlementMetrics } from './settlement.metrics';
 import { StrandedPaymentsService } from './stranded-payments.service';
 import { CardPaymentMethod } from './payment-methods/card.payment-method';
 import { PaymentMethodRegistry } from './payment-methods/payment-method.registry';
@@ -62,6 +63,7 @@ export const paymentsQueue = defineQueue({
   imports: [DiscoveryModule, LedgerModule],
   providers: [
     PaymentsService,
+    SettlementMetrics,
     StrandedPaymentsService,
     PaymentMethodRegistry,
     CardPaymentMethod,

@@ -26,6 +26,7 @@ import type {
   PaymentRelease,
 } from './payment-methods/payment-method.handler';
 import { settlementLimits, settlingRows } from './authorization-settlement';
+import { SettlementMetrics } from './settlement.metrics';
 import type { CreatePaymentInput, ListPaymentsQuery } from './payment.schemas';
 import {
   authorizationOutcome,
@@ -158,6 +159,7 @@ export class PaymentsService {
     private readonly events: EventsService,
     private readonly outbox: OutboxService,
     private readonly cache: HotCache,
+    private readonly settlementMetrics: SettlementMetrics,
   ) {
     this.settlements = new GroupCommit({
       maxBatch: settlementLimits.batchMax,
@@ -435,6 +437,7 @@ export class PaymentsService {
         return { ...move, row, payment: this.methods.present(row) };
       });
       const done = completed.filter((entry) => entry !== null);
+      this.database.afterCommit(tx, () => this.settlementMetrics.observeSettled(done.map(({ row }) => row)));
       // What follows reads nothing it writes: it goes to PostgreSQL as one statement (only the vault's CVC erasure
       // of authorized cards, and ledger accounts not known yet, read first).
       const writes = new CombinedWrite(tx);
