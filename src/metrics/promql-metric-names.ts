@@ -26,8 +26,8 @@ const rangeBlock = /\[[^[\]]*\]/g;
 /** The distinct metric names `expression` selects, sorted. */
 export function metricNamesOf(expression: string): string[] {
   let rest = expression
-    .replace(/#[^\n]*/g, ' ') // comments
     .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""') // string literals, matcher values included
+    .replace(/#[^\n]*/g, ' ') // comments, once no string can hold a #
     .replace(/\$\{[^}]*\}|\$[A-Za-z_]\w*/g, ' '); // Grafana variables: ${job}, $__rate_interval
   rest = removeRepeatedly(rest, matcherBlock);
   rest = removeRepeatedly(rest, rangeBlock);

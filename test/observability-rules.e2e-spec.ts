@@ -1,0 +1,179 @@
+// deploy/observability against the running application: the alert rules load (promtool, where installed), and every
+// metric the rules and the dashboard read is on /metrics of an app that has done what a deployment does (payments
+// created and settled each way, reads cached, errors answered, the ledger verified). A misspelled or removed metric
+// fails here instead of leaving an alert that can never fire or a panel that stays empty.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import {
+  dashboardExpressions,
+  type GrafanaDashboard,
+  type PrometheusRuleFile,
+  recordedNames,
+  ruleExpressions,
+  ruleProblems,
+  scrapedSampleNames,
+  unresolvedMetrics,
+} from '../src/metrics/observability-files';
+import {
+  createMerchant,
+  createPayment,
+  getPayment,
+  type Merchant,
+  paymentBody,
+  settledPayment,
+  testCards,
+} from './support/api';
+import { fastProcessing } from './support/fast-processing';
+import { startTestApp, type TestApp, testAdminToken } from './support/test-app';
+
+const deployDirectory = join(__dirname, '..', 'deploy', 'observability');
+const rulesPath = join(deployDirectory, 'prometheus', 'alerts.yml');
+const prometheusConfigPath = join(deployDirectory, 'prometheus', 'prometheus.yml');
+const dashboardPath = join(deployDirectory, 'grafana', 'payments-dashboard.json');
+
+// Series Prometheus makes itself for every target; no application exposes them.
+const synthesizedByPrometheus = new Set(['up']);
+
+/** promtool's path when it is installed (Debian's package `prometheus` ships it), else undefined. */
+function installedPromtool(): string | undefined {
+  const found = spawnSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' });
+  return found.status === 0 ? found.stdout.trim() : undefined;
+}
+
+const promtool = installedPromtool();
+const rules = parse(readFileSync(rulesPath, 'utf8')) as PrometheusRuleFile;
+const dashboard = JSON.parse(readFileSync(dashboardPath, 'utf8')) as GrafanaDashboard;
+
+describe('deploy/observability rule files', () => {
+  it(
+    promtool
+      ? `pass promtool check rules and check config (${promtool})`
+      : 'parse as Prometheus rule files (promtool is not installed: Debian package prometheus)',
+    () => {
+      expect(ruleProblems(rules)).toEqual([]);
+      if (!promtool) return;
+      for (const args of [
+        ['check', 'rules', rulesPath],
+        ['check', 'config', prometheusConfigPath],
+      ]) {
+        const checked = spawnSync(promtool, args, { encoding: 'utf8' });
+        expect({ args, status: checked.status, output: `${checked.stdout}${checked.stderr}` }).toMatchObject({
+          status: 0,
+        });
+      }
+    },
+  );
+});
+
+describe('every metric the alert rules and the dashboard read, on /metrics', () => {
+  let subject: TestApp;
+  let merchant: Merchant;
+  let scraped: Set<string>;
+  let exposition: string;
+
+  async function scrape(): Promise<string> {
+    const response = await subject.inject({ method: 'GET', url: '/metrics' });
+    expect(response.statusCode).toBe(200);
+    return response.body;
+  }
+
+  beforeAll(async () => {
+    subject = await startTestApp({ ...fastProcessing, RATE_LIMIT_PER_SECOND: '1000' });
+    merchant = await createMerchant(subject, 'Observed');
+    // Settled each way: succeeded (automatic capture), requires_capture (manual), failed (declined).
+    const bodies = [
+      paymentBody(),
+      paymentBody(),
+      paymentBody({ capture_method: 'manual' }),
+      paymentBody({}, { number: testCards.declined }),
+    ];
+    const ids: string[] = [];
+    for (const body of bodies) {
+      const created = await createPayment(subject, merchant, body);
+      expect(created.statusCode).toBe(202);
+      ids.push(created.json<{ id: string }>().id);
+    }
+    for (const id of ids) await settledPayment(subject, merchant, id);
+    // A cached read (miss, then hit), a 404 and a 401, and a stored ledger verification.
+    await getPayment(subject, merchant, ids[0]!);
+    await getPayment(subject, merchant, ids[0]!);
+    const missing = await subject.inject({ method: 'GET', url: '/v1/payments/pay_missing', headers: merchant.headers });
+    expect(missing.statusCode).toBe(404);
+    const unauthenticated = await subject.inject({ method: 'GET', url: '/v1/payments' });
+    expect(unauthenticated.statusCode).toBe(401);
+    const verified = await subject.inject({
+      method: 'GET',
+      url: '/v1/admin/ledger/verify',
+      headers: { 'x-admin-token': testAdminToken },
+    });
+    expect(verified.statusCode).toBe(200);
+    exposition = await scrape();
+    scraped = scrapedSampleNames(exposition);
+  });
+  afterAll(async () => {
+    await subject?.close();
+  });
+
+  it('finds every metric of every alert and recording rule', () => {
+    const unresolved = unresolvedMetrics(ruleExpressions(rules), {
+      scraped,
+      recorded: recordedNames(rules),
+      synthesized: synthesizedByPrometheus,
+    });
+    expect(unresolved).toEqual([]);
+  });
+
+  it('finds every metric of every dashboard panel and variable', () => {
+    const unresolved = unresolvedMetrics(dashboardExpressions(dashboard), {
+      scraped,
+      recorded: recordedNames(rules),
+      synthesized: synthesizedByPrometheus,
+    });
+    expect(unresolved).toEqual([]);
+  });
+
+  it('reports a rule or panel that reads a metric the app does not have', () => {
+    const broken: PrometheusRuleFile = {
+      groups: [
+        ...(rules.groups ?? []),
+        {
+          name: 'broken',
+          rules: [
+            { alert: 'Misspelled', expr: 'min(ledger_balance) == 0' },
+            { record: 'job:x:y', expr: 'sum(outbox_lag)' },
+          ],
+        },
+      ],
+    };
+    const unresolved = unresolvedMetrics(ruleExpressions(broken), {
+      scraped,
+      recorded: recordedNames(broken),
+      synthesized: synthesizedByPrometheus,
+    });
+    expect(unresolved).toEqual([
+      { where: 'rule Misspelled (group broken)', name: 'ledger_balance' },
+      { where: 'rule job:x:y (group broken)', name: 'outbox_lag' },
+    ]);
+  });
+
+  it('observes each settled payment once in payment_settlement_seconds, by outcome', async () => {
+    const counts = (text: string): Record<string, number> =>
+      Object.fromEntries(
+        [...text.matchAll(/^payment_settlement_seconds_count\{outcome="(\w+)"\} (\d+)$/gm)].map(
+          (match): [string, number] => [match[1]!, Number(match[2])],
+        ),
+      );
+    expect(counts(exposition)).toEqual({ succeeded: 2, requires_capture: 1, failed: 1 });
+    // Once: reading the payments again and a later scrape add nothing.
+    expect(counts(await scrape())).toEqual({ succeeded: 2, requires_capture: 1, failed: 1 });
+  });
+
+  it('reports each readiness dependency up', async () => {
+    const body = await scrape();
+    for (const dependency of ['postgres', 'redis', 'rabbitmq']) {
+      expect(body).toMatch(new RegExp(`^readiness_dependency_up\\{dependency="${dependency}"\\} 1$`, 'm'));
+    }
+  });
+});
