@@ -9,6 +9,8 @@ export interface PublishedPort {
 
 interface ComposeService {
   ports?: unknown[];
+  profiles?: string[];
+  volumes?: unknown[];
   network_mode?: string;
   environment?: Record<string, string | number | boolean | null> | string[];
 }
@@ -80,4 +82,31 @@ function substitute(value: string, shell: Record<string, string | undefined>): s
       return set ?? '';
     },
   );
+}
+
+/** A path of the host mounted into a service's container. */
+export interface BindMount {
+  service: string;
+  source: string;
+  target: string;
+}
+
+/**
+ * Every bind mount of every service: short syntax (`./host/path:/container/path[:ro]`, a source that is a path) and
+ * long syntax (`{ type: bind, source, target }`). Named volumes are not the host's files and are left out.
+ */
+export function bindMountsOf(compose: ComposeFile): BindMount[] {
+  const mounts: BindMount[] = [];
+  for (const [service, definition] of Object.entries(compose.services ?? {})) {
+    for (const volume of definition.volumes ?? []) {
+      if (typeof volume === 'string') {
+        const [source = '', target = ''] = volume.split(':');
+        if (/^[./~]/.test(source)) mounts.push({ service, source, target });
+      } else {
+        const long = volume as { type?: string; source?: string; target?: string };
+        if (long.type === 'bind') mounts.push({ service, source: long.source ?? '', target: long.target ?? '' });
+      }
+    }
+  }
+  return mounts;
 }
