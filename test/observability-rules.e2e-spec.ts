@@ -11,9 +11,12 @@ import {
   type GrafanaDashboard,
   type PrometheusRuleFile,
   recordedNames,
+  recordedSources,
   ruleExpressions,
   ruleProblems,
-  scrapedSampleNames,
+  type ScrapedSample,
+  scrapedSamples,
+  unmatchedLabelValues,
   unresolvedMetrics,
 } from '../src/metrics/observability-files';
 import {
@@ -71,6 +74,7 @@ describe('every metric the alert rules and the dashboard read, on /metrics', () 
   let subject: TestApp;
   let merchant: Merchant;
   let scraped: Set<string>;
+  let samples: ScrapedSample[];
   let exposition: string;
 
   async function scrape(): Promise<string> {
@@ -110,7 +114,8 @@ describe('every metric the alert rules and the dashboard read, on /metrics', () 
     });
     expect(verified.statusCode).toBe(200);
     exposition = await scrape();
-    scraped = scrapedSampleNames(exposition);
+    samples = scrapedSamples(exposition);
+    scraped = new Set(samples.map((sample) => sample.name));
   });
   afterAll(async () => {
     await subject?.close();
@@ -132,6 +137,15 @@ describe('every metric the alert rules and the dashboard read, on /metrics', () 
       synthesized: synthesizedByPrometheus,
     });
     expect(unresolved).toEqual([]);
+  });
+
+  it('finds a series for every label value the rules and the dashboard select (outcome="failed_open", state="failed", ...)', () => {
+    const unmatched = unmatchedLabelValues([...ruleExpressions(rules), ...dashboardExpressions(dashboard)], {
+      samples,
+      recorded: recordedSources(rules),
+      synthesized: synthesizedByPrometheus,
+    });
+    expect(unmatched).toEqual([]);
   });
 
   it('reports a rule that reads a metric the app does not have (the check above, checked)', () => {

@@ -7,9 +7,12 @@ import {
   type GrafanaDashboard,
   type PrometheusRuleFile,
   recordedNames,
+  recordedSources,
   ruleExpressions,
   ruleProblems,
   scrapedSampleNames,
+  scrapedSamples,
+  unmatchedLabelValues,
   unresolvedMetrics,
 } from './observability-files';
 
@@ -206,6 +209,74 @@ describe('unresolvedMetrics and scrapedSampleNames', () => {
       { where: 'histogram base name', name: 'payment_settlement_seconds' },
       { where: 'typo', name: 'ledger_balance' },
       { where: 'unrecorded', name: 'job:nothing:rate5m' },
+    ]);
+  });
+});
+
+describe('unmatchedLabelValues, scrapedSamples and recordedSources', () => {
+  const exposition = [
+    '# TYPE rate_limit_checks_total counter',
+    'rate_limit_checks_total{outcome="allowed"} 3',
+    'rate_limit_checks_total{outcome="failed_open"} 0',
+    'queue_jobs{queue="payments",state="failed"} 0',
+    'queue_jobs{queue="payments",state="waiting"} 2',
+    'odd{path="a\\"b,c"} 1',
+    'process_cpu_seconds_total 0.5',
+  ].join('\n');
+  const rules: PrometheusRuleFile = {
+    groups: [
+      {
+        name: 'g',
+        rules: [
+          {
+            record: 'job_outcome:rate_limit_checks:rate5m',
+            expr: 'sum by (job, outcome) (rate(rate_limit_checks_total[5m]))',
+          },
+          {
+            record: 'job_outcome:rate_limit_checks:sum',
+            expr: 'sum by (job, outcome) (job_outcome:rate_limit_checks:rate5m)',
+          },
+        ],
+      },
+    ],
+  };
+
+  it('reads samples with their labels, escaped quotes and commas in values included', () => {
+    expect(scrapedSamples(exposition)).toEqual([
+      { name: 'rate_limit_checks_total', labels: { outcome: 'allowed' } },
+      { name: 'rate_limit_checks_total', labels: { outcome: 'failed_open' } },
+      { name: 'queue_jobs', labels: { queue: 'payments', state: 'failed' } },
+      { name: 'queue_jobs', labels: { queue: 'payments', state: 'waiting' } },
+      { name: 'odd', labels: { path: 'a"b,c' } },
+      { name: 'process_cpu_seconds_total', labels: {} },
+    ]);
+  });
+
+  it('follows a recorded name to the scraped metrics its rule reads, through other recorded names', () => {
+    expect(recordedSources(rules)).toEqual(
+      new Map([
+        ['job_outcome:rate_limit_checks:rate5m', new Set(['rate_limit_checks_total'])],
+        ['job_outcome:rate_limit_checks:sum', new Set(['rate_limit_checks_total'])],
+      ]),
+    );
+  });
+
+  it('reports the label values no series has, on scraped and on recorded names', () => {
+    const known = {
+      samples: scrapedSamples(exposition),
+      recorded: recordedSources(rules),
+      synthesized: new Set(['up']),
+    };
+    const expressions = [
+      { where: 'ok', expr: 'queue_jobs{state=~"failed|waiting", job="payments"} + up{job="payments", x="y"}' },
+      { where: 'ok recorded', expr: 'job_outcome:rate_limit_checks:sum{outcome="failed_open"} > 0' },
+      { where: 'typo', expr: 'job_outcome:rate_limit_checks:rate5m{outcome="failed-open"} > 0' },
+      { where: 'missing state', expr: 'queue_jobs{state=~"waiting|paused"}' },
+      { where: 'unknown recorded name', expr: 'job:nothing:rate5m{a="b"}' },
+    ];
+    expect(unmatchedLabelValues(expressions, known)).toEqual([
+      { where: 'typo', metric: 'job_outcome:rate_limit_checks:rate5m', label: 'outcome', value: 'failed-open' },
+      { where: 'missing state', metric: 'queue_jobs', label: 'state', value: 'paused' },
     ]);
   });
 });

@@ -1,7 +1,7 @@
 // What deploy/observability holds, read as data: the PromQL of a Prometheus rule file and of a Grafana dashboard,
 // the rules every alert and panel must follow, and which referenced metric names a scrape does not answer. Pure:
 // the callers parse the files (YAML, JSON) and scrape /metrics.
-import { expressionOfVariableQuery, metricNamesOf } from './promql-metric-names';
+import { expressionOfVariableQuery, labelValueMatchersOf, metricNamesOf } from './promql-metric-names';
 
 export interface PrometheusRule {
   alert?: string;
@@ -230,12 +230,90 @@ export function unresolvedMetrics(
   );
 }
 
-/** The sample names of a Prometheus text exposition (`name{labels} value`), comments left out. */
-export function scrapedSampleNames(exposition: string): Set<string> {
-  const names = new Set<string>();
+/** One sample line of a Prometheus text exposition: `name{label="value",...} value`. */
+export interface ScrapedSample {
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** The samples of a Prometheus text exposition, comments left out. */
+export function scrapedSamples(exposition: string): ScrapedSample[] {
+  const samples: ScrapedSample[] = [];
   for (const line of exposition.split('\n')) {
-    const name = /^([a-zA-Z_:][\w:]*)[\s{]/.exec(line)?.[1];
-    if (name !== undefined) names.add(name);
+    const sample = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s/.exec(line);
+    if (!sample) continue;
+    const labels: Record<string, string> = {};
+    for (const [, label, value] of (sample[2] ?? '').matchAll(/([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g)) {
+      labels[label!] = value!.replace(/\\(.)/g, (_escape: string, character: string) =>
+        character === 'n' ? '\n' : character,
+      );
+    }
+    samples.push({ name: sample[1]!, labels });
   }
-  return names;
+  return samples;
+}
+
+/** The sample names of a Prometheus text exposition (a histogram's are its _bucket, _sum and _count). */
+export function scrapedSampleNames(exposition: string): Set<string> {
+  return new Set(scrapedSamples(exposition).map((sample) => sample.name));
+}
+
+/** A label value a selector asks for that no scraped series has. */
+export interface UnmatchedLabelValue {
+  where: string;
+  metric: string;
+  label: string;
+  value: string;
+}
+
+// Labels Prometheus gives every series of a target from its scrape configuration; no exposition carries them.
+const targetLabels: ReadonlySet<string> = new Set(['job', 'instance']);
+
+/** For each recorded name, the scraped metric names its rule reads, through the recorded names it reads. */
+export function recordedSources(file: PrometheusRuleFile): Map<string, Set<string>> {
+  const expressions = new Map<string, string>();
+  for (const { rule } of rulesOf(file)) if (rule.record !== undefined) expressions.set(rule.record, textOf(rule.expr));
+  const sources = new Map<string, Set<string>>();
+  const resolve = (record: string, visiting: Set<string>): Set<string> => {
+    const known = sources.get(record);
+    if (known) return known;
+    const found = new Set<string>();
+    for (const name of metricNamesOf(expressions.get(record) ?? '')) {
+      if (!expressions.has(name)) found.add(name);
+      else if (!visiting.has(name)) for (const source of resolve(name, new Set([...visiting, name]))) found.add(source);
+    }
+    sources.set(record, found);
+    return found;
+  };
+  for (const record of expressions.keys()) resolve(record, new Set([record]));
+  return sources;
+}
+
+/**
+ * The label values `expressions` select by name (`queue_jobs{state="failed"}`, `outcome=~"a|b"`) that no scraped
+ * series has: a matcher on a recorded name is checked against the metrics its rule reads. Prometheus's own series
+ * (`synthesized`) and its target labels (job, instance) are not the application's to have; an unknown metric name is
+ * unresolvedMetrics' to report.
+ */
+export function unmatchedLabelValues(
+  expressions: readonly WrittenExpression[],
+  known: {
+    samples: readonly ScrapedSample[];
+    recorded: ReadonlyMap<string, ReadonlySet<string>>;
+    synthesized: ReadonlySet<string>;
+  },
+): UnmatchedLabelValue[] {
+  const unmatched: UnmatchedLabelValue[] = [];
+  for (const { where, expr } of expressions) {
+    for (const { metric, label, values } of labelValueMatchersOf(expr)) {
+      if (known.synthesized.has(metric) || targetLabels.has(label)) continue;
+      const metrics = known.recorded.get(metric) ?? (metric.includes(':') ? undefined : new Set([metric]));
+      if (!metrics) continue;
+      for (const value of values) {
+        const found = known.samples.some((sample) => metrics.has(sample.name) && sample.labels[label] === value);
+        if (!found) unmatched.push({ where, metric, label, value });
+      }
+    }
+  }
+  return unmatched;
 }

@@ -1,4 +1,4 @@
-import { expressionOfVariableQuery, metricNamesOf } from './promql-metric-names';
+import { expressionOfVariableQuery, labelValueMatchersOf, metricNamesOf } from './promql-metric-names';
 
 describe('metricNamesOf', () => {
   it.each([
@@ -72,5 +72,28 @@ describe('expressionOfVariableQuery', () => {
     ['query_result(topk(5, queue_jobs))', 'topk(5, queue_jobs)'],
   ])('reads the expression of %s', (query, expression) => {
     expect(expressionOfVariableQuery(query)).toBe(expression);
+  });
+});
+
+describe('labelValueMatchersOf', () => {
+  it('reads = matchers and plain =~ alternations of each selector', () => {
+    expect(
+      labelValueMatchersOf(
+        'job_queue_state:queue_jobs:max{state="failed"} + on (queue) x{state=~"waiting|active", method="POST", route="/v1/payments"}',
+      ),
+    ).toEqual([
+      { metric: 'job_queue_state:queue_jobs:max', label: 'state', values: ['failed'] },
+      { metric: 'x', label: 'state', values: ['waiting', 'active'] },
+      { metric: 'x', label: 'method', values: ['POST'] },
+      { metric: 'x', label: 'route', values: ['/v1/payments'] },
+    ]);
+  });
+
+  it('leaves out negative matchers, real regexes, Grafana variables and selectors of no labels', () => {
+    expect(
+      labelValueMatchersOf(
+        'sum(rate(x{status=~"5..", route!~"/health/.*", a!="b", job=~"$job", c="${d}", e="{}"}[5m])) / y',
+      ),
+    ).toEqual([{ metric: 'x', label: 'e', values: ['{}'] }]);
   });
 });

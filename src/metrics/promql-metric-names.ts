@@ -71,3 +71,34 @@ function removeRepeatedly(text: string, block: RegExp): string {
   } while (current !== previous);
   return current;
 }
+
+/** A selector's matcher that names label values: `queue_jobs{state="failed"}`, `x{outcome=~"a|b"}`. */
+export interface LabelValueMatcher {
+  metric: string;
+  label: string;
+  /** The values the matcher accepts: one for `=`, each alternative of a plain `=~` alternation. */
+  values: string[];
+}
+
+// A regex matcher's value read as a list of literal values: only words, `/`, `-` and `|`, no regex syntax.
+const plainAlternation = /^[\w/-]+(\|[\w/-]+)*$/;
+
+/**
+ * The label values `expression`'s selectors ask for by name: `=` matchers, and `=~` matchers that are plain
+ * alternations. Negative matchers, real regexes (`5..`, `.*`) and values holding a Grafana variable are left out:
+ * they name no value that must exist.
+ */
+export function labelValueMatchersOf(expression: string): LabelValueMatcher[] {
+  const matchers: LabelValueMatcher[] = [];
+  const selector = /([A-Za-z_:][\w:]*)\s*\{((?:[^{}"]|"(?:[^"\\]|\\.)*")*)\}/g;
+  for (const [, metric, body] of expression.matchAll(selector)) {
+    for (const [, label, operator, value] of body!.matchAll(/([A-Za-z_]\w*)\s*(=~|!=|!~|=)\s*"((?:[^"\\]|\\.)*)"/g)) {
+      if (value!.includes('$')) continue;
+      if (operator === '=') matchers.push({ metric: metric!, label: label!, values: [value!] });
+      if (operator === '=~' && plainAlternation.test(value!)) {
+        matchers.push({ metric: metric!, label: label!, values: value!.split('|') });
+      }
+    }
+  }
+  return matchers;
+}
