@@ -22,12 +22,15 @@ import {
 import {
   createMerchant,
   createPayment,
+  eventually,
   getPayment,
   type Merchant,
   paymentBody,
   settledPayment,
   testCards,
 } from './support/api';
+import { rabbitmqServerUrl } from './support/events-rabbitmq';
+import { TcpProxy } from './support/events-tcp-proxy';
 import { fastProcessing } from './support/fast-processing';
 import { startTestApp, type TestApp, testAdminToken } from './support/test-app';
 
@@ -191,5 +194,51 @@ describe('every metric the alert rules and the dashboard read, on /metrics', () 
     for (const dependency of ['postgres', 'redis', 'rabbitmq']) {
       expect(body).toMatch(new RegExp(`^readiness_dependency_up\\{dependency="${dependency}"\\} 1$`, 'm'));
     }
+  });
+});
+
+describe('readiness_dependency_up when RabbitMQ is cut off (through a proxy the test owns)', () => {
+  let proxy: TcpProxy;
+  let subject: TestApp;
+
+  beforeAll(async () => {
+    const broker = new URL(rabbitmqServerUrl);
+    proxy = await TcpProxy.start(broker.hostname, Number(broker.port || 5672));
+    subject = await startTestApp({
+      RABBITMQ_URL: proxy.url(`${broker.username}:${broker.password}`),
+      HEALTH_CHECK_TIMEOUT_MS: '300',
+    });
+  });
+  afterAll(async () => {
+    await subject?.close();
+    await proxy?.close();
+  });
+
+  const readiness = async (): Promise<Record<string, string>> => {
+    const body = (await subject.inject({ method: 'GET', url: '/metrics' })).body;
+    return Object.fromEntries(
+      [...body.matchAll(/^readiness_dependency_up\{dependency="(\w+)"\} (\d)$/gm)].map((match): [string, string] => [
+        match[1]!,
+        match[2]!,
+      ]),
+    );
+  };
+
+  it('goes to 0 for RabbitMQ alone while it is cut off, and back to 1 once it returns', async () => {
+    expect(await readiness()).toEqual({ postgres: '1', redis: '1', rabbitmq: '1' });
+    await proxy.cut();
+    // A check serves scrapes for 5 s: the next one after that sees the cut.
+    const down = await eventually(readiness, (up) => up.rabbitmq === '0', {
+      deadlineMs: 15_000,
+      intervalMs: 250,
+      what: 'readiness_dependency_up reporting RabbitMQ down',
+    });
+    expect(down).toEqual({ postgres: '1', redis: '1', rabbitmq: '0' });
+    await proxy.restore();
+    await eventually(readiness, (up) => up.rabbitmq === '1', {
+      deadlineMs: 15_000,
+      intervalMs: 250,
+      what: 'readiness_dependency_up reporting RabbitMQ back',
+    });
   });
 });
