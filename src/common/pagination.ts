@@ -1,3 +1,14 @@
+import { z } from 'zod';
+
+/** API.md's list envelope: `{ "object": "list", "data": [...], "has_more": true }`, newest first. */
+export function listSchemaOf<Item extends z.ZodType>(item: Item) {
+  return z.strictObject({
+    object: z.literal('list'),
+    data: z.array(item),
+    has_more: z.boolean().meta({ description: 'Whether another page follows: ask with `starting_after` = the last id.' }),
+  });
+}
+
 export interface ListObject<T> {
   object: 'list';
   data: T[];

@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { apiComponent } from '../openapi/api-components';
+
 /**
  * Event types: each feature declares its own, in its own folder, in one file that does two things (see
  * src/payments/payment-events.ts):
@@ -109,13 +112,34 @@ export function topicPatternMatches(pattern: string, type: string): boolean {
   return matches(pattern.split('.'), type.split('.'));
 }
 
-export interface EventObject {
-  id: string;
-  object: 'event';
-  type: EventType;
-  created_at: string;
-  data: { object: Record<string, unknown> & { id: string } };
-}
+/**
+ * API.md's event object. `data.object` is the snapshot of the object (a payment, a refund, or a feature's own) taken
+ * when the event happened, in the shape its presenter had then: it is not held to today's schema of that object,
+ * since stored events keep the fields of their time.
+ */
+export const eventSchema = apiComponent(
+  'Event',
+  z.strictObject({
+    id: z.string().meta({ description: 'evt_…' }),
+    object: z.literal('event'),
+    type: z.custom<EventType>().meta({
+      type: 'string',
+      pattern: eventTypeFormat.source,
+      description: 'The event type, e.g. `payment.succeeded`.',
+    }),
+    created_at: z.string().meta({ description: 'ISO 8601 UTC.' }),
+    data: z.strictObject({
+      object: z
+        .object({
+          id: z.string(),
+          object: z.string().optional().meta({ description: '`payment`, `refund`, …' }),
+        })
+        .catchall(z.unknown())
+        .meta({ description: 'The payment or refund (or a feature’s object) as it was when the event happened.' }),
+    }),
+  }),
+);
+export type EventObject = z.output<typeof eventSchema>;
 
 /**
  * The key whose events are published in order: a payment's id for its own events and for those of its refunds,

@@ -1,12 +1,14 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { HealthCheckService } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../http/route-access';
 import { retryAfterSeconds } from '../common/errors/api-error';
+import { ApiObjectResponse } from '../openapi/api-responses';
 import { DependencyIndicators } from './dependency.indicators';
+import { type Live, liveSchema, type NotReady, notReadySchema, type Ready, readySchema } from './health.presenter';
 
-@ApiExcludeController()
+@ApiTags('operations')
 @Public()
 @Controller('health')
 export class HealthController {
@@ -17,28 +19,32 @@ export class HealthController {
 
   /** The process answers: for a liveness probe, independent of any dependency. */
   @Get('live')
-  live() {
+  @ApiObjectResponse(200, liveSchema, 'The process answers.')
+  live(): Live {
     return { status: 'ok' };
   }
 
   /** PostgreSQL, Redis and RabbitMQ all answer; 503 names each one that does not. */
   @Get('ready')
-  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiObjectResponse(200, readySchema, 'PostgreSQL, Redis and RabbitMQ answer.')
+  @ApiObjectResponse(503, notReadySchema, 'A dependency is down (named in `down`); with `Retry-After`.')
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<Ready | NotReady> {
     try {
-      return await this.health.check([
+      // Terminus's result: its indicators are those of DependencyIndicators, `up` or `down`.
+      return (await this.health.check([
         () => this.dependencies.postgres(),
         () => this.dependencies.redisQueue(),
         () => this.dependencies.rabbitmq(),
-      ]);
+      ])) as Ready;
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
-      const result = error.getResponse() as { error?: Record<string, unknown> };
+      const result = error.getResponse() as Omit<NotReady, 'error' | 'down'> & { error?: NotReady['down'] };
       const down = Object.keys(result.error ?? {});
       void reply.status(503).header('Retry-After', String(retryAfterSeconds));
       return {
         ...result,
         error: { type: 'api_error', code: 'service_unavailable', message: `Not ready: ${down.join(', ')} down` },
-        down: result.error,
+        down: result.error ?? {},
       };
     }
   }

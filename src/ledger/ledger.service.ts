@@ -7,6 +7,7 @@ import { Database } from '../database/database';
 import { type Keyset, newestFirst, rowsAfter } from '../database/keyset';
 import { HotCache } from '../caching/hot-cache.service';
 import { balanceCache, currentBalanceId } from './balance-cache';
+import type { BalanceObject, LedgerEntryObject } from './ledger.presenter';
 import { type BalanceDelta, balanceDeltas } from './balance-deltas';
 import { newId } from '../common/ids';
 import type { Tx } from '../database/database';
@@ -29,28 +30,6 @@ export interface LedgerEntry {
   paymentId: string;
   refundId?: string;
   postings: Posting[];
-}
-
-export interface BalanceObject {
-  object: 'balance';
-  available: { currency: string; amount: number }[];
-  pending: { currency: string; amount: number }[];
-}
-
-export interface LedgerEntryObject {
-  id: string;
-  object: 'ledger_entry';
-  transaction_id: string;
-  transaction_type: string;
-  /** The merchant account the line is on: merchant_available, merchant_pending or merchant_authorized. */
-  account: string;
-  direction: 'debit' | 'credit';
-  /** Signed minor units: positive is a debit, negative a credit; each transaction's lines sum to zero. */
-  amount: number;
-  currency: string;
-  payment_id: string | null;
-  refund_id: string | null;
-  created_at: string;
 }
 
 function accountKey(account: AccountRef): string {

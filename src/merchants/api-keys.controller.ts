@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiHeader, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { Operator } from '../http/route-access';
 import { ValidBody, ValidQuery } from '../common/validation/validated.decorators';
 import { ValidId } from '../common/validation/valid-id.decorator';
@@ -7,19 +7,26 @@ import type { IdempotentCall } from '../idempotency/idempotent-call';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 import { createApiKeySchema, type ListApiKeysQuery, listApiKeysQuerySchema } from './api-key.schemas';
 import { ApiKeysService } from './api-keys.service';
+import { ApiErrorResponses, ApiObjectResponse } from '../openapi/api-responses';
+import type { ListObject } from '../common/pagination';
+import { type ApiKeyObject, apiKeyCreatedSchema, apiKeyListSchema, apiKeySchema } from './api-key.presenter';
 
 /** The operator's view of a merchant's secret API keys (API.md "API keys"). */
 @ApiTags('operator')
 @ApiSecurity('admin_token')
 @Operator()
+@ApiErrorResponses(401, 429, 503)
 @Controller('v1/admin/merchants/:id/api_keys')
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Get()
-  @ApiResponse({ status: 200, description: 'The merchant’s keys, newest first, revoked ones included.' })
-  @ApiResponse({ status: 404, description: 'No such merchant.' })
-  list(@ValidId('mer', 'merchant') merchantId: string, @ValidQuery(listApiKeysQuerySchema) query: ListApiKeysQuery) {
+  @ApiObjectResponse(200, apiKeyListSchema, 'The merchant’s keys, newest first, revoked ones included.')
+  @ApiErrorResponses(400, 404)
+  list(
+    @ValidId('mer', 'merchant') merchantId: string,
+    @ValidQuery(listApiKeysQuerySchema) query: ListApiKeysQuery,
+  ): Promise<ListObject<ApiKeyObject>> {
     return this.apiKeys.list(merchantId, query);
   }
 
@@ -27,8 +34,8 @@ export class ApiKeysController {
   @Post()
   @HttpCode(201)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'honoured when sent' })
-  @ApiResponse({ status: 201, description: 'Created; `api_key` (sk_test_…) is shown in this response only.' })
-  @ApiResponse({ status: 404, description: 'No such merchant.' })
+  @ApiObjectResponse(201, apiKeyCreatedSchema, 'Created; `api_key` (sk_test_…) is shown in this response only.')
+  @ApiErrorResponses(400, 404, 409, 413, 415, 422)
   create(
     @ValidId('mer', 'merchant') merchantId: string,
     @ValidBody(createApiKeySchema) _input: unknown,
@@ -40,10 +47,12 @@ export class ApiKeysController {
   /** Revokes a key: every instance refuses it within a second. Repeating it answers the same. */
   @Delete(':key_id')
   @HttpCode(200)
-  @ApiResponse({ status: 200, description: 'The key, with `revoked_at` (of the first revocation).' })
-  @ApiResponse({ status: 404, description: 'No such key for this merchant.' })
-  @ApiResponse({ status: 503, description: 'Revoked, but the cache could not be cleared: repeat the request.' })
-  revoke(@ValidId('mer', 'merchant') merchantId: string, @ValidId('key', 'API key', 'key_id') keyId: string) {
+  @ApiObjectResponse(200, apiKeySchema, 'The key, with `revoked_at` (of the first revocation).')
+  @ApiErrorResponses(404)
+  revoke(
+    @ValidId('mer', 'merchant') merchantId: string,
+    @ValidId('key', 'API key', 'key_id') keyId: string,
+  ): Promise<ApiKeyObject> {
     return this.apiKeys.revoke(merchantId, keyId);
   }
 }

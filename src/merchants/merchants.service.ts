@@ -3,15 +3,7 @@ import type { Tx } from '../database/database';
 import { merchants } from '../database/schema';
 import { newId } from '../common/ids';
 import { ApiKeysService } from './api-keys.service';
-
-export interface MerchantCreated {
-  id: string;
-  object: 'merchant';
-  name: string;
-  api_key: string;
-  api_key_id: string;
-  created_at: string;
-}
+import type { MerchantCreated } from './merchant.presenter';
 
 @Injectable()
 export class MerchantsService {

@@ -1,6 +1,6 @@
 import { Controller, Get, Global, Header, Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram } from 'prom-client';
 import { Public } from '../http/route-access';
@@ -14,12 +14,18 @@ const jobStates = ['waiting', 'active', 'delayed', 'failed', 'completed'] as con
 
 // Prometheus scrapes without a credential.
 @Public()
-@ApiExcludeController()
+@ApiTags('operations')
 @Controller('metrics')
 class MetricsController {
   constructor(private readonly registry: MetricsRegistry) {}
 
   @Get()
+  @ApiProduces('text/plain')
+  @ApiResponse({
+    status: 200,
+    description: 'Prometheus text exposition format (version 0.0.4).',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   metrics(): Promise<string> {
     return this.registry.metrics();

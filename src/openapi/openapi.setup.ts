@@ -1,25 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { z } from 'zod';
-import { openApiSchema } from './openapi-schema';
+import { apiComponents } from './api-components';
 
-export const errorBodySchema = z.object({
-  error: z.object({
-    type: z.enum([
-      'invalid_request_error',
-      'authentication_error',
-      'card_error',
-      'idempotency_error',
-      'rate_limit_error',
-      'api_error',
-    ]),
-    code: z.string(),
-    message: z.string(),
-    param: z.string().optional(),
-  }),
-});
+export { errorBodySchema } from './error-body.schema';
 
-/** Swagger UI at /docs and the document at /docs-json, generated from the schemas that validate requests. */
+/**
+ * Swagger UI at /docs and the document at /docs-json, generated from the schemas that validate requests and the
+ * named schemas that type responses (apiComponent), so neither can drift from the code.
+ */
 export function setupOpenApi(app: INestApplication): void {
   const config = new DocumentBuilder()
     .setTitle('Payments API')
@@ -33,9 +21,10 @@ export function setupOpenApi(app: INestApplication): void {
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Admin-Token' }, 'admin_token')
     .build();
   const document = SwaggerModule.createDocument(app, config);
+  const schemas = { ...document.components?.schemas, ...apiComponents.schemas() };
   document.components = {
     ...document.components,
-    schemas: { ...document.components?.schemas, Error: openApiSchema(errorBodySchema) },
+    schemas: Object.fromEntries(Object.keys(schemas).sort().map((name) => [name, schemas[name]!])),
   };
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 }

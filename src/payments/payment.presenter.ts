@@ -1,32 +1,48 @@
+import { z } from 'zod';
 import { amountFromSql } from '../common/money/money';
+import { listSchemaOf } from '../common/pagination';
 import type { payments } from '../database/schema';
-import type { CaptureMethod, PaymentStatus } from './payment-status';
-import type { CardSummary, PaymentMethodFields } from './payment-methods/payment-method.handler';
+import { apiComponent } from '../openapi/api-components';
+import { CAPTURE_METHODS, PAYMENT_STATUSES } from './payment-status';
+import { cardSummarySchema } from './card/card.schemas';
+import type { PaymentMethodFields } from './payment-methods/payment-method.handler';
 
 export type PaymentRow = typeof payments.$inferSelect;
 
-export interface PaymentObject {
-  id: string;
-  object: 'payment';
-  amount: number;
-  currency: string;
-  status: PaymentStatus;
-  capture_method: CaptureMethod;
-  amount_capturable: number;
-  amount_captured: number;
-  amount_refunded: number;
-  /** The create body's `payment_method.type`. */
-  payment_method_type: string;
-  /** The card summary of a card payment; null for other methods. */
-  card: CardSummary | null;
-  failure_code: string | null;
-  failure_message: string | null;
-  description: string | null;
-  metadata: Record<string, string>;
-  created_at: string;
-  updated_at: string;
-  [key: string]: unknown;
-}
+const amountField = (description: string) => z.number().int().meta({ description });
+
+/**
+ * API.md's payment object. It stays open (`additionalProperties`) for payment methods: a handler may present
+ * fields of its own (docs/extending.md), so a client must accept fields it does not know; every field here is
+ * still required and typed.
+ */
+export const paymentSchema = apiComponent(
+  'Payment',
+  z
+    .object({
+      id: z.string().meta({ description: 'pay_…' }),
+      object: z.literal('payment'),
+      amount: amountField('Minor units of `currency`.'),
+      currency: z.string().meta({ description: 'ISO 4217, upper case.' }),
+      status: z.enum(PAYMENT_STATUSES),
+      capture_method: z.enum(CAPTURE_METHODS),
+      amount_capturable: amountField('Authorized and not captured yet (manual capture).'),
+      amount_captured: amountField('Captured so far.'),
+      amount_refunded: amountField('Refunded so far; never above `amount_captured`.'),
+      payment_method_type: z.string().meta({ description: 'The create body’s `payment_method.type`: `card`, …' }),
+      card: cardSummarySchema.nullable().meta({ description: 'The card summary of a card payment; null otherwise.' }),
+      failure_code: z.string().nullable().meta({ description: '`card_declined`, `insufficient_funds`, …' }),
+      failure_message: z.string().nullable(),
+      description: z.string().nullable(),
+      metadata: z.record(z.string(), z.string()),
+      created_at: z.string().meta({ description: 'ISO 8601 UTC.' }),
+      updated_at: z.string().meta({ description: 'ISO 8601 UTC.' }),
+    })
+    .catchall(z.unknown()),
+);
+export type PaymentObject = z.output<typeof paymentSchema>;
+
+export const paymentListSchema = apiComponent('PaymentList', listSchemaOf(paymentSchema));
 
 /**
  * The API's payment object: the card summary only, never the number or the CVC. The method's fields come from its

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { CurrentMerchant } from '../auth/current-merchant.decorator';
 import { ValidBody, ValidQuery } from '../common/validation/validated.decorators';
 import { ValidId } from '../common/validation/valid-id.decorator';
@@ -19,6 +19,9 @@ import { paymentCache } from './payment-cache';
 import { PaymentIntake } from './payment-intake';
 import { PaymentsService } from './payments.service';
 import { openApiSchema } from '../openapi/openapi-schema';
+import { ApiErrorResponses, ApiObjectResponse } from '../openapi/api-responses';
+import { type PaymentObject, paymentListSchema, paymentSchema } from './payment.presenter';
+import type { ListObject } from '../common/pagination';
 import { cardPaymentMethodSchema } from './card/card.schemas';
 import { CreatePaymentPipe } from './payment-methods/create-payment.pipe';
 
@@ -27,6 +30,7 @@ const documentedCreateBody = openApiSchema(createPaymentSchemaOf([cardPaymentMet
 
 @ApiTags('payments')
 @ApiBearerAuth('secret_key')
+@ApiErrorResponses(401, 429, 503)
 @Controller('v1/payments')
 export class PaymentsController {
   constructor(
@@ -37,10 +41,8 @@ export class PaymentsController {
   @Post()
   @HttpCode(202)
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: '1–255 printable ASCII characters' })
-  @ApiResponse({
-    status: 202,
-    description: 'Accepted: the payment is `processing`; the outcome follows asynchronously.',
-  })
+  @ApiObjectResponse(202, paymentSchema, 'Accepted: the payment is `processing`; the outcome follows asynchronously.')
+  @ApiErrorResponses(400, 409, 413, 415, 422)
   @ApiBody({ schema: documentedCreateBody })
   create(
     @Body(CreatePaymentPipe) input: CreatePaymentInput,
@@ -53,18 +55,27 @@ export class PaymentsController {
 
   @Get(':id')
   @CachedRead(paymentCache)
-  get(@ValidId('pay', 'payment') id: string, @CurrentMerchant() merchantId: string) {
+  @ApiObjectResponse(200, paymentSchema, 'The payment.')
+  @ApiErrorResponses(404)
+  get(@ValidId('pay', 'payment') id: string, @CurrentMerchant() merchantId: string): Promise<PaymentObject> {
     return this.payments.get(merchantId, id);
   }
 
   @Get()
-  async list(@ValidQuery(listPaymentsQuerySchema) query: ListPaymentsQuery, @CurrentMerchant() merchantId: string) {
+  @ApiObjectResponse(200, paymentListSchema, 'The merchant’s payments, newest first.')
+  @ApiErrorResponses(400)
+  async list(
+    @ValidQuery(listPaymentsQuerySchema) query: ListPaymentsQuery,
+    @CurrentMerchant() merchantId: string,
+  ): Promise<ListObject<PaymentObject>> {
     return this.payments.list(merchantId, query);
   }
 
   @Post(':id/capture')
   @HttpCode(200)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'honoured when sent' })
+  @ApiObjectResponse(200, paymentSchema, 'The payment, captured: `succeeded`.')
+  @ApiErrorResponses(400, 404, 409, 413, 415, 422)
   capture(
     @ValidId('pay', 'payment') id: string,
     @ValidBody(capturePaymentSchema) input: CapturePaymentInput,
@@ -77,6 +88,8 @@ export class PaymentsController {
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'honoured when sent' })
+  @ApiObjectResponse(200, paymentSchema, 'The payment, `canceled`.')
+  @ApiErrorResponses(400, 404, 409, 413, 415, 422)
   cancel(
     @ValidId('pay', 'payment') id: string,
     @ValidBody(cancelPaymentSchema) _input: object,

@@ -9,9 +9,12 @@ import { type CreateRefundInput, createRefundSchema } from './refund.schemas';
 import { CachedRead } from '../caching/cached-read.decorator';
 import { refundCache } from './refund-cache';
 import { RefundsService } from './refunds.service';
+import { ApiErrorResponses, ApiObjectResponse } from '../openapi/api-responses';
+import { type RefundObject, refundSchema } from './refund.presenter';
 
 @ApiTags('refunds')
 @ApiBearerAuth('secret_key')
+@ApiErrorResponses(401, 429, 503)
 @Controller('v1/refunds')
 export class RefundsController {
   constructor(private readonly refunds: RefundsService) {}
@@ -19,6 +22,8 @@ export class RefundsController {
   @Post()
   @HttpCode(201)
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: '1–255 printable ASCII characters' })
+  @ApiObjectResponse(201, refundSchema, 'The refund, `succeeded`.')
+  @ApiErrorResponses(400, 404, 409, 413, 415, 422)
   create(
     @ValidBody(createRefundSchema) input: CreateRefundInput,
     @CurrentMerchant() merchantId: string,
@@ -29,7 +34,9 @@ export class RefundsController {
 
   @Get(':id')
   @CachedRead(refundCache)
-  get(@ValidId('re', 'refund') id: string, @CurrentMerchant() merchantId: string) {
+  @ApiObjectResponse(200, refundSchema, 'The refund.')
+  @ApiErrorResponses(404)
+  get(@ValidId('re', 'refund') id: string, @CurrentMerchant() merchantId: string): Promise<RefundObject> {
     return this.refunds.get(merchantId, id);
   }
 }

@@ -15,45 +15,7 @@ import {
 import type { CaptureMethod, PaymentStatus } from '../payments/payment-status';
 import { type StrandedCheck, strandedThresholds } from '../payments/stranded-payments';
 import { postingsForRefund } from '../ledger/ledger-transaction';
-
-export interface LedgerMismatch {
-  check:
-    | 'transaction_unbalanced'
-    | 'account_balance'
-    | 'payment_amount_captured'
-    | 'payment_amount_refunded'
-    | 'payment_amount_capturable'
-    | 'refund_amount'
-    | 'payment_state'
-    | 'payment_postings';
-  id: string;
-  currency?: string;
-  /**
-   * payment_postings only: the ledger transaction kind and account kind whose postings differ from the ones the
-   * payment's (or refund's) stored state implies, as `payment_capture/merchant_available`.
-   */
-  account?: string;
-  expected: string;
-  actual: string;
-}
-
-/**
- * A payment nobody will move on its own (the stranded payments sweep finalizes it): not a ledger mismatch, its
- * money and postings still agree. `since`: when it entered processing, or when its authorization was due.
- */
-export interface LedgerFinding {
-  check: StrandedCheck;
-  id: string;
-  since: string;
-}
-
-export interface LedgerVerification {
-  balanced: boolean;
-  transactions_checked: number;
-  mismatches: LedgerMismatch[];
-  /** Stranded payments, oldest first; they do not make `balanced` false and are not stored. */
-  findings: LedgerFinding[];
-}
+import type { LedgerFinding, LedgerMismatch, LedgerVerification } from './ledger-verification.presenter';
 
 type MismatchRow = Omit<LedgerMismatch, 'check'> & { check_name: LedgerMismatch['check'] } & Record<string, unknown>;
 

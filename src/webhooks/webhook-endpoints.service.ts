@@ -18,6 +18,7 @@ import {
   presentWebhookEndpoint,
   type WebhookDeliveryObject,
   type WebhookEndpointCreated,
+  type WebhookEndpointDeleted,
   type WebhookEndpointObject,
 } from './webhook-endpoint.presenter';
 import type {
@@ -239,7 +240,7 @@ export class WebhookEndpointsService {
   async remove(
     merchantId: string,
     endpointId: string,
-  ): Promise<{ id: string; object: 'webhook_endpoint'; deleted: true }> {
+  ): Promise<WebhookEndpointDeleted> {
     return this.database.transaction(async (tx) => {
       const [row] = await tx
         .update(webhookEndpoints)

@@ -1,15 +1,11 @@
-/** The error types of API.md; `type` tells a client what class of problem it is, `code` which one. */
-export type ApiErrorType =
-  | 'invalid_request_error'
-  | 'authentication_error'
-  | 'card_error'
-  | 'idempotency_error'
-  | 'rate_limit_error'
-  | 'api_error';
+import type { z } from 'zod';
+import type { API_ERROR_TYPES, errorBodySchema } from '../../openapi/error-body.schema';
 
-export interface ApiErrorBody {
-  error: { type: ApiErrorType; code: string; message: string; param?: string };
-}
+/** The error types of API.md; `type` tells a client what class of problem it is, `code` which one. */
+export type ApiErrorType = (typeof API_ERROR_TYPES)[number];
+
+/** The body of every error response: the type of the document's Error schema. */
+export type ApiErrorBody = z.output<typeof errorBodySchema>;
 
 /** An error a client is meant to see, in the contract's shape. Anything else becomes a 500 with no details. */
 export class ApiError extends Error {

@@ -32,3 +32,12 @@ export const cardSchema = z
 /** The create body's `payment_method` for a card. */
 export const cardPaymentMethodSchema = z.strictObject({ type: z.literal('card'), card: cardSchema });
 export type CardPaymentMethodInput = z.output<typeof cardPaymentMethodSchema>;
+
+/** The payment object's `card`: what may be shown of a card, never its number or CVC. */
+export const cardSummarySchema = z.strictObject({
+  brand: z.string().meta({ description: '`visa`, `mastercard`, …' }),
+  last4: z.string(),
+  exp_month: z.number().int(),
+  exp_year: z.number().int(),
+  fingerprint: z.string().meta({ description: 'A keyed hash of the number: the same card, the same fingerprint.' }),
+});

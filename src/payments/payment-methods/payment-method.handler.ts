@@ -4,6 +4,7 @@ import type { CombinedWrite } from '../../database/combined-write';
 import type { payments } from '../../database/schema';
 import type { AuthorizationResult } from '../card-network/card-network.port';
 import type { PaymentStatus } from '../payment-status';
+import type { cardSummarySchema } from '../card/card.schemas';
 
 type PaymentRow = typeof payments.$inferSelect;
 type PaymentInsert = typeof payments.$inferInsert;
@@ -28,13 +29,7 @@ export type PaymentMethodColumns = Partial<
   >
 >;
 
-export interface CardSummary {
-  brand: string;
-  last4: string;
-  exp_month: number;
-  exp_year: number;
-  fingerprint: string;
-}
+export type CardSummary = z.output<typeof cardSummarySchema>;
 
 /** The payment object's fields that depend on the method (API.md): the card summary, null for other methods. */
 export interface PaymentMethodFields {
