@@ -1,6 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { sql } from 'drizzle-orm';
-import type { InjectOptions, Response as InjectResponse } from 'light-my-request';
+import type { LightMyRequestResponse as InjectResponse } from 'fastify';
 import type { Document } from 'openapi-backend';
 import { Database } from '../src/database/database';
 import {
@@ -13,7 +13,7 @@ import {
   uniqueKey,
 } from './support/api';
 import { fastProcessing } from './support/fast-processing';
-import { OpenApiContract, pathOf } from './support/openapi-contract';
+import { type ContractRequest, OpenApiContract, pathOf } from './support/openapi-contract';
 import { startTestApp, type TestApp, testAdminToken } from './support/test-app';
 import { WebhookReceiver } from './support/webhooks-receiver';
 
@@ -92,7 +92,7 @@ describe('the OpenAPI document against real responses', () => {
   });
 
   /** Sends the request and holds its response to the document; answers the response. */
-  async function send(request: InjectOptions): Promise<InjectResponse> {
+  async function send(request: ContractRequest): Promise<InjectResponse> {
     const response = await subject.inject(request);
     contract.check(request, response);
     return response;
@@ -545,7 +545,7 @@ describe('the OpenAPI document against real responses', () => {
       // Port 1 on loopback: nothing listens there, so the queue Redis is unreachable.
       const unready = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1', HEALTH_CHECK_TIMEOUT_MS: '500' });
       try {
-        const request: InjectOptions = { method: 'GET', url: '/health/ready' };
+        const request: ContractRequest = { method: 'GET', url: '/health/ready' };
         const response = await unready.inject(request);
         contract.check(request, response);
         expect(response.statusCode).toBe(503);
@@ -559,7 +559,7 @@ describe('the OpenAPI document against real responses', () => {
     it('answers 401 without a credential', async () => {
       for (const operation of contract.operations().filter(({ secured }) => secured)) {
         const response = await send({
-          method: operation.method as 'GET',
+          method: operation.method,
           url: pathOf(operation),
           remoteAddress: freshAddress(),
         });
@@ -573,8 +573,8 @@ describe('the OpenAPI document against real responses', () => {
     it('answers 429 to an address over its failed authentications', async () => {
       const address = freshAddress();
       for (const operation of contract.operations().filter(({ secured }) => secured)) {
-        const request: InjectOptions = {
-          method: operation.method as 'GET',
+        const request: ContractRequest = {
+          method: operation.method,
           url: pathOf(operation),
           remoteAddress: address,
         };

@@ -5,7 +5,9 @@ export function listSchemaOf<Item extends z.ZodType>(item: Item) {
   return z.strictObject({
     object: z.literal('list'),
     data: z.array(item),
-    has_more: z.boolean().meta({ description: 'Whether another page follows: ask with `starting_after` = the last id.' }),
+    has_more: z
+      .boolean()
+      .meta({ description: 'Whether another page follows: ask with `starting_after` = the last id.' }),
   });
 }
 

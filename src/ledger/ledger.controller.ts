@@ -10,12 +10,7 @@ import { CachedRead } from '../caching/cached-read.decorator';
 import { balanceCache, currentBalanceId } from './balance-cache';
 import { ApiErrorResponses, ApiObjectResponse } from '../openapi/api-responses';
 import type { ListObject } from '../common/pagination';
-import {
-  type BalanceObject,
-  balanceSchema,
-  type LedgerEntryObject,
-  ledgerEntryListSchema,
-} from './ledger.presenter';
+import { type BalanceObject, balanceSchema, type LedgerEntryObject, ledgerEntryListSchema } from './ledger.presenter';
 
 const listEntriesQuerySchema = z.strictObject({
   limit: listLimitSchema,

@@ -30,9 +30,9 @@ export const ledgerEntrySchema = apiComponent(
     object: z.literal('ledger_entry'),
     transaction_id: z.string().meta({ description: 'ltx_…: the lines of one transaction sum to zero.' }),
     transaction_type: z.string().meta({ description: '`payment_capture`, `refund`, …' }),
-    account: z
-      .string()
-      .meta({ description: 'The merchant account: `merchant_available`, `merchant_pending` or `merchant_authorized`.' }),
+    account: z.string().meta({
+      description: 'The merchant account: `merchant_available`, `merchant_pending` or `merchant_authorized`.',
+    }),
     direction: z.enum(['debit', 'credit']),
     amount: z.number().int().meta({ description: 'Signed minor units: positive is a debit, negative a credit.' }),
     currency: z.string().meta({ description: 'ISO 4217, upper case.' }),

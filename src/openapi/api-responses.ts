@@ -20,7 +20,8 @@ const errorResponses: Readonly<Record<ErrorStatus, { description: string; retryA
   },
   401: { description: 'authentication_error: the credential is missing or wrong.', retryAfter: false },
   404: {
-    description: 'invalid_request_error `resource_missing`: no such object (also another merchant’s, or a malformed id).',
+    description:
+      'invalid_request_error `resource_missing`: no such object (also another merchant’s, or a malformed id).',
     retryAfter: false,
   },
   409: {
@@ -43,7 +44,8 @@ const errorResponses: Readonly<Record<ErrorStatus, { description: string; retryA
 
 /** The documented response of each error status: API.md's error body, and `Retry-After` where it is sent. */
 export function errorResponseOptions(statuses: readonly ErrorStatus[]): ApiResponseOptions[] {
-  if (new Set(statuses).size !== statuses.length) throw new Error(`an error status is listed twice: ${statuses}`);
+  if (new Set(statuses).size !== statuses.length)
+    throw new Error(`an error status is listed twice: ${statuses.join(', ')}`);
   return statuses.map((status) => {
     const { description, retryAfter } = errorResponses[status];
     return {

@@ -24,7 +24,11 @@ export function setupOpenApi(app: INestApplication): void {
   const schemas = { ...document.components?.schemas, ...apiComponents.schemas() };
   document.components = {
     ...document.components,
-    schemas: Object.fromEntries(Object.keys(schemas).sort().map((name) => [name, schemas[name]!])),
+    schemas: Object.fromEntries(
+      Object.keys(schemas)
+        .sort()
+        .map((name) => [name, schemas[name]!]),
+    ),
   };
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { amountFromSql } from '../common/money/money';
+import { amountMinorMax, amountMinorMin } from '../common/money/money.limits';
 import { listSchemaOf } from '../common/pagination';
 import type { payments } from '../database/schema';
 import { apiComponent } from '../openapi/api-components';
@@ -9,7 +10,9 @@ import type { PaymentMethodFields } from './payment-methods/payment-method.handl
 
 export type PaymentRow = typeof payments.$inferSelect;
 
-const amountField = (description: string) => z.number().int().meta({ description });
+// The amount is API.md's 1 ≤ amount ≤ 99,999,999,999; the parts of it that move are between 0 and the amount.
+const moneyField = (minimum: number, description: string) =>
+  z.number().int().min(minimum).max(amountMinorMax).meta({ description });
 
 /**
  * API.md's payment object. It stays open (`additionalProperties`) for payment methods: a handler may present
@@ -22,13 +25,13 @@ export const paymentSchema = apiComponent(
     .object({
       id: z.string().meta({ description: 'pay_…' }),
       object: z.literal('payment'),
-      amount: amountField('Minor units of `currency`.'),
+      amount: moneyField(amountMinorMin, 'Minor units of `currency`.'),
       currency: z.string().meta({ description: 'ISO 4217, upper case.' }),
       status: z.enum(PAYMENT_STATUSES),
       capture_method: z.enum(CAPTURE_METHODS),
-      amount_capturable: amountField('Authorized and not captured yet (manual capture).'),
-      amount_captured: amountField('Captured so far.'),
-      amount_refunded: amountField('Refunded so far; never above `amount_captured`.'),
+      amount_capturable: moneyField(0, 'Authorized and not captured yet (manual capture).'),
+      amount_captured: moneyField(0, 'Captured so far.'),
+      amount_refunded: moneyField(0, 'Refunded so far; never above `amount_captured`.'),
       payment_method_type: z.string().meta({ description: 'The create body’s `payment_method.type`: `card`, …' }),
       card: cardSummarySchema.nullable().meta({ description: 'The card summary of a card payment; null otherwise.' }),
       failure_code: z.string().nullable().meta({ description: '`card_declined`, `insufficient_funds`, …' }),

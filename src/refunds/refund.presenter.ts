@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { amountFromSql } from '../common/money/money';
+import { amountMinorMax, amountMinorMin } from '../common/money/money.limits';
 import type { refunds } from '../database/schema';
 import { REFUND_STATUSES } from '../database/enum-values';
 import { apiComponent } from '../openapi/api-components';
@@ -13,7 +14,12 @@ export const refundSchema = apiComponent(
     id: z.string().meta({ description: 're_…' }),
     object: z.literal('refund'),
     payment_id: z.string().meta({ description: 'pay_…' }),
-    amount: z.number().int().meta({ description: 'Minor units of `currency`.' }),
+    amount: z
+      .number()
+      .int()
+      .min(amountMinorMin)
+      .max(amountMinorMax)
+      .meta({ description: 'Minor units of `currency`.' }),
     currency: z.string().meta({ description: 'ISO 4217, upper case: the payment’s.' }),
     status: z.enum(REFUND_STATUSES),
     created_at: z.string().meta({ description: 'ISO 8601 UTC.' }),

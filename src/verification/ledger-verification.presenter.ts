@@ -17,11 +17,14 @@ const ledgerMismatchSchema = z.strictObject({
   check: z.enum(LEDGER_MISMATCH_CHECKS),
   id: z.string().meta({ description: 'The transaction, account, payment or refund that does not agree.' }),
   currency: z.string(),
-  account: z.string().optional().meta({
-    description:
-      'payment_postings only: the ledger transaction kind and account kind whose postings differ from the ones ' +
-      'the payment’s (or refund’s) stored state implies, as `payment_capture/merchant_available`.',
-  }),
+  account: z
+    .string()
+    .optional()
+    .meta({
+      description:
+        'payment_postings only: the ledger transaction kind and account kind whose postings differ from the ones ' +
+        'the payment’s (or refund’s) stored state implies, as `payment_capture/merchant_available`.',
+    }),
   expected: z.string().meta({ description: 'Minor units, as a decimal string.' }),
   actual: z.string().meta({ description: 'Minor units, as a decimal string.' }),
 });

@@ -237,10 +237,7 @@ export class WebhookEndpointsService {
    * routes go after the commit only: a list that still names the endpoint until then costs a job that the delivery
    * drops (it reads the endpoint again), never a request to it.
    */
-  async remove(
-    merchantId: string,
-    endpointId: string,
-  ): Promise<WebhookEndpointDeleted> {
+  async remove(merchantId: string, endpointId: string): Promise<WebhookEndpointDeleted> {
     return this.database.transaction(async (tx) => {
       const [row] = await tx
         .update(webhookEndpoints)

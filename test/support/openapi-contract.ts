@@ -1,7 +1,10 @@
-import type { InjectOptions, Response as InjectResponse } from 'light-my-request';
+import type { InjectOptions, LightMyRequestResponse as InjectResponse } from 'fastify';
 import OpenAPIBackend, { type Document, type Operation } from 'openapi-backend';
 
 type ResponseObject = { content?: Record<string, { schema?: unknown }> };
+
+/** A request the contract can match to an operation: its method and its URL as a string. */
+export type ContractRequest = InjectOptions & { method: string; url: string };
 
 /** One documented operation, as the contract sees it. */
 export interface DocumentedOperation {
@@ -47,11 +50,11 @@ export class OpenApiContract {
   }
 
   /** Throws, naming the request, when `response` is not what the document says `request` may answer. */
-  check(request: InjectOptions, response: InjectResponse): void {
-    const what = `${request.method} ${String(request.url)} → ${response.statusCode}`;
-    const url = new URL(String(request.url), 'http://localhost');
+  check(request: ContractRequest, response: InjectResponse): void {
+    const what = `${request.method} ${request.url} → ${response.statusCode}`;
+    const url = new URL(request.url, 'http://localhost');
     const operation = this.api.router.matchOperation({
-      method: String(request.method),
+      method: request.method,
       path: url.pathname,
       headers: {},
       query: Object.fromEntries(url.searchParams),

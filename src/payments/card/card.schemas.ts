@@ -37,7 +37,7 @@ export type CardPaymentMethodInput = z.output<typeof cardPaymentMethodSchema>;
 export const cardSummarySchema = z.strictObject({
   brand: z.string().meta({ description: '`visa`, `mastercard`, …' }),
   last4: z.string(),
-  exp_month: z.number().int(),
-  exp_year: z.number().int(),
+  exp_month: z.number().int().min(1).max(12),
+  exp_year: z.number().int().min(2000).max(2099),
   fingerprint: z.string().meta({ description: 'A keyed hash of the number: the same card, the same fingerprint.' }),
 });
