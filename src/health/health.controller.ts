@@ -4,7 +4,7 @@ import { HealthCheckService } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../http/route-access';
 import { retryAfterSeconds } from '../common/errors/api-error';
-import { ApiObjectResponse } from '../openapi/api-responses';
+import { ApiErrorResponses, ApiObjectResponse } from '../openapi/api-responses';
 import { DependencyIndicators } from './dependency.indicators';
 import { type Live, liveSchema, type NotReady, notReadySchema, type Ready, readySchema } from './health.presenter';
 
@@ -20,6 +20,7 @@ export class HealthController {
   /** The process answers: for a liveness probe, independent of any dependency. */
   @Get('live')
   @ApiObjectResponse(200, liveSchema, 'The process answers.')
+  @ApiErrorResponses(503)
   live(): Live {
     return { status: 'ok' };
   }
@@ -27,7 +28,7 @@ export class HealthController {
   /** PostgreSQL, Redis and RabbitMQ all answer; 503 names each one that does not. */
   @Get('ready')
   @ApiObjectResponse(200, readySchema, 'PostgreSQL, Redis and RabbitMQ answer.')
-  @ApiObjectResponse(503, notReadySchema, 'A dependency is down (named in `down`); with `Retry-After`.')
+  @ApiObjectResponse(503, notReadySchema, 'A dependency is down (named in `down`), or the process is shutting down.')
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<Ready | NotReady> {
     try {
       // Terminus's result: its indicators are those of DependencyIndicators, `up` or `down`.

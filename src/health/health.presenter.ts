@@ -26,15 +26,18 @@ export const readySchema = apiComponent(
 );
 export type Ready = z.output<typeof readySchema>;
 
-/** A dependency did not answer: the Error body's `error`, and `down` naming each one that did not. */
+/**
+ * Not ready: the Error body, with Terminus's result beside it when the checks ran (`down` names each dependency
+ * that did not answer). A process that is shutting down answers the Error body alone (ShutdownGate).
+ */
 export const notReadySchema = apiComponent(
   'HealthNotReady',
   z.strictObject({
-    status: z.enum(['error', 'shutting_down']),
-    info: dependencyStatesSchema.optional(),
     error: errorBodySchema.shape.error,
-    details: dependencyStatesSchema,
-    down: dependencyStatesSchema.meta({ description: 'Each dependency that is down, with why.' }),
+    status: z.enum(['error', 'shutting_down']).optional(),
+    info: dependencyStatesSchema.optional(),
+    details: dependencyStatesSchema.optional(),
+    down: dependencyStatesSchema.optional().meta({ description: 'Each dependency that is down, with why.' }),
   }),
 );
 export type NotReady = z.output<typeof notReadySchema>;

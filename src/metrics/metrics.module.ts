@@ -1,10 +1,11 @@
 import { Controller, Get, Global, Header, Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram } from 'prom-client';
 import { Public } from '../http/route-access';
 import { withDeadline } from '../common/deadline';
+import { ApiErrorResponses } from '../openapi/api-responses';
 import { QueueRegistry } from '../queueing/queue-registry';
 import { MetricsRegistry } from './metrics-registry';
 
@@ -20,12 +21,13 @@ class MetricsController {
   constructor(private readonly registry: MetricsRegistry) {}
 
   @Get()
-  @ApiProduces('text/plain')
   @ApiResponse({
     status: 200,
     description: 'Prometheus text exposition format (version 0.0.4).',
     content: { 'text/plain': { schema: { type: 'string' } } },
   })
+  // While the process shuts down (ShutdownGate).
+  @ApiErrorResponses(503)
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   metrics(): Promise<string> {
     return this.registry.metrics();
