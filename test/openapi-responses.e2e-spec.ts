@@ -547,7 +547,7 @@ describe('the OpenAPI document against real responses', () => {
       expect((await send({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
     });
 
-    it('answer readiness with 503 when a dependency is down', async () => {
+    it('answer readiness with 503 when a dependency is down, and serve the same document', async () => {
       // Port 1 on loopback: nothing listens there, so the queue Redis is unreachable.
       const unready = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1', HEALTH_CHECK_TIMEOUT_MS: '500' });
       try {
@@ -555,6 +555,9 @@ describe('the OpenAPI document against real responses', () => {
         const response = await unready.inject(request);
         contract.check(request, response);
         expect(response.statusCode).toBe(503);
+        // Another process, another configuration: the same document, byte for byte (clients are generated from it).
+        const again = await unready.inject({ method: 'GET', url: '/docs-json' });
+        expect(again.body).toBe(JSON.stringify(document));
       } finally {
         await unready.close();
       }
