@@ -12,6 +12,9 @@ module.exports = {
       displayName: 'integration',
       rootDir: 'test',
       testMatch: ['**/*.e2e-spec.ts'],
+      // Tags the run's names on the shared Redis and RabbitMQ, and fails the run when a test file leaves any behind.
+      globalSetup: '<rootDir>/support/leftovers.setup.ts',
+      globalTeardown: '<rootDir>/support/leftovers.teardown.ts',
     },
     {
       ...common,

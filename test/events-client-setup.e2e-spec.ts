@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { connect } from 'amqplib';
 import { EventsClient } from '../src/events/events-client';
 import { deleteEventsTopology, rabbitmqServerUrl } from './support/events-rabbitmq';
+import { testName } from './support/test-names';
 
 /**
  * The publisher declares every subscriber's queue when its channel is set up. A declaration that fails (here the
@@ -10,9 +10,9 @@ import { deleteEventsTopology, rabbitmqServerUrl } from './support/events-rabbit
  * process (an unhandled error, failing this test). It must be logged, and the client must stay usable.
  */
 describe('events client channel setup', () => {
-  const runId = randomBytes(4).toString('hex');
-  const exchange = `events-client-setup-${runId}.events`;
-  const conflictingQueue = `events-client-setup-${runId}.subscriber`;
+  const names = testName();
+  const exchange = `${names}.events`;
+  const conflictingQueue = `${names}.subscriber`;
 
   afterAll(async () => {
     await deleteEventsTopology(exchange, [conflictingQueue]);

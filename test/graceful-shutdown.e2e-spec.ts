@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +11,7 @@ import { deleteEventsTopology } from './support/events-rabbitmq';
 import { LogCapture } from './support/log-capture';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
 import { testAdminToken } from './support/test-app';
+import { testName } from './support/test-names';
 
 interface RawResponse {
   status: number;
@@ -51,7 +51,7 @@ function get(socket: Socket, path: string): void {
 
 describe('graceful shutdown', () => {
   const databaseName = uniqueDatabaseName();
-  const queuePrefix = `test-${randomBytes(4).toString('hex')}`;
+  const queuePrefix = testName();
   const config = parseConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',

@@ -28,6 +28,7 @@ import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/t
 import { type EndpointBody, postEndpoint } from './support/webhooks-api';
 import { WebhookReceiver } from './support/webhooks-receiver';
 import { verifyWebhookSignature } from '../src/webhooks/webhook-signature';
+import { testName } from './support/test-names';
 
 const dashboardAuth = `Basic ${Buffer.from(`admin:${testAdminToken}`).toString('base64')}`;
 
@@ -354,7 +355,7 @@ describe('APP_ROLE', () => {
   const shared = {
     ...fastProcessing,
     DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
-    QUEUE_PREFIX: `roles-${process.pid}`,
+    QUEUE_PREFIX: testName(),
   };
   let api: TestApp;
   let worker: TestApp;

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
+import { testName } from './support/test-names';
 
 // These tests run the built entry point (npm test builds first), exactly as `npm start` does.
 const mainPath = path.resolve(__dirname, '..', 'dist', 'main.js');
@@ -79,7 +80,7 @@ describe('the built service as a process', () => {
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
-      QUEUE_PREFIX: `test-process-${port}`,
+      QUEUE_PREFIX: testName(),
     });
     const exited = exitOf(child);
     try {

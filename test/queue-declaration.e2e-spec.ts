@@ -14,6 +14,7 @@ import { GracefulWorkerHost } from '../src/queueing/graceful-worker-host';
 import { eventually } from './support/api';
 import { startTestApp, type TestApp, testAdminToken } from './support/test-app';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
+import { testName } from './support/test-names';
 
 // The constants a team keeps in its constants file.
 const PROBE_QUEUE = 'probe-echo';
@@ -152,7 +153,7 @@ describe('a test-only queue declared in one place, roles api and worker', () => 
   const databaseName = uniqueDatabaseName();
   const shared = {
     DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
-    QUEUE_PREFIX: `probe-roles-${process.pid}`,
+    QUEUE_PREFIX: testName(),
   };
   let api: TestApp;
   let worker: TestApp | undefined;

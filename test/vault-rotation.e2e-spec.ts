@@ -24,6 +24,7 @@ import { fastProcessing } from './support/fast-processing';
 import { postAs } from './support/money';
 import { startTestApp, type TestApp } from './support/test-app';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
+import { testName } from './support/test-names';
 
 const keyA = randomBytes(32);
 const keyB = randomBytes(32);
@@ -35,7 +36,7 @@ const attemptsMax = 2;
  */
 describe('card vault key rotation with entries in flight', () => {
   const databaseName = uniqueDatabaseName();
-  const queuePrefix = `rotation-${randomBytes(4).toString('hex')}`;
+  const queuePrefix = testName();
   const shared = {
     ...fastProcessing,
     PAYMENT_ATTEMPTS_MAX: String(attemptsMax),

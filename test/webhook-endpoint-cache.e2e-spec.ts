@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
@@ -23,6 +22,7 @@ import { startTestApp, type TestApp } from './support/test-app';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
 import { createEndpoint, type EndpointBody, postEndpoint } from './support/webhooks-api';
 import { WebhookReceiver } from './support/webhooks-receiver';
+import { testName } from './support/test-names';
 
 /** Statements whose text contains each of `fragments`, from any process of this file (they share `pg`). */
 function countQueries(fragments: readonly string[]): { count: (fragment: string) => number; restore: () => void } {
@@ -118,7 +118,7 @@ function holdRoutesInvalidations(subject: TestApp, merchantId: string, { inTrans
  */
 describe('webhook endpoint routes cached for the fan-out', () => {
   const databaseName = uniqueDatabaseName();
-  const queuePrefix = `webhook-routes-${randomBytes(4).toString('hex')}`;
+  const queuePrefix = testName();
   const shared = {
     ...fastProcessing,
     DATABASE_URL: `${postgresServerUrl}/${databaseName}`,

@@ -12,6 +12,7 @@ import { startTestApp, type TestApp } from './support/test-app';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
 import { createEndpoint } from './support/webhooks-api';
 import { WebhookReceiver } from './support/webhooks-receiver';
+import { testName } from './support/test-names';
 
 interface EndpointColumns extends Record<string, unknown> {
   id: string;
@@ -21,7 +22,7 @@ interface EndpointColumns extends Record<string, unknown> {
 
 describe('webhook signing secrets at rest', () => {
   const databaseName = uniqueDatabaseName();
-  const queuePrefix = `whsec-${randomBytes(4).toString('hex')}`;
+  const queuePrefix = testName();
   const shared = {
     ...fastProcessing,
     DATABASE_URL: `${postgresServerUrl}/${databaseName}`,

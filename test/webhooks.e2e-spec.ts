@@ -21,6 +21,7 @@ import { startTestApp, type TestApp, testAdminToken } from './support/test-app';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
 import { createEndpoint, deliveriesOf, type EndpointBody, postEndpoint } from './support/webhooks-api';
 import { WebhookReceiver } from './support/webhooks-receiver';
+import { testName } from './support/test-names';
 
 const dashboardAuth = `Basic ${Buffer.from(`admin:${testAdminToken}`).toString('base64')}`;
 
@@ -491,7 +492,7 @@ describe('webhooks across APP_ROLE processes', () => {
     ...fastProcessing,
     ...shortSchedule,
     DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
-    QUEUE_PREFIX: `roles-webhooks-${process.pid}`,
+    QUEUE_PREFIX: testName(),
   };
   let api: TestApp;
   let worker: TestApp;
@@ -550,7 +551,7 @@ describe('webhooks on a broker where no worker has run yet', () => {
     ...fastProcessing,
     ...shortSchedule,
     DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
-    QUEUE_PREFIX: `fresh-broker-${process.pid}`,
+    QUEUE_PREFIX: testName(),
   };
   let api: TestApp;
   let relay: TestApp;

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { type Channel, type ChannelModel, connect, type ConsumeMessage } from 'amqplib';
 import type { EventObject } from '../../src/events/event-types';
 import { rabbitmqServerUrl } from './events-rabbitmq';
+import { testName } from './test-names';
 
 export interface ReceivedEvent {
   routingKey: string;
@@ -32,7 +32,7 @@ export class EventsConsumer {
     const channel = await connection.createChannel();
     // The same declaration as the app's, so whichever side comes first creates the exchange.
     await channel.assertExchange(exchange, 'topic', { durable: true });
-    const { queue } = await channel.assertQueue(`test-consumer-${randomBytes(4).toString('hex')}`, {
+    const { queue } = await channel.assertQueue(`${testName()}.consumer`, {
       exclusive: true,
       autoDelete: true,
     });

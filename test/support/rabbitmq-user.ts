@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { testName } from './test-names';
 
 const run = promisify(execFile);
 const rabbitmqctlTimeoutMs = 30_000;
@@ -16,7 +17,7 @@ export interface RabbitmqUser {
  * Made with rabbitmqctl on the machine's broker (adding a user breaks nothing else) and removed again.
  */
 export async function createRabbitmqUser(): Promise<RabbitmqUser> {
-  const name = `test-${randomBytes(6).toString('hex')}`;
+  const name = testName();
   const password = randomBytes(18).toString('hex');
   const ctl = (...args: string[]) => run('rabbitmqctl', args, { timeout: rabbitmqctlTimeoutMs });
   await ctl('add_user', name, password);

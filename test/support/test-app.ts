@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory';
 import type { AppModuleOptions } from '../../src/app.module';
@@ -6,6 +5,7 @@ import { type AppConfigValues, parseConfig } from '../../src/config/config.schem
 import { deleteEventsTopology } from './events-rabbitmq';
 import { LogCapture } from './log-capture';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './test-database';
+import { testName } from './test-names';
 
 export const testAdminToken = 'test-admin-token-0123456789abcdef0123456789';
 
@@ -20,7 +20,9 @@ export interface TestApp {
 
 /**
  * The whole application on the real PostgreSQL, Redis and RabbitMQ, with a database and queue prefix of its own.
- * `environment` overrides configuration variables, as a deployment would set them.
+ * `environment` overrides configuration variables, as a deployment would set them. What it made for itself (the
+ * database, every Redis key under its prefix, its exchange and subscriber queue) is removed again on close; names
+ * the caller passed are the caller's to remove (test/support/test-names.ts: newTestNamespace).
  */
 export async function startTestApp(
   environment: Record<string, string> = {},
@@ -29,7 +31,7 @@ export async function startTestApp(
   // A caller that passes DATABASE_URL shares that database (several roles of one deployment) and drops it itself.
   const ownsDatabase = environment.DATABASE_URL === undefined;
   const databaseName = ownsDatabase ? uniqueDatabaseName() : new URL(environment.DATABASE_URL!).pathname.slice(1);
-  const queuePrefix = environment.QUEUE_PREFIX ?? `test-${randomBytes(4).toString('hex')}`;
+  const queuePrefix = environment.QUEUE_PREFIX ?? testName();
   // RabbitMQ names of its own too (shared by apps that share a queue prefix), removed again on close.
   const ownsEventsTopology = environment.EVENTS_EXCHANGE === undefined;
   const config = parseConfig({
