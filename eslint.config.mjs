@@ -1,10 +1,11 @@
 import eslint from '@eslint/js';
+import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'drizzle/**', 'bench/results/**'] },
+export default defineConfig(
+  globalIgnores(['dist/**', 'coverage/**', 'node_modules/**', 'drizzle/**', 'bench/results/**']),
   eslint.configs.recommended,
-  ...tseslint.configs.recommendedTypeChecked,
+  tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
       parserOptions: {
@@ -29,7 +30,8 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  { files: ['*.js', '*.mjs', '*.cjs', 'scripts/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  // Config files and scripts are plain JavaScript: linted without type information.
+  { files: ['*.js', '*.mjs', '*.cjs', 'scripts/*.mjs'], extends: [tseslint.configs.disableTypeChecked] },
   { files: ['scripts/*.mjs'], languageOptions: { globals: { process: 'readonly' } } },
   {
     files: ['*.js', '*.cjs'],
