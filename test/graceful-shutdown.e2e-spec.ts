@@ -7,11 +7,10 @@ import { createApp } from '../src/app.factory';
 import { parseConfig } from '../src/config/config.schema';
 import { Database } from '../src/database/database';
 import { ShutdownGate } from '../src/http/graceful-shutdown';
-import { deleteEventsTopology } from './support/events-rabbitmq';
 import { LogCapture } from './support/log-capture';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
 import { testAdminToken } from './support/test-app';
-import { testName } from './support/test-names';
+import { newTestNamespace } from './support/test-names';
 
 interface RawResponse {
   status: number;
@@ -51,15 +50,13 @@ function get(socket: Socket, path: string): void {
 
 describe('graceful shutdown', () => {
   const databaseName = uniqueDatabaseName();
-  const queuePrefix = testName();
+  const names = newTestNamespace();
   const config = parseConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     ADMIN_TOKEN: testAdminToken,
     DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
-    QUEUE_PREFIX: queuePrefix,
-    EVENTS_EXCHANGE: `${queuePrefix}.events`,
-    WEBHOOK_EVENTS_QUEUE: `${queuePrefix}.webhooks`,
+    ...names.environment,
     RATE_LIMIT_PER_SECOND: '0',
   });
   let app: NestFastifyApplication | undefined;
@@ -96,7 +93,7 @@ describe('graceful shutdown', () => {
   afterAll(async () => {
     release();
     await (closing ?? app?.close())?.catch(() => undefined);
-    await deleteEventsTopology(config.rabbitmq.eventsExchange, [config.webhooks.eventsQueue]).catch(() => undefined);
+    await names.remove();
     await dropDatabase(databaseName);
   });
 

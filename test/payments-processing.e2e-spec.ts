@@ -25,10 +25,10 @@ import { fastProcessing } from './support/fast-processing';
 import { OwnRedis } from './support/own-redis';
 import { startTestApp, type TestApp, testAdminToken } from './support/test-app';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
+import { newTestNamespace } from './support/test-names';
 import { type EndpointBody, postEndpoint } from './support/webhooks-api';
 import { WebhookReceiver } from './support/webhooks-receiver';
 import { verifyWebhookSignature } from '../src/webhooks/webhook-signature';
-import { testName } from './support/test-names';
 
 const dashboardAuth = `Basic ${Buffer.from(`admin:${testAdminToken}`).toString('base64')}`;
 
@@ -352,10 +352,11 @@ describe('payment processing while the queue Redis is down', () => {
 
 describe('APP_ROLE', () => {
   const databaseName = uniqueDatabaseName();
+  const names = newTestNamespace();
   const shared = {
     ...fastProcessing,
     DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
-    QUEUE_PREFIX: testName(),
+    ...names.environment,
   };
   let api: TestApp;
   let worker: TestApp;
@@ -370,6 +371,7 @@ describe('APP_ROLE', () => {
     await api.close();
     await worker.close();
     await relay.close();
+    await names.remove();
     await dropDatabase(databaseName);
   });
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
-import { testName } from './support/test-names';
+import { newTestNamespace } from './support/test-names';
 
 // These tests run the built entry point (npm test builds first), exactly as `npm start` does.
 const mainPath = path.resolve(__dirname, '..', 'dist', 'main.js');
@@ -76,11 +76,13 @@ describe('the built service as a process', () => {
   it('starts with a fresh database, answers ready, and stops cleanly on SIGTERM', async () => {
     const databaseName = uniqueDatabaseName();
     const port = await freePort();
+    // Its own queue prefix and RabbitMQ names: the defaults are those of a real deployment on this machine.
+    const names = newTestNamespace();
     const child = run({
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
-      QUEUE_PREFIX: testName(),
+      ...names.environment,
     });
     const exited = exitOf(child);
     try {
@@ -92,6 +94,8 @@ describe('the built service as a process', () => {
       expect(result.stdout).toContain('"msg":"Nest application successfully started"');
     } finally {
       child.kill('SIGKILL');
+      await exited.catch(() => undefined);
+      await names.remove();
       await dropDatabase(databaseName);
     }
   });

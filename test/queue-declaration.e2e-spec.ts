@@ -14,7 +14,7 @@ import { GracefulWorkerHost } from '../src/queueing/graceful-worker-host';
 import { eventually } from './support/api';
 import { startTestApp, type TestApp, testAdminToken } from './support/test-app';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
-import { testName } from './support/test-names';
+import { newTestNamespace } from './support/test-names';
 
 // The constants a team keeps in its constants file.
 const PROBE_QUEUE = 'probe-echo';
@@ -151,9 +151,10 @@ describe('a test-only queue declared in one place, role all', () => {
 
 describe('a test-only queue declared in one place, roles api and worker', () => {
   const databaseName = uniqueDatabaseName();
+  const names = newTestNamespace();
   const shared = {
     DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
-    QUEUE_PREFIX: testName(),
+    ...names.environment,
   };
   let api: TestApp;
   let worker: TestApp | undefined;
@@ -164,10 +165,10 @@ describe('a test-only queue declared in one place, roles api and worker', () => 
     queue = queueClient(api);
   });
   afterAll(async () => {
-    await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
     await worker?.close();
     await api.close();
+    await names.remove();
     await dropDatabase(databaseName);
   });
 

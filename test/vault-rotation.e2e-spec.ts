@@ -19,12 +19,11 @@ import {
   testCards,
   uniqueKey,
 } from './support/api';
-import { deleteEventsTopology } from './support/events-rabbitmq';
 import { fastProcessing } from './support/fast-processing';
 import { postAs } from './support/money';
 import { startTestApp, type TestApp } from './support/test-app';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
-import { testName } from './support/test-names';
+import { newTestNamespace } from './support/test-names';
 
 const keyA = randomBytes(32);
 const keyB = randomBytes(32);
@@ -36,14 +35,12 @@ const attemptsMax = 2;
  */
 describe('card vault key rotation with entries in flight', () => {
   const databaseName = uniqueDatabaseName();
-  const queuePrefix = testName();
+  const names = newTestNamespace();
   const shared = {
     ...fastProcessing,
     PAYMENT_ATTEMPTS_MAX: String(attemptsMax),
     DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
-    QUEUE_PREFIX: queuePrefix,
-    EVENTS_EXCHANGE: `${queuePrefix}.events`,
-    WEBHOOK_EVENTS_QUEUE: `${queuePrefix}.webhooks`,
+    ...names.environment,
     FINGERPRINT_KEY: randomBytes(32).toString('hex'),
   };
   const withKeyA = { ...shared, CARD_VAULT_KEY: keyA.toString('hex') };
@@ -69,9 +66,8 @@ describe('card vault key rotation with entries in flight', () => {
 
   afterAll(async () => {
     for (const app of running.splice(0)) await app.close();
-    await queue?.obliterate({ force: true }).catch(() => undefined);
     await queue?.close();
-    await deleteEventsTopology(shared.EVENTS_EXCHANGE, [shared.WEBHOOK_EVENTS_QUEUE]);
+    await names.remove();
     await dropDatabase(databaseName);
   });
 
@@ -94,7 +90,10 @@ describe('card vault key rotation with entries in flight', () => {
   it('keeps taking, completing and capturing payments across A → B, and refuses A’s entries once A is gone', async () => {
     // Key A: manual payments authorized and kept until capture (their entries, CVC erased, sealed under A).
     const firstA = await start({ ...withKeyA, APP_ROLE: 'all' });
-    const payments = new Queue(PAYMENTS_QUEUE, { connection: { url: firstA.config.redis.url }, prefix: queuePrefix });
+    const payments = new Queue(PAYMENTS_QUEUE, {
+      connection: { url: firstA.config.redis.url },
+      prefix: names.queuePrefix,
+    });
     queue = payments;
     const merchant = await createMerchant(firstA);
     const authorizedUnderA: PaymentBody[] = [];

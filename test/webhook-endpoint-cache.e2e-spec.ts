@@ -20,9 +20,9 @@ import { current } from './support/events-polling';
 import { fastProcessing } from './support/fast-processing';
 import { startTestApp, type TestApp } from './support/test-app';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
+import { newTestNamespace } from './support/test-names';
 import { createEndpoint, type EndpointBody, postEndpoint } from './support/webhooks-api';
 import { WebhookReceiver } from './support/webhooks-receiver';
-import { testName } from './support/test-names';
 
 /** Statements whose text contains each of `fragments`, from any process of this file (they share `pg`). */
 function countQueries(fragments: readonly string[]): { count: (fragment: string) => number; restore: () => void } {
@@ -118,11 +118,12 @@ function holdRoutesInvalidations(subject: TestApp, merchantId: string, { inTrans
  */
 describe('webhook endpoint routes cached for the fan-out', () => {
   const databaseName = uniqueDatabaseName();
-  const queuePrefix = testName();
+  const names = newTestNamespace();
+  const { queuePrefix } = names;
   const shared = {
     ...fastProcessing,
     DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
-    QUEUE_PREFIX: queuePrefix,
+    ...names.environment,
     // Exact hit and load counts on a loaded machine: no cache command may miss its deadline.
     CACHE_COMMAND_TIMEOUT_MS: '5000',
   };
@@ -145,6 +146,7 @@ describe('webhook endpoint routes cached for the fan-out', () => {
     await relay.close();
     await worker.close();
     for (const receiver of receivers) await receiver.close();
+    await names.remove();
     await dropDatabase(databaseName);
   });
 

@@ -5,14 +5,13 @@ import { developmentCardVaultKey } from '../src/config/config.schema';
 import { Database } from '../src/database/database';
 import { verifyWebhookSignature } from '../src/webhooks/webhook-signature';
 import { createMerchant, createPayment, eventually, type PaymentBody, settledPayment } from './support/api';
-import { deleteEventsTopology } from './support/events-rabbitmq';
 import { current } from './support/events-polling';
 import { fastProcessing } from './support/fast-processing';
 import { startTestApp, type TestApp } from './support/test-app';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
+import { newTestNamespace } from './support/test-names';
 import { createEndpoint } from './support/webhooks-api';
 import { WebhookReceiver } from './support/webhooks-receiver';
-import { testName } from './support/test-names';
 
 interface EndpointColumns extends Record<string, unknown> {
   id: string;
@@ -22,13 +21,11 @@ interface EndpointColumns extends Record<string, unknown> {
 
 describe('webhook signing secrets at rest', () => {
   const databaseName = uniqueDatabaseName();
-  const queuePrefix = testName();
+  const names = newTestNamespace();
   const shared = {
     ...fastProcessing,
     DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
-    QUEUE_PREFIX: queuePrefix,
-    EVENTS_EXCHANGE: `${queuePrefix}.events`,
-    WEBHOOK_EVENTS_QUEUE: `${queuePrefix}.webhooks`,
+    ...names.environment,
   };
   const running: TestApp[] = [];
   let receiver: WebhookReceiver;
@@ -39,7 +36,7 @@ describe('webhook signing secrets at rest', () => {
   afterAll(async () => {
     for (const app of running.splice(0)) await app.close();
     await receiver.close();
-    await deleteEventsTopology(shared.EVENTS_EXCHANGE, [shared.WEBHOOK_EVENTS_QUEUE]);
+    await names.remove();
     await dropDatabase(databaseName);
   });
 

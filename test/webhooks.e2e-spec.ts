@@ -19,9 +19,9 @@ import { current } from './support/events-polling';
 import { fastProcessing } from './support/fast-processing';
 import { startTestApp, type TestApp, testAdminToken } from './support/test-app';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
+import { newTestNamespace } from './support/test-names';
 import { createEndpoint, deliveriesOf, type EndpointBody, postEndpoint } from './support/webhooks-api';
 import { WebhookReceiver } from './support/webhooks-receiver';
-import { testName } from './support/test-names';
 
 const dashboardAuth = `Basic ${Buffer.from(`admin:${testAdminToken}`).toString('base64')}`;
 
@@ -488,11 +488,12 @@ describe('webhooks', () => {
 
 describe('webhooks across APP_ROLE processes', () => {
   const databaseName = uniqueDatabaseName();
+  const names = newTestNamespace();
   const shared = {
     ...fastProcessing,
     ...shortSchedule,
     DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
-    QUEUE_PREFIX: testName(),
+    ...names.environment,
   };
   let api: TestApp;
   let worker: TestApp;
@@ -510,6 +511,7 @@ describe('webhooks across APP_ROLE processes', () => {
     await worker.close();
     await relay.close();
     await target.close();
+    await names.remove();
     await dropDatabase(databaseName);
   });
 
@@ -547,11 +549,12 @@ describe('webhooks across APP_ROLE processes', () => {
 
 describe('webhooks on a broker where no worker has run yet', () => {
   const databaseName = uniqueDatabaseName();
+  const names = newTestNamespace();
   const shared = {
     ...fastProcessing,
     ...shortSchedule,
     DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
-    QUEUE_PREFIX: testName(),
+    ...names.environment,
   };
   let api: TestApp;
   let relay: TestApp;
@@ -569,6 +572,7 @@ describe('webhooks on a broker where no worker has run yet', () => {
     await relay.close();
     await worker?.close();
     await target.close();
+    await names.remove();
     await dropDatabase(databaseName);
   });
 

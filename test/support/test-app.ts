@@ -5,7 +5,7 @@ import { type AppConfigValues, parseConfig } from '../../src/config/config.schem
 import { deleteEventsTopology } from './events-rabbitmq';
 import { LogCapture } from './log-capture';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './test-database';
-import { testName } from './test-names';
+import { removeRedisKeys, testName } from './test-names';
 
 export const testAdminToken = 'test-admin-token-0123456789abcdef0123456789';
 
@@ -31,6 +31,7 @@ export async function startTestApp(
   // A caller that passes DATABASE_URL shares that database (several roles of one deployment) and drops it itself.
   const ownsDatabase = environment.DATABASE_URL === undefined;
   const databaseName = ownsDatabase ? uniqueDatabaseName() : new URL(environment.DATABASE_URL!).pathname.slice(1);
+  const ownsQueuePrefix = environment.QUEUE_PREFIX === undefined;
   const queuePrefix = environment.QUEUE_PREFIX ?? testName();
   // RabbitMQ names of its own too (shared by apps that share a queue prefix), removed again on close.
   const ownsEventsTopology = environment.EVENTS_EXCHANGE === undefined;
@@ -61,6 +62,7 @@ export async function startTestApp(
       app.inject(...args)) as NestFastifyApplication['inject'],
     async close() {
       await app.close();
+      if (ownsQueuePrefix) await removeRedisKeys(queuePrefix);
       if (ownsEventsTopology) {
         await deleteEventsTopology(config.rabbitmq.eventsExchange, [config.webhooks.eventsQueue]);
       }
