@@ -276,13 +276,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
-   * A commit's notification names the topic it added rows to and wakes that topic's drain (one without a topic, as
-   * a writer of an earlier release sends, wakes every topic); notifications while a topic drains count once.
+   * A commit's notification names the topic it added rows to and wakes that topic's drain, if this process drains
+   * it (one without a topic, as a writer of an earlier release sends, wakes every topic); notifications while a
+   * topic drains count once.
    */
   private notify(topic?: string): void {
-    const drain = topic ? this.drains.get(topic) : undefined;
-    if (drain) drain.wakeup.signal();
-    else for (const each of this.drains.values()) each.wakeup.signal();
+    if (topic) this.drains.get(topic)?.wakeup.signal();
+    else for (const drain of this.drains.values()) drain.wakeup.signal();
   }
 
   /** LISTEN wakes the relay the moment a transaction with outbox rows commits; the poll is only a fallback. */
