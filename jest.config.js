@@ -6,7 +6,14 @@ module.exports = {
   // Each test waits on events with its own deadlines; this only bounds a test that would otherwise hang.
   testTimeout: 60_000,
   projects: [
-    { ...common, displayName: 'unit', rootDir: 'src', testMatch: ['**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      // The app's specs beside its code, and the client package's (packages/client/test).
+      rootDir: '.',
+      roots: ['<rootDir>/src', '<rootDir>/packages/client/test'],
+      testMatch: ['**/*.spec.ts'],
+    },
     {
       ...common,
       displayName: 'integration',

@@ -1,7 +1,7 @@
 import { Database } from '../src/database/database';
 import { type EventObject, type EventType, eventTypes } from '../src/events/event-types';
 import { EventsService } from '../src/events/events.service';
-import { verifyWebhookSignature } from '../src/webhooks/webhook-signature';
+import { verifyWebhookSignature } from '../packages/client/src';
 import { createMerchant, eventually, type Merchant } from './support/api';
 import { EventsConsumer } from './support/events-consumer';
 import { current } from './support/events-polling';

@@ -28,7 +28,7 @@ import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/t
 import { newTestNamespace } from './support/test-names';
 import { type EndpointBody, postEndpoint } from './support/webhooks-api';
 import { WebhookReceiver } from './support/webhooks-receiver';
-import { verifyWebhookSignature } from '../src/webhooks/webhook-signature';
+import { verifyWebhookSignature } from '../packages/client/src';
 
 const dashboardAuth = `Basic ${Buffer.from(`admin:${testAdminToken}`).toString('base64')}`;
 

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { keyIdOf, sealedKeyId } from '../src/common/crypto/keyring';
 import { developmentCardVaultKey } from '../src/config/config.schema';
 import { Database } from '../src/database/database';
-import { verifyWebhookSignature } from '../src/webhooks/webhook-signature';
+import { verifyWebhookSignature } from '../packages/client/src';
 import { createMerchant, createPayment, eventually, type PaymentBody, settledPayment } from './support/api';
 import { current } from './support/events-polling';
 import { fastProcessing } from './support/fast-processing';

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { Database } from '../src/database/database';
 import type { EventObject } from '../src/events/event-types';
 import { WebhookDeliveryProcessor } from '../src/webhooks/webhook-delivery.processor';
-import { verifyWebhookSignature } from '../src/webhooks/webhook-signature';
+import { verifyWebhookSignature } from '../packages/client/src';
 import { webhookDeliveryJobId, WEBHOOKS_QUEUE } from '../src/webhooks/webhooks.constants';
 import {
   createMerchant,

@@ -1,5 +1,8 @@
+import type { paths } from '../../packages/client/src';
 import type { WebhookDeliveryObject } from '../../src/webhooks/webhook-endpoint.presenter';
 import type { Merchant } from './api';
+import { clientAs } from './api';
+import { injectedResponse } from './inject-fetch';
 import type { TestApp } from './test-app';
 
 export interface EndpointBody {
@@ -14,18 +17,25 @@ export interface EndpointBody {
 
 export type DeliveryBody = WebhookDeliveryObject;
 
-export function postEndpoint(
+type CreateEndpointBody = NonNullable<
+  paths['/v1/webhook_endpoints']['post']['requestBody']
+>['content']['application/json'];
+
+/**
+ * POST /v1/webhook_endpoints through the client, `headers` added (an Idempotency-Key); answers the inject response.
+ * `payload` is untyped on purpose: tests send URLs and event lists the contract refuses.
+ */
+export async function postEndpoint(
   subject: TestApp,
   merchant: Merchant,
   payload: object,
   headers: Record<string, string> = {},
 ) {
-  return subject.inject({
-    method: 'POST',
-    url: '/v1/webhook_endpoints',
-    headers: { ...merchant.headers, ...headers },
-    payload,
+  const { response } = await clientAs(subject, merchant).POST('/v1/webhook_endpoints', {
+    body: payload as CreateEndpointBody,
+    headers,
   });
+  return injectedResponse(response);
 }
 
 /** Creates an endpoint and returns it with its secret (shown at creation only). */
@@ -41,11 +51,10 @@ export async function createEndpoint(
 }
 
 export async function deliveriesOf(subject: TestApp, merchant: Merchant, endpointId: string): Promise<DeliveryBody[]> {
-  const response = await subject.inject({
-    method: 'GET',
-    url: `/v1/webhook_endpoints/${endpointId}/deliveries?limit=100`,
-    headers: merchant.headers,
+  const { response: sent } = await clientAs(subject, merchant).GET('/v1/webhook_endpoints/{id}/deliveries', {
+    params: { path: { id: endpointId }, query: { limit: 100 } },
   });
+  const response = injectedResponse(sent);
   if (response.statusCode !== 200) throw new Error(`deliveries: ${response.statusCode} ${response.body}`);
   return response.json<{ data: DeliveryBody[] }>().data;
 }
