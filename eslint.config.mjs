@@ -3,7 +3,7 @@ import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['dist/**', 'coverage/**', 'node_modules/**', 'drizzle/**', 'bench/results/**']),
+  globalIgnores(['dist/**', 'packages/*/dist/**', 'coverage/**', 'node_modules/**', 'drizzle/**', 'bench/results/**']),
   eslint.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

@@ -17,9 +17,6 @@ export function signWebhookPayload(secret: string, rawBody: string | Uint8Array,
   if (!Number.isSafeInteger(timestampSeconds) || timestampSeconds < 0) {
     throw new RangeError(`timestampSeconds must be a non-negative integer, got ${String(timestampSeconds)}`);
   }
-  const signature = createHmac('sha256', secret)
-    .update(`${timestampSeconds}.`, 'utf8')
-    .update(rawBody)
-    .digest('hex');
+  const signature = createHmac('sha256', secret).update(`${timestampSeconds}.`, 'utf8').update(rawBody).digest('hex');
   return `t=${timestampSeconds},v1=${signature}`;
 }

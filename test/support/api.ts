@@ -40,7 +40,9 @@ export function uniqueKey(label = 'key'): string {
 }
 
 export async function createMerchant(subject: TestApp, name = 'Acme'): Promise<Merchant> {
-  const response = injectedResponse((await adminClient(subject).POST('/v1/admin/merchants', { body: { name } })).response);
+  const response = injectedResponse(
+    (await adminClient(subject).POST('/v1/admin/merchants', { body: { name } })).response,
+  );
   if (response.statusCode !== 201) throw new Error(`merchant creation failed: ${response.statusCode} ${response.body}`);
   const body = response.json<{ id: string; api_key: string }>();
   return { id: body.id, apiKey: body.api_key, headers: { authorization: `Bearer ${body.api_key}` } };
@@ -74,7 +76,9 @@ export interface PaymentBody {
 }
 
 /** The request body of POST /v1/payments, as the document describes it. */
-export type CreatePaymentBody = NonNullable<paths['/v1/payments']['post']['requestBody']>['content']['application/json'];
+export type CreatePaymentBody = NonNullable<
+  paths['/v1/payments']['post']['requestBody']
+>['content']['application/json'];
 
 /**
  * POST /v1/payments through the client; answers the inject response. `body` is untyped on purpose: tests send

@@ -37,7 +37,10 @@ describe('createPaymentsClient', () => {
     const body = {
       amount: 1099,
       currency: 'usd',
-      payment_method: { type: 'card' as const, card: { number: '4242424242424242', exp_month: 12, exp_year: 2040, cvc: '123' } },
+      payment_method: {
+        type: 'card' as const,
+        card: { number: '4242424242424242', exp_month: 12, exp_year: 2040, cvc: '123' },
+      },
     };
 
     await client.POST('/v1/payments', { params: { header: idempotencyKeyHeader('order-42') }, body });
