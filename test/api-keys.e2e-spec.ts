@@ -4,6 +4,7 @@ import type { Cache } from '@nestjs/cache-manager';
 import { Logger } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
+import type { components } from '../packages/client/src';
 import { apiKeyShapeOf } from '../src/auth/api-key-format';
 import { sha256Hex } from '../src/common/crypto/secret-hash';
 import { connectCacheStore } from '../src/caching/cache-store';
@@ -19,14 +20,8 @@ import { TcpProxy } from './support/events-tcp-proxy';
 import { startTestApp, testAdminToken, type TestApp } from './support/test-app';
 import { dropDatabase, uniqueDatabaseName } from './support/test-database';
 
-interface ApiKeyBody {
-  id: string;
-  object: string;
-  last4: string | null;
-  created_at: string;
-  revoked_at: string | null;
-  api_key?: string;
-}
+/** A key as listed, or as created (with its secret `api_key`, shown once). */
+type ApiKeyBody = components['schemas']['ApiKey'] & Partial<Pick<components['schemas']['ApiKeyCreated'], 'api_key'>>;
 
 function balance(subject: TestApp, key: string, headers: Record<string, string> = {}) {
   return subject.inject({ method: 'GET', url: '/v1/balance', headers: { authorization: `Bearer ${key}`, ...headers } });
@@ -274,7 +269,9 @@ describe('API keys (operator)', () => {
     expect(other.app.get(ApiKeysService).merchantIdForApiKeyAtHand(owner.apiKey)).toBeUndefined();
     expect((await balance(other, owner.apiKey)).statusCode).toBe(401);
     const metrics = (await other.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toContain(`cache_in_process_invalidations_received_total ${otherCache.inProcessInvalidationsSnapshot().received}`);
+    expect(metrics).toContain(
+      `cache_in_process_invalidations_received_total ${otherCache.inProcessInvalidationsSnapshot().received}`,
+    );
   });
 
   it('bounds the life of an in-process copy that missed the message to one second', async () => {

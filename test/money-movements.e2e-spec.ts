@@ -1,3 +1,4 @@
+import type { components } from '../packages/client/src';
 import {
   createMerchant,
   createPayment,
@@ -14,14 +15,7 @@ import { fastProcessing } from './support/fast-processing';
 import { available, balanceOf, postAs, verifyLedger } from './support/money';
 import { startTestApp, type TestApp, testAdminToken } from './support/test-app';
 
-interface RefundBody {
-  id: string;
-  object: string;
-  payment_id: string;
-  amount: number;
-  currency: string;
-  status: string;
-}
+type RefundBody = components['schemas']['Refund'];
 
 describe('capture, cancel, refunds, balance and the ledger', () => {
   let subject: TestApp;

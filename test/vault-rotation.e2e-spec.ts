@@ -108,7 +108,7 @@ describe('card vault key rotation with entries in flight', () => {
         authorizedUnderA.map((payment) => payment.id),
       ),
     ).toEqual([keyIdOf(keyA), keyIdOf(keyA)]);
-    const fingerprintUnderA = authorizedUnderA[0]!.card.fingerprint;
+    const fingerprintUnderA = authorizedUnderA[0]!.card!.fingerprint;
     await stop(firstA);
 
     // Key A, API only: payments accepted but not yet processed (their entries still hold the CVC, under A).
@@ -180,7 +180,7 @@ describe('card vault key rotation with entries in flight', () => {
     const freshSettled = await settledPayment(rotatedApp, merchant, fresh.id);
     expect(freshSettled.status).toBe('requires_capture');
     // The same card, the same fingerprint, before and after: FINGERPRINT_KEY did not rotate.
-    for (const payment of [freshSettled, manual, automatic]) expect(payment.card.fingerprint).toBe(fingerprintUnderA);
+    for (const payment of [freshSettled, manual, automatic]) expect(payment.card!.fingerprint).toBe(fingerprintUnderA);
     // So did the idempotency request fingerprint: the request made under key A replays under key B.
     const replay = await createPayment(rotatedApp, merchant, automaticBody, replayKey);
     expect(replay.statusCode).toBe(202);

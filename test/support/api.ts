@@ -1,4 +1,10 @@
-import { createPaymentsClient, idempotencyKeyHeader, type PaymentsClient, type paths } from '../../packages/client/src';
+import {
+  type components,
+  createPaymentsClient,
+  idempotencyKeyHeader,
+  type PaymentsClient,
+  type paths,
+} from '../../packages/client/src';
 import { injectBaseUrl, injectedResponse, injectFetch } from './inject-fetch';
 import type { TestApp } from './test-app';
 import { testAdminToken } from './test-app';
@@ -32,6 +38,15 @@ export function adminClient(subject: TestApp): PaymentsClient {
   return createPaymentsClient({ baseUrl: injectBaseUrl, adminToken: testAdminToken, fetch: injectFetch(subject) });
 }
 
+/** The data of a client call that must succeed, typed by the document; throws with the status and body otherwise. */
+export function dataOf<Data>(result: { data?: Data; response: Response }, what: string): Data {
+  if (result.data === undefined) {
+    const response = injectedResponse(result.response);
+    throw new Error(`${what}: ${response.statusCode} ${response.body}`);
+  }
+  return result.data;
+}
+
 let keyCounter = 0;
 /** A fresh idempotency key per call, unique across the test run. */
 export function uniqueKey(label = 'key'): string {
@@ -40,12 +55,11 @@ export function uniqueKey(label = 'key'): string {
 }
 
 export async function createMerchant(subject: TestApp, name = 'Acme'): Promise<Merchant> {
-  const response = injectedResponse(
-    (await adminClient(subject).POST('/v1/admin/merchants', { body: { name } })).response,
+  const created = dataOf(
+    await adminClient(subject).POST('/v1/admin/merchants', { body: { name } }),
+    'merchant creation failed',
   );
-  if (response.statusCode !== 201) throw new Error(`merchant creation failed: ${response.statusCode} ${response.body}`);
-  const body = response.json<{ id: string; api_key: string }>();
-  return { id: body.id, apiKey: body.api_key, headers: { authorization: `Bearer ${body.api_key}` } };
+  return { id: created.id, apiKey: created.api_key, headers: { authorization: `Bearer ${created.api_key}` } };
 }
 
 export function paymentBody(overrides: Record<string, unknown> = {}, card: Record<string, unknown> = {}) {
@@ -60,20 +74,8 @@ export function paymentBody(overrides: Record<string, unknown> = {}, card: Recor
   };
 }
 
-export interface PaymentBody {
-  id: string;
-  status: string;
-  amount: number;
-  currency: string;
-  capture_method: string;
-  amount_capturable: number;
-  amount_captured: number;
-  amount_refunded: number;
-  failure_code: string | null;
-  card: Record<string, unknown>;
-  created_at: string;
-  [key: string]: unknown;
-}
+/** A payment as the API answers it (components.schemas.Payment of the generated client). */
+export type PaymentBody = components['schemas']['Payment'];
 
 /** The request body of POST /v1/payments, as the document describes it. */
 export type CreatePaymentBody = NonNullable<
@@ -98,10 +100,10 @@ export async function createPayment(
 }
 
 export async function getPayment(subject: TestApp, merchant: Merchant, id: string): Promise<PaymentBody> {
-  const { response: sent } = await clientAs(subject, merchant).GET('/v1/payments/{id}', { params: { path: { id } } });
-  const response = injectedResponse(sent);
-  if (response.statusCode !== 200) throw new Error(`GET payment ${id}: ${response.statusCode} ${response.body}`);
-  return response.json<PaymentBody>();
+  return dataOf(
+    await clientAs(subject, merchant).GET('/v1/payments/{id}', { params: { path: { id } } }),
+    `GET payment ${id}`,
+  );
 }
 
 /** Polls until `predicate` holds or the deadline passes; never a fixed sleep. */

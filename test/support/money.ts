@@ -1,31 +1,19 @@
-import { idempotencyKeyHeader, type paths } from '../../packages/client/src';
+import { type components, idempotencyKeyHeader, type paths } from '../../packages/client/src';
 import type { Merchant } from './api';
-import { adminClient, clientAs } from './api';
+import { adminClient, clientAs, dataOf } from './api';
 import { injectedResponse } from './inject-fetch';
 import type { TestApp } from './test-app';
 
-export interface Verification {
-  balanced: boolean;
-  transactions_checked: number;
-  mismatches: unknown[];
-}
+export type Verification = components['schemas']['LedgerVerification'];
 
 export async function verifyLedger(subject: TestApp): Promise<Verification> {
-  const response = injectedResponse((await adminClient(subject).GET('/v1/admin/ledger/verify')).response);
-  if (response.statusCode !== 200) throw new Error(`verify: ${response.statusCode} ${response.body}`);
-  return response.json<Verification>();
+  return dataOf(await adminClient(subject).GET('/v1/admin/ledger/verify'), 'verify');
 }
 
-export interface Balance {
-  object: 'balance';
-  available: { currency: string; amount: number }[];
-  pending: { currency: string; amount: number }[];
-}
+export type Balance = components['schemas']['Balance'];
 
 export async function balanceOf(subject: TestApp, merchant: Merchant): Promise<Balance> {
-  const response = injectedResponse((await clientAs(subject, merchant).GET('/v1/balance')).response);
-  if (response.statusCode !== 200) throw new Error(`balance: ${response.statusCode} ${response.body}`);
-  return response.json<Balance>();
+  return dataOf(await clientAs(subject, merchant).GET('/v1/balance'), 'balance');
 }
 
 export function available(balance: Balance, currency: string): number {

@@ -1,21 +1,13 @@
-import type { paths } from '../../packages/client/src';
-import type { WebhookDeliveryObject } from '../../src/webhooks/webhook-endpoint.presenter';
+import type { components, paths } from '../../packages/client/src';
 import type { Merchant } from './api';
-import { clientAs } from './api';
+import { clientAs, dataOf } from './api';
 import { injectedResponse } from './inject-fetch';
 import type { TestApp } from './test-app';
 
-export interface EndpointBody {
-  id: string;
-  object: 'webhook_endpoint';
-  url: string;
-  enabled_events: string[];
-  status: string;
-  created_at: string;
-  secret?: string;
-}
+/** A webhook endpoint as the API answers it; `secret` only in the creation's answer. */
+export type EndpointBody = components['schemas']['WebhookEndpoint'] & { secret?: string };
 
-export type DeliveryBody = WebhookDeliveryObject;
+export type DeliveryBody = components['schemas']['WebhookDelivery'];
 
 type CreateEndpointBody = NonNullable<
   paths['/v1/webhook_endpoints']['post']['requestBody']
@@ -44,17 +36,16 @@ export async function createEndpoint(
   merchant: Merchant,
   url: string,
   enabledEvents: string[] = ['*'],
-): Promise<EndpointBody & { secret: string }> {
-  const response = await postEndpoint(subject, merchant, { url, enabled_events: enabledEvents });
-  if (response.statusCode !== 201) throw new Error(`endpoint creation failed: ${response.statusCode} ${response.body}`);
-  return response.json<EndpointBody & { secret: string }>();
+): Promise<components['schemas']['WebhookEndpointCreated']> {
+  const created = await clientAs(subject, merchant).POST('/v1/webhook_endpoints', {
+    body: { url, enabled_events: enabledEvents },
+  });
+  return dataOf(created, 'endpoint creation failed');
 }
 
 export async function deliveriesOf(subject: TestApp, merchant: Merchant, endpointId: string): Promise<DeliveryBody[]> {
-  const { response: sent } = await clientAs(subject, merchant).GET('/v1/webhook_endpoints/{id}/deliveries', {
+  const listed = await clientAs(subject, merchant).GET('/v1/webhook_endpoints/{id}/deliveries', {
     params: { path: { id: endpointId }, query: { limit: 100 } },
   });
-  const response = injectedResponse(sent);
-  if (response.statusCode !== 200) throw new Error(`deliveries: ${response.statusCode} ${response.body}`);
-  return response.json<{ data: DeliveryBody[] }>().data;
+  return dataOf(listed, 'deliveries').data;
 }
