@@ -10,6 +10,10 @@ export const databaseLimits = {
   // batch's broker calls are bounded at 2 s plus 0.5 s grace, checked at load to stay under half of this), and it
   // stays below the statement timeout so waiters are freed first.
   idleInTransactionTimeoutMs: 5_000,
+  // Parameterized statements sent this often are prepared once per connection (StatementNames): the write path's
+  // statements are a few dozen fixed texts; a text that varies with its input is never sent often enough, and no more
+  // than maxNames are ever prepared.
+  statementNames: { hotAfter: 3, maxNames: 200, maxCounted: 5_000 },
   // Serializes migrations when several processes (api, worker, relay) start at once.
   migrationAdvisoryLockKey: 7_340_121,
 };

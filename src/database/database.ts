@@ -6,6 +6,7 @@ import { Pool, type PoolClient } from 'pg';
 import { AppConfig } from '../config/app-config';
 import * as schema from './schema';
 import { databaseLimits } from './database.limits';
+import { StatementNames } from './statement-names';
 
 export type Db = NodePgDatabase<typeof schema>;
 /** The handle a unit of work runs on: the pool outside a transaction, the transaction inside one. */
@@ -25,6 +26,8 @@ export class Database implements OnApplicationShutdown {
   private readonly onClients = new WeakMap<PoolClient, NodePgDatabase<typeof schema>>();
   // Callbacks per open transaction of `transaction()`; a WeakMap, so a transaction that never ends leaks nothing.
   private readonly afterCommitCallbacks = new WeakMap<Tx, AfterCommitCallback[]>();
+  // The statements sent again and again, prepared once per connection (see StatementNames).
+  readonly statementNames = new StatementNames(databaseLimits.statementNames);
 
   constructor(config: AppConfig) {
     this.pool = new Pool({
@@ -42,6 +45,7 @@ export class Database implements OnApplicationShutdown {
     // The query in flight or the next one fails on its own and the transaction rolls back.
     this.pool.on('connect', (client) => {
       client.on('error', (error) => this.logger.warn({ err: error }, 'PostgreSQL connection lost'));
+      sendHotStatementsNamed(client, this.statementNames);
     });
     this.db = drizzle(this.pool, this.drizzleOptions);
   }
@@ -112,4 +116,35 @@ export class Database implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.pool.end();
   }
+}
+
+type QueryConfigArgument = { text?: unknown; name?: unknown; submit?: unknown } | string | undefined;
+
+/**
+ * Sends the client's parameterized statements under their name once `names` says they are sent again and again, so
+ * that PostgreSQL parses and plans them once per connection instead of at every execution. Statements without
+ * parameters (BEGIN, COMMIT) keep the simple protocol's single message; a query object of its own (a cursor, a
+ * stream) and one already named are left as they are.
+ */
+function sendHotStatementsNamed(client: PoolClient, names: StatementNames): void {
+  // The class's own query, looked up at each call: what patches the class later (a test counting queries) still sees
+  // every query.
+  const prototype = Object.getPrototypeOf(client) as { query: (...args: unknown[]) => unknown };
+  const query = (...args: unknown[]) => prototype.query.apply(client, args);
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const [config, ...rest] = args as [QueryConfigArgument, ...unknown[]];
+    const values = rest[0];
+    if (
+      typeof config === 'object' &&
+      typeof config.text === 'string' &&
+      config.name === undefined &&
+      typeof config.submit !== 'function' &&
+      Array.isArray(values) &&
+      values.length > 0
+    ) {
+      const name = names.nameOf(config.text);
+      if (name !== undefined) return query({ ...config, name }, ...rest);
+    }
+    return query(config, ...rest);
+  };
 }
