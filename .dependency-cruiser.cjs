@@ -20,6 +20,7 @@ const infrastructure = {
   idempotency: 'stored responses and key locks for every POST that creates or moves money',
   outbox: 'rows written inside business transactions and their relay; features register their topics',
   events: 'event records and the RabbitMQ client; features declare their event types',
+  telemetry: 'OpenTelemetry: the SDK started before the app, and the trace context carried across the async hops',
 };
 
 /** Features: reach each other only through the public surface below. */

@@ -1,3 +1,7 @@
+import type { Context } from '@opentelemetry/api';
+import { activeTraceContext } from '../telemetry/trace-context';
+import { inWorkSpan, linksTo } from '../telemetry/traced-work';
+
 /** What a batch decided for one of its items: its result, or the error that item alone is answered with. */
 export type ItemOutcome<Result> = { ok: true; value: Result } | { ok: false; error: unknown };
 
@@ -16,10 +20,14 @@ export interface GroupCommitOptions<Item, Result> {
   maxBatch: number;
   /** Batches writing at once at most; while they all write, new items gather into the next batch. */
   maxInFlight: number;
+  /** The span of a batch's write, when tracing is on (`payments.create`, say). */
+  name?: string;
 }
 
 interface Waiting<Item, Result> {
   item: Item;
+  /** The caller's trace context, when tracing is on. */
+  traceContext: Context | undefined;
   resolve(value: Result): void;
   reject(error: unknown): void;
 }
@@ -46,7 +54,7 @@ export class GroupCommit<Item, Result> {
   /** Resolves with the item's result once its batch committed; rejects with the error meant for this item. */
   submit(item: Item): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
-      this.waiting.push({ item, resolve, reject });
+      this.waiting.push({ item, traceContext: activeTraceContext(), resolve, reject });
       this.scheduleStart();
     });
   }
@@ -77,7 +85,23 @@ export class GroupCommit<Item, Result> {
     }
   }
 
-  private async write(batch: Waiting<Item, Result>[]): Promise<void> {
+  /**
+   * With tracing on, a batch's write is a span of its own: the child of its first traced caller (the trace a lone
+   * call stays in), linked to the others, whose own traces go on through what the batch wrote for each (their
+   * outbox rows keep their callers' contexts). Without it, the write would run in whatever context scheduled it:
+   * the caller that started the batch, or the batch before it.
+   */
+  private write(batch: Waiting<Item, Result>[]): Promise<void> {
+    const traced = batch.flatMap((waiting) => (waiting.traceContext ? [waiting.traceContext] : []));
+    if (traced.length === 0) return this.writeBatch(batch);
+    return inWorkSpan(
+      this.options.name ?? 'group commit',
+      { parent: traced[0], links: linksTo(traced.slice(1)), attributes: { 'batch.size': batch.length } },
+      () => this.writeBatch(batch),
+    );
+  }
+
+  private async writeBatch(batch: Waiting<Item, Result>[]): Promise<void> {
     let outcomes: readonly ItemOutcome<Result>[];
     try {
       outcomes = await this.options.runBatch(batch.map((waiting) => waiting.item));

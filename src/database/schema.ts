@@ -171,6 +171,11 @@ export const outbox = pgTable(
     sentAt: timestamp({ withTimezone: true, precision: 3 }),
     attempts: integer().notNull().default(0),
     lastError: text(),
+    /**
+     * The W3C trace context (traceparent, tracestate) of the work that wrote the row, when tracing is on: the relay
+     * carries it on, so the job or event the row becomes continues that trace (src/telemetry).
+     */
+    traceContext: jsonb().$type<{ traceparent: string; tracestate?: string }>(),
   },
   (table) => [
     // The relay drains each topic on its own (oldest unsent rows of one topic, in sequence order), the event

@@ -1,6 +1,8 @@
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { RmqRecordBuilder, type RmqRecordOptions } from '@nestjs/microservices';
 import { sql } from 'drizzle-orm';
+import type { Context } from '@opentelemetry/api';
+import { carrierOf, contextOfCarrier } from '../telemetry/trace-context';
 import { type DispatchOutcome, type OutboxBatch, type OutboxMessage, sentOutcome } from '../outbox/outbox.relay';
 import type { EventObject } from './event-types';
 import type { EventsClient } from './events-client';
@@ -29,8 +31,14 @@ function isPublishPayload(payload: Record<string, unknown>): payload is Record<s
 
 const failedOutcome = (error: unknown): DispatchOutcome => ({ status: 'failed', error });
 
+/** A batch event to publish: its outbox row's (the trace it continues, when tracing is on) and its event's id. */
+interface PlannedEvent extends BatchEvent {
+  eventId: string;
+  traceContext?: OutboxMessage['traceContext'];
+}
+
 /** A batch event whose stored event is loaded: what is published for it. */
-interface LoadedEvent extends BatchEvent {
+interface LoadedEvent extends PlannedEvent {
   event: EventObject;
   merchantId: string;
 }
@@ -67,14 +75,15 @@ export class EventPublisher implements BeforeApplicationShutdown {
   async dispatchBatch(messages: readonly OutboxMessage[], batch: OutboxBatch): Promise<DispatchOutcome[]> {
     if (this.stopping) return messages.map(() => failedOutcome(new Error('the event publisher is shutting down')));
     const outcomes = new Map<string, DispatchOutcome>();
-    const planned: (BatchEvent & { eventId: string })[] = [];
+    const planned: PlannedEvent[] = [];
     for (const message of messages) {
       if (!isPublishPayload(message.payload)) {
         outcomes.set(message.id, failedOutcome(new Error(`malformed ${EVENT_PUBLISH_TOPIC} outbox row ${message.id}`)));
         continue;
       }
       const { eventId, orderingKey } = message.payload;
-      planned.push({ id: message.id, orderingKey, sequence: BigInt(message.sequence), eventId });
+      const { traceContext } = message;
+      planned.push({ id: message.id, orderingKey, sequence: BigInt(message.sequence), eventId, traceContext });
       // Published and confirmed by this process, but the relay's transaction that marked it did not commit (a lost
       // connection): it is on RabbitMQ already, and publishing it again would only make a duplicate.
       if (this.confirmed.has(message.id)) outcomes.set(message.id, sentOutcome);
@@ -131,8 +140,13 @@ export class EventPublisher implements BeforeApplicationShutdown {
           : await this.client
               .publishConfirmed(
                 wave.publish.map((id) => {
-                  const { event, merchantId } = loaded.get(id)!;
-                  return { pattern: event.type, record: eventRecord(event, merchantId, timeoutMs) };
+                  const { event, merchantId, traceContext } = loaded.get(id)!;
+                  const trace = contextOfCarrier(traceContext);
+                  return {
+                    pattern: event.type,
+                    record: eventRecord(event, merchantId, timeoutMs, trace),
+                    traceContext: trace,
+                  };
                 }),
               )
               .catch((error: unknown) => wave.publish.map(() => ({ status: 'rejected', reason: error }) as const));
@@ -147,10 +161,7 @@ export class EventPublisher implements BeforeApplicationShutdown {
   }
 
   /** The stored events of the batch, by outbox row id, in one read on the relay's transaction. */
-  private async loadEvents(
-    planned: readonly (BatchEvent & { eventId: string })[],
-    batch: OutboxBatch,
-  ): Promise<Map<string, LoadedEvent>> {
+  private async loadEvents(planned: readonly PlannedEvent[], batch: OutboxBatch): Promise<Map<string, LoadedEvent>> {
     const byId = await this.events.findMany(
       planned.map((event) => event.eventId),
       (query) => batch.read(query),
@@ -201,14 +212,15 @@ export class EventPublisher implements BeforeApplicationShutdown {
 
 /**
  * The message: the event object as data, its id as message id (consumers drop duplicates by it), its merchant in a
- * header (EVENT_MERCHANT_HEADER), persistent.
+ * header (EVENT_MERCHANT_HEADER), persistent; with tracing on, its trace context in the W3C `traceparent` and
+ * `tracestate` headers (which the amqplib instrumentation sets again to its publish span, a child of this context).
  */
-function eventRecord(event: EventObject, merchantId: string, timeoutMs: number) {
+function eventRecord(event: EventObject, merchantId: string, timeoutMs: number, trace: Context | undefined) {
   const options: ConfirmedPublishOptions = {
     persistent: true,
     messageId: event.id,
     type: event.type,
-    headers: { [EVENT_MERCHANT_HEADER]: merchantId },
+    headers: { [EVENT_MERCHANT_HEADER]: merchantId, ...carrierOf(trace) },
     timestamp: Math.floor(Date.parse(event.created_at) / 1000),
     contentType: 'application/json',
     timeout: timeoutMs,

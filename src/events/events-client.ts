@@ -1,4 +1,5 @@
 import { ClientRMQ, type RmqRecord } from '@nestjs/microservices';
+import { type Context, context } from '@opentelemetry/api';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel } from 'amqplib';
 import type { EventSubscription } from './event-subscribers';
@@ -8,6 +9,8 @@ import { type RmqPublisherOptions, subscriberQueueOptions } from './rmq.options'
 export interface EventMessage {
   pattern: string;
   record: RmqRecord;
+  /** The trace the message is published in (tracing on): the amqplib instrumentation's publish span is its child. */
+  traceContext?: Context | undefined;
 }
 
 /** What EventsClient is built from (ClientsModule's `customClass` hands it `options` as they are). */
@@ -40,13 +43,18 @@ export class EventsClient extends ClientRMQ {
    * refusing a declaration) is emitted by amqp-connection-manager's channel wrapper as an 'error' event, which ends
    * the process when nothing listens (ClientRMQ listens on the connection only). It is logged instead; the wrapper
    * sets the channel up again on its next connection, and until then publishing waits or fails like any outage.
+   *
+   * Ready once the wrapper has finished setting the channel up, not only once the setup below says so: in between,
+   * amqp-connection-manager still queues what is published and sends it later, from its setup's continuation, so
+   * the first messages would leave outside their publisher's async context (and trace, with tracing on).
    */
   override createChannel(): Promise<void> {
     const ready = super.createChannel();
-    (this.channel as ChannelWrapper | null)?.on('error', (error: unknown) =>
+    const wrapper = this.channel as ChannelWrapper | null;
+    wrapper?.on('error', (error: unknown) =>
       this.logger.warn(`events channel setup failed: ${error instanceof Error ? error.message : String(error)}`),
     );
-    return ready;
+    return wrapper ? ready.then(() => wrapper.waitForConnect()) : ready;
   }
 
   override async setupChannel(channel: Channel, resolve: () => void): Promise<void> {
@@ -70,8 +78,12 @@ export class EventsClient extends ClientRMQ {
   async publishConfirmed(messages: readonly EventMessage[]): Promise<PromiseSettledResult<unknown>[]> {
     // Resolves once the channel is set up, the subscribers' queues and bindings included (setupChannel above).
     await this.connect();
+    // A connected channel publishes within dispatchEvent's call, so each message is published in its own context.
     return Promise.allSettled(
-      messages.map(({ pattern, record }) => this.dispatchEvent(this.createPacket(pattern, record))),
+      messages.map(({ pattern, record, traceContext }) => {
+        const publish = () => this.dispatchEvent(this.createPacket(pattern, record));
+        return traceContext ? context.with(traceContext, publish) : publish();
+      }),
     );
   }
 }

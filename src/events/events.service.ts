@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Context } from '@opentelemetry/api';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
@@ -24,6 +25,8 @@ export interface EventToRecord {
   merchantId: string;
   type: EventType;
   object: Record<string, unknown> & { id: string };
+  /** The trace the event's publication continues (tracing on); the active one when omitted. */
+  traceContext?: Context | undefined;
 }
 
 export interface StoredEvent {
@@ -175,6 +178,6 @@ function eventsInsert(rows: readonly EventRow[]): SQL {
 function publishRowsOf(rows: readonly EventRow[], entries: readonly EventToRecord[]): OutboxRowInput[] {
   return rows.map((row, index) => {
     const publish: EventPublishPayload = { eventId: row.id, orderingKey: orderingKeyOf(entries[index]!.object) };
-    return { topic: EVENT_PUBLISH_TOPIC, payload: { ...publish } };
+    return { topic: EVENT_PUBLISH_TOPIC, payload: { ...publish }, traceContext: entries[index]!.traceContext };
   });
 }

@@ -18,6 +18,8 @@ export interface IdempotentGroupOptions<Item> {
   maxBatch: number;
   /** Batches writing at once at most (each holds one database connection while it writes). */
   maxInFlight: number;
+  /** The span of a batch's transaction, when tracing is on. */
+  name?: string;
 }
 
 /** One request of a group, its key known valid (a grouped route requires one). */
@@ -58,6 +60,7 @@ export class IdempotentGroup<Item> {
     this.commits = new GroupCommit({
       maxBatch: options.maxBatch,
       maxInFlight: options.maxInFlight,
+      name: options.name,
       runBatch: (requests) => this.writeBatch(requests),
       runAlone: (request) => this.writeAlone(request),
     });

@@ -6,6 +6,8 @@ import { AppConfig } from '../config/app-config';
 import { Database, type Tx } from '../database/database';
 import { withDeadline } from '../common/deadline';
 import { type OutboxRowsDispatcher, QueueRegistry } from '../queueing/queue-registry';
+import type { TraceCarrier } from '../telemetry/trace-context';
+import { dispatchTraced } from './outbox-tracing';
 import { Wakeup } from './outbox-wakeup';
 import { outboxLimits, outboxNotifyChannel } from './outbox.limits';
 
@@ -15,6 +17,8 @@ export interface OutboxMessage {
   /** The row's place in outbox order (a bigint, as PostgreSQL prints it). */
   sequence: string;
   payload: Record<string, unknown>;
+  /** The trace the message continues (tracing on): the row's, then the relay's span for it (outbox-tracing.ts). */
+  traceContext?: TraceCarrier | null;
 }
 
 /**
@@ -157,7 +161,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       // row ever sent, to find a topic with few unsent rows (about 0.5 s a pass over a million rows). The order is
       // outbox.sequence's: a bare `sequence` would name the select list's text column.
       const due = await tx.execute<OutboxMessage & Record<string, unknown>>(sql`
-        SELECT id, topic, sequence::text AS sequence, payload FROM outbox WHERE sent_at IS NULL AND topic = ${topic}
+        SELECT id, topic, sequence::text AS sequence, payload, trace_context AS "traceContext" FROM outbox
+        WHERE sent_at IS NULL AND topic = ${topic}
           AND sequence >= (SELECT min(sequence) FROM outbox WHERE sent_at IS NULL AND topic = ${topic})
         ORDER BY outbox.sequence LIMIT ${outboxLimits.batchSize} FOR UPDATE SKIP LOCKED`);
       const messages = due.rows;
@@ -215,7 +220,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     };
     try {
       const outcomes = await withDeadline(
-        dispatcher(messages, batch),
+        dispatchTraced(topic, messages, (traced) => dispatcher(traced, batch)),
         outboxLimits.batchDeadlineMs + outboxLimits.batchDeadlineGraceMs,
         `dispatch of ${messages.length} ${topic} rows`,
       );

@@ -1,14 +1,21 @@
 import { Injectable } from '@nestjs/common';
+import type { Context } from '@opentelemetry/api';
 import { type SQL, sql } from 'drizzle-orm';
 import type { CombinedWrite } from '../database/combined-write';
 import { newId } from '../common/ids';
 import type { Tx } from '../database/database';
+import { activeTraceContext, carrierOf, isTracingOn } from '../telemetry/trace-context';
 import { outboxNotifyChannel } from './outbox.limits';
 
 /** One row for the relay: the topic that says where it goes and what the dispatcher needs (ids only). */
 export interface OutboxRowInput {
   topic: string;
   payload: Record<string, unknown>;
+  /**
+   * The trace the row's job or event continues, when tracing is on: a batch that writes for many callers passes
+   * each caller's; the active context is taken otherwise.
+   */
+  traceContext?: Context | undefined;
 }
 
 /** Writes outbox rows inside a business transaction; the relay delivers them once it commits. */
@@ -64,6 +71,7 @@ export class OutboxService {
 
 function outboxInsert(rows: readonly OutboxRowInput[]): { ids: string[]; insert: SQL } {
   const ids = rows.map(() => newId('obx'));
+  if (isTracingOn()) return { ids, insert: tracedOutboxInsert(ids, rows) };
   const insert = sql`
     INSERT INTO outbox (id, topic, payload)
     SELECT row.id, row.topic, row.payload
@@ -72,6 +80,23 @@ function outboxInsert(rows: readonly OutboxRowInput[]): { ids: string[]; insert:
       AS row(id, topic, payload, position)
     ORDER BY row.position`;
   return { ids, insert };
+}
+
+/** The insert with each row's trace context (W3C traceparent and tracestate, null for a row with none). */
+function tracedOutboxInsert(ids: readonly string[], rows: readonly OutboxRowInput[]): SQL {
+  const active = activeTraceContext();
+  const carriers = rows.map((row) => {
+    const carrier = carrierOf(row.traceContext ?? active);
+    return carrier ? JSON.stringify(carrier) : null;
+  });
+  return sql`
+    INSERT INTO outbox (id, topic, payload, trace_context)
+    SELECT row.id, row.topic, row.payload, row.trace_context
+    FROM unnest(${sql.param(ids)}::text[], ${sql.param(rows.map((row) => row.topic))}::text[],
+                ${sql.param(rows.map((row) => JSON.stringify(row.payload)))}::jsonb[],
+                ${sql.param(carriers)}::jsonb[]) WITH ORDINALITY
+      AS row(id, topic, payload, trace_context, position)
+    ORDER BY row.position`;
 }
 
 /** One wake-up per topic among the rows `added` returned (their `topic` column). */

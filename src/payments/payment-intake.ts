@@ -19,6 +19,7 @@ export class PaymentIntake {
       write: (writes, requests) => payments.createMany(writes.tx, requests, writes),
       maxBatch: paymentLimits.createBatchMax,
       maxInFlight: paymentLimits.createBatchesInFlight,
+      name: 'payments.create',
     });
   }
 }

@@ -3,6 +3,7 @@
 // amount, the owner and the expiry all come from the payment row.
 import { z } from 'zod';
 import { isId } from '../common/ids';
+import { isTraceparent } from '../telemetry/trace-context';
 import type { PaymentStatus } from './payment-status';
 import { AUTHORIZE_PAYMENT_JOB, EXPIRE_AUTHORIZATION_JOB, type PaymentJobData } from './payments.constants';
 
@@ -16,6 +17,8 @@ export type PaymentJobParse = { valid: true; target: PaymentJobTarget } | { vali
 
 const paymentIdSchema = z.string().refine((value) => isId('pay', value), { message: 'not a payment id' });
 const merchantIdSchema = z.string().refine((value) => isId('mer', value), { message: 'not a merchant id' });
+// The trace the job continues (the relay adds it while tracing is on): a W3C traceparent, nothing else.
+const traceparentSchema = z.string().refine(isTraceparent, { message: 'not a traceparent' });
 
 function targetOf(data: { paymentId: string; merchantId?: string | undefined }): PaymentJobTarget {
   return { paymentId: data.paymentId, merchantId: data.merchantId ?? null };
@@ -31,6 +34,7 @@ const authorizeJobSchema = z
     paymentId: paymentIdSchema,
     merchantId: merchantIdSchema.optional(),
     vaultToken: z.string().optional(),
+    traceparent: traceparentSchema.optional(),
   })
   .refine((data) => data.merchantId === undefined || data.vaultToken === undefined, legacyOnly('vaultToken'))
   .transform(targetOf);
@@ -40,6 +44,7 @@ const expireJobSchema = z
     paymentId: paymentIdSchema,
     merchantId: merchantIdSchema.optional(),
     expiresAt: z.string().optional(),
+    traceparent: traceparentSchema.optional(),
   })
   .refine((data) => data.merchantId === undefined || data.expiresAt === undefined, legacyOnly('expiresAt'))
   .transform(targetOf);

@@ -18,6 +18,7 @@ import { CachedRead } from '../caching/cached-read.decorator';
 import { paymentCache } from './payment-cache';
 import { PaymentIntake } from './payment-intake';
 import { PaymentsService } from './payments.service';
+import { activeTraceContext } from '../telemetry/trace-context';
 import { openApiSchema } from '../openapi/openapi-schema';
 import { ApiErrorResponses, ApiObjectResponse } from '../openapi/api-responses';
 import { type PaymentObject, paymentListSchema, paymentSchema } from './payment.presenter';
@@ -50,7 +51,7 @@ export class PaymentsController {
     @Idempotent({ required: true }) call: IdempotentCall,
   ): Promise<unknown> {
     // Group commit: written with the creates that arrive meanwhile, answered once committed (PaymentIntake).
-    return call.runGrouped(this.intake.creates, { merchantId, input });
+    return call.runGrouped(this.intake.creates, { merchantId, input, traceContext: activeTraceContext() });
   }
 
   @Get(':id')

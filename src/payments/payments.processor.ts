@@ -40,7 +40,11 @@ export class PaymentsProcessor extends GracefulWorkerHost implements OnApplicati
     this.runWorker({ lockDurationMs: lockMs, stalledIntervalMs: lockMs });
   }
 
-  async process(job: Job<unknown>, token?: string): Promise<{ outcome: string }> {
+  process(job: Job<unknown>, token?: string): Promise<{ outcome: string }> {
+    return this.inJobTrace(job, () => this.run(job, token));
+  }
+
+  private async run(job: Job<unknown>, token?: string): Promise<{ outcome: string }> {
     const parsed = parsePaymentJob(job.name, job.data);
     if (!parsed.valid) {
       this.logger.warn({ jobId: job.id, jobName: job.name, reason: parsed.reason }, 'payments job rejected');

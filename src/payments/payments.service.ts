@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Context } from '@opentelemetry/api';
 import { and, eq, getTableColumns, lte, type SQL, sql } from 'drizzle-orm';
 import { ApiError, apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
@@ -16,6 +17,7 @@ import './payment-events';
 import { LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { HotCache } from '../caching/hot-cache.service';
+import { activeTraceContext } from '../telemetry/trace-context';
 import { paymentCache } from './payment-cache';
 import type { AuthorizationResult } from './card-network/card-network.port';
 import type { PaymentObject, PaymentRow } from './payment.presenter';
@@ -120,6 +122,8 @@ export type PendingAuthorization =
 interface AuthorizationToSettle {
   paymentId: string;
   outcome: AuthorizationOutcome;
+  /** The job's trace context (tracing on): the payment's event and outbox rows carry it on. */
+  traceContext: Context | undefined;
 }
 
 /** A json column's value for an array parameter (JSON text, which the statement casts), or null. */
@@ -131,6 +135,8 @@ function jsonOrNull(value: unknown): string | null {
 export interface PaymentToCreate {
   merchantId: string;
   input: CreatePaymentInput;
+  /** The request's trace context (tracing on): the payment's event and outbox rows carry it on. */
+  traceContext?: Context | undefined;
 }
 
 /** What a refund took from a payment (PaymentsService.applyRefund). */
@@ -164,6 +170,7 @@ export class PaymentsService {
     this.settlements = new GroupCommit({
       maxBatch: settlementLimits.batchMax,
       maxInFlight: settlementLimits.batchesInFlight,
+      name: 'payments.settle',
       runBatch: async (items) => {
         try {
           return await this.settleBatch(items);
@@ -184,6 +191,7 @@ export class PaymentsService {
     this.authorizationReads = new GroupCommit({
       maxBatch: settlementLimits.readBatchMax,
       maxInFlight: settlementLimits.readBatchesInFlight,
+      name: 'payments.read-authorizations',
       runBatch: async (targets) => {
         try {
           return (await this.readAuthorizations(targets)).map((value) => ({ ok: true, value }));
@@ -260,10 +268,11 @@ export class PaymentsService {
       merchantId: requests[index]!.merchantId,
       type: 'payment.processing' as const,
       object: payment,
+      traceContext: requests[index]!.traceContext,
     }));
     const authorizationJobs = presented.map((payment, index) => {
       const job: AuthorizePaymentJobData = { paymentId: payment.id, merchantId: requests[index]!.merchantId };
-      return { topic: AUTHORIZE_PAYMENT_TOPIC, payload: { ...job } };
+      return { topic: AUTHORIZE_PAYMENT_TOPIC, payload: { ...job }, traceContext: requests[index]!.traceContext };
     });
     if (writes) {
       this.events.recordManyTo(writes, processingEvents);
@@ -393,7 +402,7 @@ export class PaymentsService {
    * null when the payment had already left `processing`: a job that runs twice changes nothing.
    */
   completeAuthorization(paymentId: string, outcome: AuthorizationOutcome): Promise<PaymentObject | null> {
-    return this.settlements.submit({ paymentId, outcome });
+    return this.settlements.submit({ paymentId, outcome, traceContext: activeTraceContext() });
   }
 
   /**
@@ -419,13 +428,13 @@ export class PaymentsService {
         locked,
       ).map((current, index) => {
         if (!current) return null;
-        const { outcome } = items[index]!;
+        const { outcome, traceContext } = items[index]!;
         const transition = authorizationOutcome(
           paymentMoney(current),
           outcome.approved ? { approved: true } : outcome,
           this.config.payments.fees,
         );
-        return transition.allowed ? { current, outcome, transition } : null;
+        return transition.allowed ? { current, outcome, transition, traceContext } : null;
       });
       const moving = moves.filter((move) => move !== null);
       if (moving.length === 0) return moves.map(() => null);
@@ -443,23 +452,24 @@ export class PaymentsService {
       const writes = new CombinedWrite(tx);
       this.events.recordManyTo(
         writes,
-        done.map(({ row, payment }) => ({
+        done.map(({ row, payment, traceContext }) => ({
           merchantId: row.merchantId,
           type: `payment.${row.status}` as const,
           object: payment,
+          traceContext,
         })),
       );
       this.outbox.addManyTo(
         writes,
         done
           .filter(({ row }) => row.status === 'requires_capture')
-          .map(({ row }) => {
+          .map(({ row, traceContext }) => {
             const expiry: ExpireAuthorizationOutboxPayload = {
               paymentId: row.id,
               merchantId: row.merchantId,
               expiresAt: row.authorizationExpiresAt!.toISOString(),
             };
-            return { topic: EXPIRE_AUTHORIZATION_TOPIC, payload: { ...expiry } };
+            return { topic: EXPIRE_AUTHORIZATION_TOPIC, payload: { ...expiry }, traceContext };
           }),
       );
       const releases = new Map<string, PaymentRelease[]>();

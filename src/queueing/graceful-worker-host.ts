@@ -1,7 +1,11 @@
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { type BeforeApplicationShutdown, Logger } from '@nestjs/common';
+import { context, trace } from '@opentelemetry/api';
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { withDeadline } from '../common/deadline';
+import { contextOfCarrier, isTracingOn } from '../telemetry/trace-context';
+import { inWorkSpan } from '../telemetry/traced-work';
 import { throttledWarning } from './queue-errors';
 
 // How long a shutdown waits to learn whether the queue Redis answers before choosing how to close.
@@ -50,6 +54,26 @@ export abstract class GracefulWorkerHost extends WorkerHost implements BeforeApp
     });
     (this.worker as unknown as { createLockManager(): void }).createLockManager();
     this.worker.run().catch((error: unknown) => this.workerLogger.error({ err: error }, 'queue worker stopped'));
+  }
+
+  /**
+   * Runs one job's work in a span of the trace it continues, when tracing is on. The trace is the one the job data's
+   * `traceparent` names (jobs made from outbox rows: outboxJob); BullMQ's own `process` span is its parent when it
+   * continued that same trace (the job's telemetry metadata) or when the data names none (jobs added in code, whose
+   * context BullMQ carries alone). A malformed traceparent is no trace: the job runs the same.
+   */
+  protected inJobTrace<T>(job: Job<unknown>, work: () => Promise<T>): Promise<T> {
+    if (!isTracingOn()) return work();
+    const traceparent = (job.data as { traceparent?: unknown } | null)?.traceparent;
+    const fromData = contextOfCarrier({ traceparent });
+    const dataTraceId = fromData && trace.getSpanContext(fromData)?.traceId;
+    const activeTraceId = trace.getSpanContext(context.active())?.traceId;
+    const parent = fromData && dataTraceId !== activeTraceId ? fromData : context.active();
+    return inWorkSpan(
+      `${job.queueName} ${job.name}`,
+      { parent, attributes: { 'job.id': job.id ?? '', 'job.attempt': job.attemptsMade + 1 } },
+      work,
+    );
   }
 
   @OnWorkerEvent('error')

@@ -5,6 +5,7 @@ import type { Type } from '@nestjs/common';
 import type { JobsOptions } from 'bullmq';
 import type { AppConfig } from '../config/app-config';
 import type { AppRole } from '../config/config.schema';
+import { carrierOf, contextOfCarrier, type TraceCarrier } from '../telemetry/trace-context';
 
 /** The roles whose processes run queue workers (and job schedulers); `api` and `relay` only add jobs. */
 export const workerRoles: readonly AppRole[] = ['all', 'worker'];
@@ -27,6 +28,8 @@ export type JobOptionsOf = (config: AppConfig) => DeclaredJobOptions;
 export interface OutboxRow {
   id: string;
   payload: Readonly<Record<string, unknown>>;
+  /** The trace the job continues, when tracing is on (see outboxJob). */
+  traceContext?: TraceCarrier | null;
 }
 
 /** An outbox topic whose rows become jobs of one kind; the job id is the outbox row id, so a re-send is a no-op. */
@@ -75,7 +78,13 @@ export interface JobToAdd {
   opts: JobsOptions;
 }
 
-/** The job an outbox row becomes: jobId = outbox id, the declared options, and a delay when the binding has one. */
+/**
+ * The job an outbox row becomes: jobId = outbox id, the declared options, and a delay when the binding has one.
+ * With tracing on, a row's trace context goes with it twice: as `traceparent` in the job data, beside the ids
+ * (what the processor continues the trace from, checked by format like the rest of the data), and as BullMQ's own
+ * telemetry metadata, so that BullMQ's spans of the job (its `process` span) are in the same trace instead of the
+ * relay batch's. With tracing off, neither is there.
+ */
 export function outboxJob(
   definition: QueueDefinition,
   binding: OutboxTopicBinding,
@@ -84,10 +93,15 @@ export function outboxJob(
   nowMs: number,
 ): JobToAdd {
   const perAdd = binding.delayMs ? { jobId: row.id, delay: binding.delayMs(row.payload, nowMs) } : { jobId: row.id };
+  const data = binding.data(row.payload);
+  const opts = jobOptionsOf(definition, binding.job, config, perAdd);
+  const trace = carrierOf(contextOfCarrier(row.traceContext));
+  if (!trace || typeof data !== 'object' || data === null || Array.isArray(data))
+    return { name: binding.job, data, opts };
   return {
     name: binding.job,
-    data: binding.data(row.payload),
-    opts: jobOptionsOf(definition, binding.job, config, perAdd),
+    data: { ...data, traceparent: trace.traceparent },
+    opts: { ...opts, telemetry: { metadata: JSON.stringify(trace) } },
   };
 }
 

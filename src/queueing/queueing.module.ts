@@ -1,7 +1,9 @@
 import { BullBoardModule } from '@bull-board/nestjs';
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
+import { BullMQOtel } from 'bullmq-otel';
 import { AppConfig } from '../config/app-config';
+import { isTracingOn } from '../telemetry/trace-context';
 import { dashboardHandlerHooks } from './dashboard-actions';
 import { LocalDashboardAdapter } from './dashboard-adapter';
 import { dashboardRoute } from './dashboard-auth';
@@ -20,6 +22,8 @@ import { QueueRegistry } from './queue-registry';
         // BullMQ's blocking commands require maxRetriesPerRequest: null on its connections.
         connection: { url: config.redis.url, maxRetriesPerRequest: null },
         prefix: config.redis.queuePrefix,
+        // BullMQ's own spans (add, addBulk, process), with the job's trace context in its options, when tracing is on.
+        ...(isTracingOn() ? { telemetry: new BullMQOtel({ tracerName: 'bullmq' }) } : {}),
       }),
     }),
     // Authentication is a Fastify hook on the matched route (see dashboard-auth.ts), not a middleware here; what an

@@ -33,7 +33,11 @@ export class WebhookDeliveryProcessor extends GracefulWorkerHost implements OnAp
     this.worker.concurrency = this.config.webhooks.workerConcurrency;
   }
 
-  async process(job: Job<WebhookDeliveryJobData>): Promise<{ outcome: string; status_code?: number | null }> {
+  process(job: Job<WebhookDeliveryJobData>): Promise<{ outcome: string; status_code?: number | null }> {
+    return this.inJobTrace(job, () => this.deliver(job));
+  }
+
+  private async deliver(job: Job<WebhookDeliveryJobData>): Promise<{ outcome: string; status_code?: number | null }> {
     if (job.name !== DELIVER_WEBHOOK_JOB) throw new Error(`unknown job ${job.name} on ${WEBHOOKS_QUEUE}`);
     const target = await this.deliveries.target(job.data);
     if (!target) return { outcome: 'endpoint_deleted' };

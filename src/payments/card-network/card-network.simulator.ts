@@ -62,11 +62,13 @@ export class CardNetworkSimulator extends CardNetwork {
   // counts the attempts of a batch, one stores its answers (see GroupCommit).
   private readonly attempts = new GroupCommit<AuthorizationRequest, CountedRecord>({
     ...simulatorLimits,
+    name: 'card-network.count-attempts',
     runBatch: (requests) => this.countAttempts(requests),
     runAlone: (request) => this.countAttempt(request),
   });
   private readonly conclusions = new GroupCommit<Conclusion, AuthorizationResult>({
     ...simulatorLimits,
+    name: 'card-network.conclude',
     runBatch: (conclusions) => this.concludeMany(conclusions),
     runAlone: ({ idempotencyKey, outcome }) => this.conclude(idempotencyKey, outcome),
   });

@@ -1,0 +1,211 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { paymentBody } from './support/api';
+import { deleteEventsTopology } from './support/events-rabbitmq';
+import { fastProcessing } from './support/fast-processing';
+import { type CollectedSpan, OtlpCollector, spanKind, treeDefects } from './support/otlp-collector';
+import { freePort } from './support/own-redis';
+import { testAdminToken } from './support/test-app';
+import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
+import { WebhookReceiver } from './support/webhooks-receiver';
+
+// The built service as a child process, as `npm start` runs it (npm test builds first): the instrumentations patch
+// pg, ioredis, amqplib, http and fastify when they are required, and Jest's module registry loads the app's modules
+// past Node's require, so in Jest's process they would patch nothing. The spans come back through the real OTLP/HTTP
+// exporter (http/json) to a receiver in this test.
+const mainPath = path.resolve(__dirname, '..', 'dist', 'main.js');
+const startDeadlineMs = 45_000;
+const traceDeadlineMs = 30_000;
+const queueRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Polls until `read` gives a value, or throws what `describe` says of the last try at the deadline. */
+async function until<T>(
+  read: () => Promise<T | undefined> | T | undefined,
+  deadlineMs: number,
+  describe: () => string,
+): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`not within ${deadlineMs} ms: ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Each step of the write path, as a span of the trace shows it. */
+const steps: Record<string, (span: CollectedSpan, receiverPort: number) => boolean> = {
+  'HTTP POST /v1/payments': (span) =>
+    span.kind === spanKind.server && span.attributes['http.route'] === '/v1/payments' && /POST/.test(span.name),
+  'outbox insert': (span) =>
+    /INSERT INTO outbox/.test(String(span.attributes['db.statement'] ?? span.attributes['db.query.text'] ?? '')),
+  'relay: authorization job add': (span) =>
+    span.name === 'outbox.relay payment.authorize' && span.kind === spanKind.producer,
+  'worker: authorization job': (span) => span.name === 'payments authorize-payment',
+  'ledger commit (settlement batch)': (span) => span.name === 'payments.settle',
+  'ledger postings insert': (span) =>
+    /INSERT INTO ledger_postings/.test(
+      String(span.attributes['db.statement'] ?? span.attributes['db.query.text'] ?? ''),
+    ),
+  'relay: event publish': (span) => span.name === 'outbox.relay event.publish' && span.kind === spanKind.producer,
+  'RabbitMQ publish': (span) => span.kind === spanKind.producer && span.name.startsWith('publish '),
+  'RabbitMQ consume (webhook fan-out)': (span) => span.kind === spanKind.consumer && span.name.endsWith(' process'),
+  'webhook delivery job': (span) => span.name === 'webhooks deliver-webhook',
+  'webhook POST': (span, receiverPort) =>
+    span.kind === spanKind.client &&
+    (span.attributes['http.request.method'] ?? span.attributes['http.method']) === 'POST' &&
+    Number(span.attributes['server.port'] ?? span.attributes['net.peer.port']) === receiverPort,
+};
+
+/**
+ * The relay's spans of event rows that have no RabbitMQ publish span under them: each of the payment's events (its
+ * `payment.processing` too, the first publish of the process) is published in the trace.
+ */
+function unpublishedEvents(spans: readonly CollectedSpan[]): CollectedSpan[] {
+  return spans.filter(
+    (relayed) =>
+      relayed.name === 'outbox.relay event.publish' &&
+      !spans.some((span) => span.parentSpanId === relayed.spanId && steps['RabbitMQ publish']!(span, 0)),
+  );
+}
+
+describe('tracing on (OTEL_TRACES_EXPORTER=otlp, http/json)', () => {
+  let collector: OtlpCollector;
+  let receiver: WebhookReceiver;
+  let child: ChildProcess | undefined;
+  let output = '';
+  let baseUrl = '';
+  const databaseName = uniqueDatabaseName();
+  const queuePrefix = `test-tracing-${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    if (!existsSync(mainPath)) throw new Error(`${mainPath} is missing: run npm run build (npm test does)`);
+    collector = await OtlpCollector.start();
+    receiver = await WebhookReceiver.start();
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    child = spawn(process.execPath, [mainPath], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'test',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        ADMIN_TOKEN: testAdminToken,
+        DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
+        QUEUE_PREFIX: queuePrefix,
+        EVENTS_EXCHANGE: `${queuePrefix}.events`,
+        WEBHOOK_EVENTS_QUEUE: `${queuePrefix}.webhooks`,
+        RATE_LIMIT_PER_SECOND: '0',
+        ...fastProcessing,
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: collector.tracesUrl,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_METRICS_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'none',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    await until(
+      async () => {
+        if (child?.exitCode !== null) throw new Error(`the app exited (${child?.exitCode}): ${output}`);
+        const response = await fetch(`${baseUrl}/health/ready`).catch(() => undefined);
+        return response?.status === 200 ? true : undefined;
+      },
+      startDeadlineMs,
+      () => `the app is not ready: ${output}`,
+    );
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    await Promise.all([collector?.close(), receiver?.close()]);
+    await deleteEventsTopology(`${queuePrefix}.events`, [`${queuePrefix}.webhooks`]);
+    await dropDatabase(databaseName);
+    const redis = new Redis(queueRedisUrl);
+    try {
+      const keys = await redis.keys(`${queuePrefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  async function call(method: string, url: string, headers: Record<string, string>, body?: unknown) {
+    const response = await fetch(`${baseUrl}${url}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  it('runs one connected trace from POST /v1/payments through the relay, the worker, the ledger, RabbitMQ and the webhook', async () => {
+    const merchant = await call('POST', '/v1/admin/merchants', { 'x-admin-token': testAdminToken }, { name: 'Traced' });
+    expect(merchant.status).toBe(201);
+    const auth = { authorization: `Bearer ${String(merchant.body.api_key)}` };
+    const endpoint = await call('POST', '/v1/webhook_endpoints', auth, {
+      url: receiver.url(),
+      enabled_events: ['payment.succeeded'],
+    });
+    expect(endpoint.status).toBe(201);
+
+    const created = await call(
+      'POST',
+      '/v1/payments',
+      { ...auth, 'idempotency-key': `traced-${queuePrefix}` },
+      paymentBody(),
+    );
+    expect(created.status).toBe(202);
+    const paymentId = String(created.body.id);
+
+    // The webhook of the payment's success is the last hop; its request carries the trace it belongs to.
+    const delivery = await until(
+      () => receiver.deliveries.find((received) => received.rawBody.includes(paymentId)),
+      traceDeadlineMs,
+      () => `no webhook for ${paymentId}; app output: ${output.slice(-3_000)}`,
+    );
+    const traceId = /^00-([0-9a-f]{32})-/.exec(String(delivery.headers.traceparent))?.[1];
+    expect(traceId).toBeDefined();
+
+    // Spans are exported in batches, and a parent ends after its children: polled until the whole tree is in.
+    const trace = await until(
+      () => {
+        const spans = collector.trace(traceId!);
+        const missing = Object.entries(steps).filter(
+          ([, matches]) => !spans.some((span) => matches(span, receiver.port)),
+        );
+        return missing.length === 0 && treeDefects(spans).length === 0 && unpublishedEvents(spans).length === 0
+          ? spans
+          : undefined;
+      },
+      traceDeadlineMs,
+      () => {
+        const spans = collector.trace(traceId!);
+        const missing = Object.keys(steps).filter((step) => !spans.some((span) => steps[step]!(span, receiver.port)));
+        return `trace ${traceId}: missing ${missing.join(', ') || 'nothing'}; defects: ${treeDefects(spans).join('; ')}; relayed events without a publish in the trace: ${unpublishedEvents(spans).length}; spans: ${spans
+          .map((span) => `${span.name} [${span.kind}] ${span.spanId}<-${span.parentSpanId}`)
+          .join(' | ')}`;
+      },
+    );
+
+    const root = trace.find((span) => span.parentSpanId === '')!;
+    expect(steps['HTTP POST /v1/payments']!(root, receiver.port)).toBe(true);
+    expect(treeDefects(trace)).toEqual([]);
+    expect(trace.filter((span) => span.name === 'outbox.relay event.publish')).toHaveLength(2);
+    expect(unpublishedEvents(trace)).toEqual([]);
+    // The payment's card never reaches a span.
+    const attributeText = JSON.stringify(trace.map((span) => span.attributes));
+    expect(attributeText).not.toContain(paymentBody().payment_method.card.number);
+  });
+});
