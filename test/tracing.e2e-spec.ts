@@ -19,6 +19,8 @@ import { WebhookReceiver } from './support/webhooks-receiver';
 const mainPath = path.resolve(__dirname, '..', 'dist', 'main.js');
 const startDeadlineMs = 45_000;
 const traceDeadlineMs = 30_000;
+// Creates that arrive together are written together: more than the group commit's batches in flight (3).
+const concurrentPayments = 10;
 const queueRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Polls until `read` gives a value, or throws what `describe` says of the last try at the deadline. */
@@ -207,5 +209,57 @@ describe('tracing on (OTEL_TRACES_EXPORTER=otlp, http/json)', () => {
     // The payment's card never reaches a span.
     const attributeText = JSON.stringify(trace.map((span) => span.attributes));
     expect(attributeText).not.toContain(paymentBody().payment_method.card.number);
+  });
+
+  it('keeps each payment in its own trace when their creates and settlements share batches', async () => {
+    const merchant = await call(
+      'POST',
+      '/v1/admin/merchants',
+      { 'x-admin-token': testAdminToken },
+      { name: 'Batched' },
+    );
+    const auth = { authorization: `Bearer ${String(merchant.body.api_key)}` };
+    await call('POST', '/v1/webhook_endpoints', auth, {
+      url: receiver.url('/batched'),
+      enabled_events: ['payment.succeeded'],
+    });
+    // Each client sends a trace of its own (its traceparent header), which its payment's webhook must come back with.
+    const clients = Array.from({ length: concurrentPayments }, (_, index) => ({
+      traceId: randomBytes(16).toString('hex'),
+      spanId: randomBytes(8).toString('hex'),
+      key: `batched-${queuePrefix}-${index}`,
+    }));
+    const created = await Promise.all(
+      clients.map((client) =>
+        call(
+          'POST',
+          '/v1/payments',
+          { ...auth, 'idempotency-key': client.key, traceparent: `00-${client.traceId}-${client.spanId}-01` },
+          paymentBody(),
+        ),
+      ),
+    );
+    expect(created.map((response) => response.status)).toEqual(clients.map(() => 202));
+
+    for (const [index, client] of clients.entries()) {
+      const paymentId = String(created[index]!.body.id);
+      const delivery = await until(
+        () =>
+          receiver.deliveries.find((received) => received.path === '/batched' && received.rawBody.includes(paymentId)),
+        traceDeadlineMs,
+        () => `no webhook for ${paymentId}`,
+      );
+      expect(String(delivery.headers.traceparent)).toMatch(new RegExp(`^00-${client.traceId}-`));
+      await until(
+        () => (treeDefects(collector.trace(client.traceId), client.spanId).length === 0 ? true : undefined),
+        traceDeadlineMs,
+        () => `trace of ${paymentId}: ${treeDefects(collector.trace(client.traceId), client.spanId).join('; ')}`,
+      );
+    }
+    // What this test is about: creates that were written together, by one transaction in one of the traces.
+    const createBatches = collector.spans.filter(
+      (span) => span.name === 'payments.create' && clients.some((client) => client.traceId === span.traceId),
+    );
+    expect(Math.max(...createBatches.map((span) => Number(span.attributes['batch.size'])))).toBeGreaterThan(1);
   });
 });

@@ -119,13 +119,14 @@ export class OtlpCollector {
 }
 
 /**
- * What keeps `spans` from being one tree: spans whose parent is not among them, and the roots (spans without a
- * parent) when there is not exactly one.
+ * What keeps `spans` from being one tree: spans whose parent is not among them, and the roots when there is not
+ * exactly one. A root is a span without a parent, or whose parent is `remoteParentId` (the caller's span, in a
+ * process that exports nothing here).
  */
-export function treeDefects(spans: readonly CollectedSpan[]): string[] {
+export function treeDefects(spans: readonly CollectedSpan[], remoteParentId = ''): string[] {
   const ids = new Set(spans.map((span) => span.spanId));
-  const roots = spans.filter((span) => span.parentSpanId === '');
-  const orphans = spans.filter((span) => span.parentSpanId !== '' && !ids.has(span.parentSpanId));
+  const roots = spans.filter((span) => span.parentSpanId === remoteParentId);
+  const orphans = spans.filter((span) => span.parentSpanId !== remoteParentId && !ids.has(span.parentSpanId));
   return [
     ...(roots.length === 1 ? [] : [`${roots.length} roots: ${roots.map((span) => span.name).join(', ')}`]),
     ...orphans.map((span) => `${span.name} (${span.spanId}) has no parent ${span.parentSpanId} in the trace`),
