@@ -8,6 +8,8 @@ export interface ReceivedEvent {
   messageId: string | undefined;
   persistent: boolean;
   contentType: string | undefined;
+  /** The message's AMQP headers. */
+  headers: Record<string, unknown>;
   /** The @nestjs/microservices envelope: `{ pattern, data }`. */
   pattern: string;
   event: EventObject;
@@ -49,6 +51,7 @@ export class EventsConsumer {
       messageId: message.properties.messageId as string | undefined,
       persistent: message.properties.deliveryMode === 2,
       contentType: message.properties.contentType as string | undefined,
+      headers: (message.properties.headers ?? {}) as Record<string, unknown>,
       pattern: envelope.pattern,
       event: envelope.data,
       receivedAtMs: Date.now(),
