@@ -44,7 +44,25 @@ describe('parsePaymentJob', () => {
     });
   });
 
+  it.each([AUTHORIZE_PAYMENT_JOB, EXPIRE_AUTHORIZATION_JOB])(
+    'accepts %s with the traceparent the relay adds',
+    (jobName) => {
+      const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+      expect(parsePaymentJob(jobName, { paymentId, merchantId, traceparent })).toEqual({
+        valid: true,
+        target: { paymentId, merchantId },
+      });
+    },
+  );
+
   it.each<[string, string, unknown]>([
+    ['a traceparent that is not one', AUTHORIZE_PAYMENT_JOB, { paymentId, merchantId, traceparent: 'charge me' }],
+    [
+      'a traceparent of another version',
+      EXPIRE_AUTHORIZATION_JOB,
+      { paymentId, traceparent: `01-${'a'.repeat(32)}-${'b'.repeat(16)}-01` },
+    ],
+    ['a traceparent that is a number', AUTHORIZE_PAYMENT_JOB, { paymentId, traceparent: 7 }],
     ['a legacy field beside a merchant id', AUTHORIZE_PAYMENT_JOB, { paymentId, merchantId, vaultToken }],
     ['an expiry beside a merchant id', EXPIRE_AUTHORIZATION_JOB, { paymentId, merchantId, expiresAt: 'x' }],
     ['the other job’s legacy field', EXPIRE_AUTHORIZATION_JOB, { paymentId, vaultToken }],

@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config/app-config';
+import { markTracingOn } from '../telemetry/trace-context';
 import {
   assertValidDefinition,
   jobOptionsOf,
@@ -61,6 +62,40 @@ describe('jobOptionsOf', () => {
 
 describe('outboxJob', () => {
   const row = { id: 'obx_1', payload: { reportId: 'rep_1', at: '2030-01-01T00:00:10.000Z', secret: 'x' } };
+  const traceContext = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'v=1' };
+
+  it('carries no trace context while tracing is off, whatever the row holds', () => {
+    const job = outboxJob(reports, reports.outboxTopics!['report.build']!, { ...row, traceContext }, config, 0);
+    expect(job.data).toEqual({ reportId: 'rep_1' });
+    expect(job.opts.telemetry).toBeUndefined();
+  });
+
+  describe('with tracing on', () => {
+    beforeAll(() => markTracingOn());
+
+    it('carries the row’s trace context in the job data (traceparent) and in BullMQ’s telemetry metadata', () => {
+      const job = outboxJob(reports, reports.outboxTopics!['report.build']!, { ...row, traceContext }, config, 0);
+      expect(job.data).toEqual({ reportId: 'rep_1', traceparent: traceContext.traceparent });
+      expect(JSON.parse(job.opts.telemetry!.metadata!)).toEqual(traceContext);
+      expect(job.opts.jobId).toBe('obx_1');
+    });
+
+    it.each([
+      ['no trace context', null],
+      ['a malformed traceparent', { traceparent: '00-xyz' }],
+      ['an all-zero trace id', { traceparent: `00-${'0'.repeat(32)}-b7ad6b7169203331-01` }],
+    ])('carries nothing for a row with %s', (_case, malformed) => {
+      const job = outboxJob(
+        reports,
+        reports.outboxTopics!['report.build']!,
+        { ...row, traceContext: malformed },
+        config,
+        0,
+      );
+      expect(job.data).toEqual({ reportId: 'rep_1' });
+      expect(job.opts.telemetry).toBeUndefined();
+    });
+  });
 
   it('makes the row a job of the bound kind: jobId = outbox id, data from the payload, no delay key', () => {
     const job = outboxJob(reports, reports.outboxTopics!['report.build']!, row, config, 0);
