@@ -76,7 +76,7 @@ describe('tracing off (no OTEL_* variable)', () => {
     expect(Object.keys(strangerJob!.data as object).sort()).toEqual(['merchantId', 'paymentId']);
     expect(strangerJob!.opts.telemetry).toBeUndefined();
     await eventually(
-      async () => consumer.received.some((message) => message.event.id === eventId),
+      () => Promise.resolve(consumer.received.some((message) => message.event.id === eventId)),
       (received) => received,
       { what: `event ${eventId} on RabbitMQ` },
     );
@@ -92,7 +92,7 @@ describe('tracing off (no OTEL_* variable)', () => {
     expect(paymentJob!.opts.telemetry).toBeUndefined();
 
     const published = await eventually(
-      async () => consumer.about(paymentId),
+      () => Promise.resolve(consumer.about(paymentId)),
       (messages) => messages.length >= 2,
       { what: `the events of ${paymentId}` },
     );

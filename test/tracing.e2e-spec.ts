@@ -38,29 +38,45 @@ async function until<T>(
   }
 }
 
+/** A pg span's statement text (the attribute's name depends on the semantic conventions in use). */
+function statementOf(span: CollectedSpan): string {
+  const statement = span.attributes['db.statement'] ?? span.attributes['db.query.text'];
+  return typeof statement === 'string' ? statement : '';
+}
+
+type Step = (span: CollectedSpan, trace: readonly CollectedSpan[], receiverPort: number) => boolean;
+
+const parentOf = (span: CollectedSpan, trace: readonly CollectedSpan[]) =>
+  trace.find((candidate) => candidate.spanId === span.parentSpanId);
+
 /** Each step of the write path, as a span of the trace shows it. */
-const steps: Record<string, (span: CollectedSpan, receiverPort: number) => boolean> = {
+const steps: Record<string, Step> = {
   'HTTP POST /v1/payments': (span) =>
     span.kind === spanKind.server && span.attributes['http.route'] === '/v1/payments' && /POST/.test(span.name),
-  'outbox insert': (span) =>
-    /INSERT INTO outbox/.test(String(span.attributes['db.statement'] ?? span.attributes['db.query.text'] ?? '')),
+  'outbox insert': (span) => /INSERT INTO outbox/.test(statementOf(span)),
   'relay: authorization job add': (span) =>
     span.name === 'outbox.relay payment.authorize' && span.kind === spanKind.producer,
   'worker: authorization job': (span) => span.name === 'payments authorize-payment',
-  'ledger commit (settlement batch)': (span) => span.name === 'payments.settle',
-  'ledger postings insert': (span) =>
-    /INSERT INTO ledger_postings/.test(
-      String(span.attributes['db.statement'] ?? span.attributes['db.query.text'] ?? ''),
-    ),
+  'ledger postings in the settlement batch': (span, trace) =>
+    /INSERT INTO ledger_postings/.test(statementOf(span)) && parentOf(span, trace)?.name === 'payments.settle',
+  'ledger commit': (span, trace) =>
+    statementOf(span).trim().toLowerCase() === 'commit' && parentOf(span, trace)?.name === 'payments.settle',
   'relay: event publish': (span) => span.name === 'outbox.relay event.publish' && span.kind === spanKind.producer,
   'RabbitMQ publish': (span) => span.kind === spanKind.producer && span.name.startsWith('publish '),
   'RabbitMQ consume (webhook fan-out)': (span) => span.kind === spanKind.consumer && span.name.endsWith(' process'),
   'webhook delivery job': (span) => span.name === 'webhooks deliver-webhook',
-  'webhook POST': (span, receiverPort) =>
+  'webhook POST': (span, _trace, receiverPort) =>
     span.kind === spanKind.client &&
     (span.attributes['http.request.method'] ?? span.attributes['http.method']) === 'POST' &&
     Number(span.attributes['server.port'] ?? span.attributes['net.peer.port']) === receiverPort,
 };
+
+/** The steps no span of `trace` shows. */
+function missingSteps(trace: readonly CollectedSpan[], receiverPort: number): string[] {
+  return Object.entries(steps)
+    .filter(([, matches]) => !trace.some((span) => matches(span, trace, receiverPort)))
+    .map(([step]) => step);
+}
 
 /**
  * The relay's spans of event rows that have no RabbitMQ publish span under them: each of the payment's events (its
@@ -70,7 +86,7 @@ function unpublishedEvents(spans: readonly CollectedSpan[]): CollectedSpan[] {
   return spans.filter(
     (relayed) =>
       relayed.name === 'outbox.relay event.publish' &&
-      !spans.some((span) => span.parentSpanId === relayed.spanId && steps['RabbitMQ publish']!(span, 0)),
+      !spans.some((span) => span.parentSpanId === relayed.spanId && steps['RabbitMQ publish']!(span, spans, 0)),
   );
 }
 
@@ -184,9 +200,7 @@ describe('tracing on (OTEL_TRACES_EXPORTER=otlp, http/json)', () => {
     const trace = await until(
       () => {
         const spans = collector.trace(traceId!);
-        const missing = Object.entries(steps).filter(
-          ([, matches]) => !spans.some((span) => matches(span, receiver.port)),
-        );
+        const missing = missingSteps(spans, receiver.port);
         return missing.length === 0 && treeDefects(spans).length === 0 && unpublishedEvents(spans).length === 0
           ? spans
           : undefined;
@@ -194,7 +208,7 @@ describe('tracing on (OTEL_TRACES_EXPORTER=otlp, http/json)', () => {
       traceDeadlineMs,
       () => {
         const spans = collector.trace(traceId!);
-        const missing = Object.keys(steps).filter((step) => !spans.some((span) => steps[step]!(span, receiver.port)));
+        const missing = missingSteps(spans, receiver.port);
         return `trace ${traceId}: missing ${missing.join(', ') || 'nothing'}; defects: ${treeDefects(spans).join('; ')}; relayed events without a publish in the trace: ${unpublishedEvents(spans).length}; spans: ${spans
           .map((span) => `${span.name} [${span.kind}] ${span.spanId}<-${span.parentSpanId}`)
           .join(' | ')}`;
@@ -202,7 +216,8 @@ describe('tracing on (OTEL_TRACES_EXPORTER=otlp, http/json)', () => {
     );
 
     const root = trace.find((span) => span.parentSpanId === '')!;
-    expect(steps['HTTP POST /v1/payments']!(root, receiver.port)).toBe(true);
+    expect(steps['HTTP POST /v1/payments']!(root, trace, receiver.port)).toBe(true);
+    expect(missingSteps(trace, receiver.port)).toEqual([]);
     expect(treeDefects(trace)).toEqual([]);
     expect(trace.filter((span) => span.name === 'outbox.relay event.publish')).toHaveLength(2);
     expect(unpublishedEvents(trace)).toEqual([]);
@@ -249,7 +264,12 @@ describe('tracing on (OTEL_TRACES_EXPORTER=otlp, http/json)', () => {
         traceDeadlineMs,
         () => `no webhook for ${paymentId}`,
       );
-      expect(String(delivery.headers.traceparent)).toMatch(new RegExp(`^00-${client.traceId}-`));
+      const deliveredTraceId = String(delivery.headers.traceparent).split('-')[1];
+      const whose = clients.findIndex((other) => other.traceId === deliveredTraceId);
+      expect({ payment: index, deliveredInTraceOf: whose === -1 ? deliveredTraceId : whose }).toEqual({
+        payment: index,
+        deliveredInTraceOf: index,
+      });
       await until(
         () => (treeDefects(collector.trace(client.traceId), client.spanId).length === 0 ? true : undefined),
         traceDeadlineMs,

@@ -1,7 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { RmqRecordBuilder, type RmqRecordOptions } from '@nestjs/microservices';
 import { sql } from 'drizzle-orm';
-import type { Context } from '@opentelemetry/api';
 import { carrierOf, contextOfCarrier } from '../telemetry/trace-context';
 import { type DispatchOutcome, type OutboxBatch, type OutboxMessage, sentOutcome } from '../outbox/outbox.relay';
 import type { EventObject } from './event-types';
@@ -141,12 +140,7 @@ export class EventPublisher implements BeforeApplicationShutdown {
               .publishConfirmed(
                 wave.publish.map((id) => {
                   const { event, merchantId, traceContext } = loaded.get(id)!;
-                  const trace = contextOfCarrier(traceContext);
-                  return {
-                    pattern: event.type,
-                    record: eventRecord(event, merchantId, timeoutMs, trace),
-                    traceContext: trace,
-                  };
+                  return { pattern: event.type, record: eventRecord(event, merchantId, timeoutMs, traceContext) };
                 }),
               )
               .catch((error: unknown) => wave.publish.map(() => ({ status: 'rejected', reason: error }) as const));
@@ -215,12 +209,17 @@ export class EventPublisher implements BeforeApplicationShutdown {
  * header (EVENT_MERCHANT_HEADER), persistent; with tracing on, its trace context in the W3C `traceparent` and
  * `tracestate` headers (which the amqplib instrumentation sets again to its publish span, a child of this context).
  */
-function eventRecord(event: EventObject, merchantId: string, timeoutMs: number, trace: Context | undefined) {
+function eventRecord(
+  event: EventObject,
+  merchantId: string,
+  timeoutMs: number,
+  traceContext: OutboxMessage['traceContext'],
+) {
   const options: ConfirmedPublishOptions = {
     persistent: true,
     messageId: event.id,
     type: event.type,
-    headers: { [EVENT_MERCHANT_HEADER]: merchantId, ...carrierOf(trace) },
+    headers: { [EVENT_MERCHANT_HEADER]: merchantId, ...carrierOf(contextOfCarrier(traceContext)) },
     timestamp: Math.floor(Date.parse(event.created_at) / 1000),
     contentType: 'application/json',
     timeout: timeoutMs,

@@ -1,16 +1,30 @@
 import { ClientRMQ, type RmqRecord } from '@nestjs/microservices';
-import { type Context, context } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel } from 'amqplib';
 import type { EventSubscription } from './event-subscribers';
+import { contextOfCarrier, isTracingOn } from '../telemetry/trace-context';
 import { type RmqPublisherOptions, subscriberQueueOptions } from './rmq.options';
+
+/**
+ * With tracing on, each message is published in the trace its own `traceparent` header names (the relay's span of
+ * its outbox row: EventPublisher): the amqplib instrumentation makes its publish span a child of the active context
+ * and writes that span into the headers, and amqp-connection-manager publishes what it had to queue (a channel not
+ * set up yet, or full) later, from its own continuation, where the active context is another message's or none.
+ */
+function publishInEachMessagesTrace(channel: Channel): void {
+  const publish = channel.publish.bind(channel);
+  channel.publish = (...args: Parameters<Channel['publish']>) => {
+    const headers = args[3]?.headers as { traceparent?: unknown; tracestate?: unknown } | undefined;
+    const sender = contextOfCarrier(headers);
+    return sender ? context.with(sender, () => publish(...args)) : publish(...args);
+  };
+}
 
 /** One message to publish: its routing key (the event type) and the record (data and AMQP properties). */
 export interface EventMessage {
   pattern: string;
   record: RmqRecord;
-  /** The trace the message is published in (tracing on): the amqplib instrumentation's publish span is its child. */
-  traceContext?: Context | undefined;
 }
 
 /** What EventsClient is built from (ClientsModule's `customClass` hands it `options` as they are). */
@@ -43,21 +57,17 @@ export class EventsClient extends ClientRMQ {
    * refusing a declaration) is emitted by amqp-connection-manager's channel wrapper as an 'error' event, which ends
    * the process when nothing listens (ClientRMQ listens on the connection only). It is logged instead; the wrapper
    * sets the channel up again on its next connection, and until then publishing waits or fails like any outage.
-   *
-   * Ready once the wrapper has finished setting the channel up, not only once the setup below says so: in between,
-   * amqp-connection-manager still queues what is published and sends it later, from its setup's continuation, so
-   * the first messages would leave outside their publisher's async context (and trace, with tracing on).
    */
   override createChannel(): Promise<void> {
     const ready = super.createChannel();
-    const wrapper = this.channel as ChannelWrapper | null;
-    wrapper?.on('error', (error: unknown) =>
+    (this.channel as ChannelWrapper | null)?.on('error', (error: unknown) =>
       this.logger.warn(`events channel setup failed: ${error instanceof Error ? error.message : String(error)}`),
     );
-    return wrapper ? ready.then(() => wrapper.waitForConnect()) : ready;
+    return ready;
   }
 
   override async setupChannel(channel: Channel, resolve: () => void): Promise<void> {
+    if (isTracingOn()) publishInEachMessagesTrace(channel);
     // The exchange first (ClientRMQ's own setup), then the queues bound to it; ready only once all exist.
     await super.setupChannel(channel, () => undefined);
     for (const { queue, patterns } of this.subscriptions) {
@@ -78,12 +88,8 @@ export class EventsClient extends ClientRMQ {
   async publishConfirmed(messages: readonly EventMessage[]): Promise<PromiseSettledResult<unknown>[]> {
     // Resolves once the channel is set up, the subscribers' queues and bindings included (setupChannel above).
     await this.connect();
-    // A connected channel publishes within dispatchEvent's call, so each message is published in its own context.
     return Promise.allSettled(
-      messages.map(({ pattern, record, traceContext }) => {
-        const publish = () => this.dispatchEvent(this.createPacket(pattern, record));
-        return traceContext ? context.with(traceContext, publish) : publish();
-      }),
+      messages.map(({ pattern, record }) => this.dispatchEvent(this.createPacket(pattern, record))),
     );
   }
 }

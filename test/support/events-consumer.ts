@@ -51,7 +51,7 @@ export class EventsConsumer {
       messageId: message.properties.messageId as string | undefined,
       persistent: message.properties.deliveryMode === 2,
       contentType: message.properties.contentType as string | undefined,
-      headers: (message.properties.headers ?? {}) as Record<string, unknown>,
+      headers: message.properties.headers ?? {},
       pattern: envelope.pattern,
       event: envelope.data,
       receivedAtMs: Date.now(),
