@@ -2,14 +2,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { paymentBody } from './support/api';
-import { deleteEventsTopology } from './support/events-rabbitmq';
 import { fastProcessing } from './support/fast-processing';
 import { type CollectedSpan, OtlpCollector, spanKind, treeDefects } from './support/otlp-collector';
 import { freePort } from './support/own-redis';
 import { testAdminToken } from './support/test-app';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
+import { newTestNamespace } from './support/test-names';
 import { WebhookReceiver } from './support/webhooks-receiver';
 
 // The built service as a child process, as `npm start` runs it (npm test builds first): the instrumentations patch
@@ -21,7 +20,6 @@ const startDeadlineMs = 45_000;
 const traceDeadlineMs = 30_000;
 // Creates that arrive together are written together: more than the group commit's batches in flight (3).
 const concurrentPayments = 10;
-const queueRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Polls until `read` gives a value, or throws what `describe` says of the last try at the deadline. */
 async function until<T>(
@@ -97,7 +95,8 @@ describe('tracing on (OTEL_TRACES_EXPORTER=otlp, http/json)', () => {
   let output = '';
   let baseUrl = '';
   const databaseName = uniqueDatabaseName();
-  const queuePrefix = `test-tracing-${randomBytes(4).toString('hex')}`;
+  const names = newTestNamespace();
+  const queuePrefix = names.queuePrefix;
 
   beforeAll(async () => {
     if (!existsSync(mainPath)) throw new Error(`${mainPath} is missing: run npm run build (npm test does)`);
@@ -113,9 +112,7 @@ describe('tracing on (OTEL_TRACES_EXPORTER=otlp, http/json)', () => {
         HOST: '127.0.0.1',
         ADMIN_TOKEN: testAdminToken,
         DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
-        QUEUE_PREFIX: queuePrefix,
-        EVENTS_EXCHANGE: `${queuePrefix}.events`,
-        WEBHOOK_EVENTS_QUEUE: `${queuePrefix}.webhooks`,
+        ...names.environment,
         RATE_LIMIT_PER_SECOND: '0',
         ...fastProcessing,
         OTEL_TRACES_EXPORTER: 'otlp',
@@ -148,15 +145,8 @@ describe('tracing on (OTEL_TRACES_EXPORTER=otlp, http/json)', () => {
       await exited;
     }
     await Promise.all([collector?.close(), receiver?.close()]);
-    await deleteEventsTopology(`${queuePrefix}.events`, [`${queuePrefix}.webhooks`]);
+    await names.remove();
     await dropDatabase(databaseName);
-    const redis = new Redis(queueRedisUrl);
-    try {
-      const keys = await redis.keys(`${queuePrefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-    } finally {
-      redis.disconnect();
-    }
   });
 
   async function call(method: string, url: string, headers: Record<string, string>, body?: unknown) {
