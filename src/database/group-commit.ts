@@ -1,5 +1,5 @@
 import type { Context } from '@opentelemetry/api';
-import { activeTraceContext } from '../telemetry/trace-context';
+import { activeTraceContext, isTracingOn } from '../telemetry/trace-context';
 import { inWorkSpan, linksTo } from '../telemetry/traced-work';
 
 /** What a batch decided for one of its items: its result, or the error that item alone is answered with. */
@@ -92,6 +92,7 @@ export class GroupCommit<Item, Result> {
    * the caller that started the batch, or the batch before it.
    */
   private write(batch: Waiting<Item, Result>[]): Promise<void> {
+    if (!isTracingOn()) return this.writeBatch(batch);
     const traced = batch.flatMap((waiting) => (waiting.traceContext ? [waiting.traceContext] : []));
     if (traced.length === 0) return this.writeBatch(batch);
     return inWorkSpan(
