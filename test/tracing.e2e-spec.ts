@@ -117,10 +117,10 @@ describe('tracing on (OTEL_TRACES_EXPORTER=otlp, http/json)', () => {
         ...fastProcessing,
         OTEL_TRACES_EXPORTER: 'otlp',
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: collector.tracesUrl,
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        // Metrics would be exported every 200 ms if the SDK's were on: tracing sends traces only.
+        OTEL_METRIC_EXPORT_INTERVAL: '200',
         OTEL_BSP_SCHEDULE_DELAY: '100',
-        OTEL_METRICS_EXPORTER: 'none',
-        OTEL_LOGS_EXPORTER: 'none',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -214,6 +214,8 @@ describe('tracing on (OTEL_TRACES_EXPORTER=otlp, http/json)', () => {
     // The payment's card never reaches a span.
     const attributeText = JSON.stringify(trace.map((span) => span.attributes));
     expect(attributeText).not.toContain(paymentBody().payment_method.card.number);
+    // Seconds of exports later: nothing but traces was sent.
+    expect(collector.otherRequests).toEqual([]);
   });
 
   it('keeps each payment in its own trace when their creates and settlements share batches', async () => {

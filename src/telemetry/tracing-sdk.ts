@@ -35,6 +35,10 @@ export function startTracingSdk(
   const sdk = new NodeSDK({
     ...(environment.OTEL_SERVICE_NAME?.trim() ? {} : { serviceName: defaultServiceName }),
     ...(spanProcessors ? { spanProcessors } : {}),
+    // Traces only: the SDK would otherwise also push its metrics and logs over OTLP by default. The service's metrics
+    // are Prometheus' (/metrics); OTEL_METRICS_EXPORTER or OTEL_LOGS_EXPORTER turn the SDK's on when set.
+    ...(environment.OTEL_METRICS_EXPORTER?.trim() ? {} : { metricReaders: [] }),
+    ...(environment.OTEL_LOGS_EXPORTER?.trim() ? {} : { logRecordProcessors: [] }),
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => isUntracedPath(request.url) }),
       new FastifyOtelInstrumentation({

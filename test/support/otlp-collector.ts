@@ -60,6 +60,8 @@ function hexId(id: string | undefined, length: number): string {
  */
 export class OtlpCollector {
   readonly spans: CollectedSpan[] = [];
+  /** The paths of requests other than trace exports (`/v1/metrics`, `/v1/logs`). */
+  readonly otherRequests: string[] = [];
   private listeningPort = 0;
 
   private constructor(private readonly server: Server) {}
@@ -74,6 +76,7 @@ export class OtlpCollector {
             collector.take(JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpRequest);
             response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
           } else {
+            collector.otherRequests.push(request.url ?? '');
             response.writeHead(404).end();
           }
         });
@@ -84,8 +87,9 @@ export class OtlpCollector {
     return collector;
   }
 
-  get tracesUrl(): string {
-    return `http://127.0.0.1:${this.listeningPort}/v1/traces`;
+  /** The OTLP/HTTP base address (OTEL_EXPORTER_OTLP_ENDPOINT): traces go to `/v1/traces` under it. */
+  get url(): string {
+    return `http://127.0.0.1:${this.listeningPort}`;
   }
 
   /** The spans of one trace, as received so far. */
