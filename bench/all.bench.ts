@@ -22,7 +22,8 @@
  *   npm run bench
  *   # BENCH_DURATION_S=10 BENCH_WARMUP_S=3 BENCH_CONNECTIONS=50 BENCH_SPREAD_PAYMENTS=1000
  *   # BENCH_SUSTAINED_HOLD_S=30 BENCH_SUSTAINED_START_RATE=100 BENCH_SUSTAINED_STEP_PERCENT=50
- *   # BENCH_SUSTAINED_STEPS=10 BENCH_SUSTAINED_STEPS_DOWN=3 BENCH_SUSTAINED_CONNECTIONS=256 BENCH_SPLIT_ROLES=1
+ *   # BENCH_SUSTAINED_STEPS=10 BENCH_SUSTAINED_STEPS_DOWN=3 BENCH_SUSTAINED_REFINE_STEPS=2
+ *   # BENCH_SUSTAINED_CONNECTIONS=256 BENCH_SPLIT_ROLES=1
  *   # BENCH_CPU_PROFILE_DIR=/tmp/prof (V8 profiles of the app over `create`), BENCH_RESULTS_DIR=bench/results,
  *   # BENCH_UPDATE_README=1 (puts README-table.md into README.md between its bench-results markers)
  *
@@ -103,6 +104,7 @@ function sustainedSettingsFromEnvironment(warmupS: number): SustainedSettings {
     stepPercent: positiveInteger('BENCH_SUSTAINED_STEP_PERCENT', 50),
     stepsMax: positiveInteger('BENCH_SUSTAINED_STEPS', 10),
     stepsDownMax: nonNegativeInteger('BENCH_SUSTAINED_STEPS_DOWN', 3),
+    refineSteps: nonNegativeInteger('BENCH_SUSTAINED_REFINE_STEPS', 2),
     connections: positiveInteger('BENCH_SUSTAINED_CONNECTIONS', 256),
   };
 }

@@ -601,8 +601,9 @@ export function formatMarkdown(result: BenchResult, chartFile: string): string {
       `scheduled have their payment final, with \`payment.processing\` and the final event both received on the ` +
       `benchmark's own queue, within ${sustainedBounds.settledWithinMs} ms of their scheduled send; with no non-2xx ` +
       'and no error. A step stops early once more than the allowed share is already late (it cannot hold any more). ' +
-      `Steps start at ${settings.sustained.startRatePerSecond}/s, ${settings.sustained.stepPercent}% more each, ` +
-      `${settings.sustained.holdS} s measured each after ${settings.sustained.warmupS} s at the same rate not counted, ` +
+      `Steps start at ${settings.sustained.startRatePerSecond}/s, ${settings.sustained.stepPercent}% more each; once ` +
+      `one fails, up to ${settings.sustained.refineSteps} more halve the gap between the highest rate held and the ` +
+      `lowest failed; ${settings.sustained.holdS} s measured each after ${settings.sustained.warmupS} s at the same rate not counted, ` +
       'the app settled before each.',
     '',
     ...phases.flatMap(sustainedTable),

@@ -236,6 +236,11 @@ export interface SustainedSettings {
   stepsMax: number;
   /** Steps down at most when the first step already fails. */
   stepsDownMax: number;
+  /**
+   * Steps between the highest rate held and the lowest that failed, each halving that gap, once a step up failed:
+   * with steps of 50 %, the highest rate that holds may lie anywhere in the last step.
+   */
+  refineSteps: number;
   connections: number;
 }
 
@@ -372,7 +377,8 @@ async function measureStep(
 
 /**
  * Steps the offered rate up from the start rate until a step fails; when the very first fails, steps down instead
- * until one holds (at most `stepsDownMax` times), so that the report has the rate that holds either way.
+ * until one holds (at most `stepsDownMax` times), so that the report has the rate that holds either way. Once a step
+ * up failed, `refineSteps` more steps halve the gap between the highest rate held and the lowest that failed.
  */
 export async function measureSustained(
   context: WriteContext,
@@ -405,6 +411,19 @@ export async function measureSustained(
       if (rate < 1) break;
       const result = await step(rate);
       if (result.holds || !result.drain.drained) break;
+    }
+  }
+  const failedUp = steps.length > 1 && !steps.at(-1)!.holds && steps.at(-1)!.drain.drained;
+  if (failedUp) {
+    let holds = steps.at(-2)!.ratePerSecond;
+    let fails = steps.at(-1)!.ratePerSecond;
+    for (let index = 0; index < settings.refineSteps && !context.interrupted(); index += 1) {
+      const between = Math.round((holds + fails) / 2);
+      if (between <= holds || between >= fails) break;
+      const result = await step(between);
+      if (!result.drain.drained) break;
+      if (result.holds) holds = between;
+      else fails = between;
     }
   }
   const held = steps.filter((candidate) => candidate.holds);
