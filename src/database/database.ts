@@ -27,7 +27,7 @@ export class Database implements OnApplicationShutdown {
   // Callbacks per open transaction of `transaction()`; a WeakMap, so a transaction that never ends leaks nothing.
   private readonly afterCommitCallbacks = new WeakMap<Tx, AfterCommitCallback[]>();
   // The statements sent again and again, prepared once per connection (see StatementNames).
-  readonly statementNames = new StatementNames(databaseLimits.statementNames);
+  private readonly statementNames = new StatementNames(databaseLimits.statementNames);
 
   constructor(config: AppConfig) {
     this.pool = new Pool({

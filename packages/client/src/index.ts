@@ -3,9 +3,4 @@
 export { createPaymentsClient, idempotencyKeyHeader } from './client';
 export type { PaymentsClient, PaymentsClientOptions } from './client';
 export type { components, operations, paths } from './schema';
-export {
-  verifyWebhookSignature,
-  webhookSignatureHeaderName,
-  webhookToleranceSecondsDefault,
-} from './webhook-signature';
-export type { VerifyWebhookSignatureInput } from './webhook-signature';
+export * from './webhooks';
