@@ -219,11 +219,20 @@ describe('webhook endpoint routes cached for the fan-out', () => {
 
   it('delivers to an endpoint created after the empty list was cached, from the next event on', async () => {
     const merchant = await createMerchant(api);
+    const cache = worker.app.get(HotCache);
+    const lookupsBefore = lookups(cache);
     await paidPayment(merchant);
     await eventually(
       () => cachedRoutes(merchant),
       (routes) => Array.isArray(routes) && routes.length === 0,
       { what: 'the empty list cached' },
+    );
+    // Both events of that payment fanned out (each fan-out looks the routes up once) before the endpoint exists: a
+    // final event still on its way would otherwise reach the new endpoint, rightly, as an event after it.
+    await eventually(
+      () => Promise.resolve(lookups(cache) - lookupsBefore),
+      (looked) => looked >= 2,
+      { what: 'both events of the first payment fanned out' },
     );
     // The worker holds it in memory too (its own lookup, as the fan-out makes it).
     expect(await worker.app.get(WebhookEndpointsService).routesOf(merchant.id)).toEqual([]);
