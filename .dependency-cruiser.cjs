@@ -48,6 +48,7 @@ const publicSurface = [
   '-events[.]ts$', // a feature's event type declarations (ARCHITECTURE.md "Seams for extension")
   '^src/payments/(payment-status|payment-transitions|stranded-payments)[.]ts$',
   '^src/ledger/ledger-transaction[.]ts$',
+  '^src/ledger/[a-z-]+-postings[.]ts$', // the postings of settlement releases, payouts, disputes, network fees
 ];
 
 const folders = (names) => `^src/(${Object.keys(names).join('|')})/`;

@@ -231,18 +231,43 @@ export const ledgerTransactions = pgTable(
       .references(() => merchants.id),
     paymentId: text().references(() => payments.id),
     refundId: text(),
+    /**
+     * The payout a payout_* transaction moves (po_…). No foreign key yet: the payouts table comes with the payouts
+     * feature, whose migration adds the key.
+     */
+    payoutId: text(),
+    /** The dispute a dispute_* transaction (or a network fee on it) moves (dp_…); its key comes with the disputes table. */
+    disputeId: text(),
     createdAt: createdAt(),
   },
   (table) => [
     // The verifier reads each payment's transactions, refunds included, by payment id.
     index('ledger_transactions_payment_idx').on(table.paymentId),
-    // A payment's authorization hold, capture and release each happen once, however often a job runs.
+    // A payment's authorization hold, capture, release and network fee each happen once, however often a job runs
+    // (a dispute's transactions name its payment too, and have their own once-index).
     uniqueIndex('ledger_transactions_payment_once')
       .on(table.paymentId, table.kind)
-      .where(sql`refund_id IS NULL`),
+      .where(sql`refund_id IS NULL AND dispute_id IS NULL`),
     uniqueIndex('ledger_transactions_refund_once')
       .on(table.refundId)
       .where(sql`refund_id IS NOT NULL`),
+    // A payout's creation, payment or failure, and a dispute's opening, outcome or network fee, each recorded once:
+    // a replayed step finds its transaction there. Also the verifier's lookups by payout and by dispute.
+    uniqueIndex('ledger_transactions_payout_once')
+      .on(table.payoutId, table.kind)
+      .where(sql`payout_id IS NOT NULL`),
+    uniqueIndex('ledger_transactions_dispute_once')
+      .on(table.disputeId, table.kind)
+      .where(sql`dispute_id IS NOT NULL`),
+    check('ledger_transactions_one_owner', sql`${table.payoutId} IS NULL OR ${table.disputeId} IS NULL`),
+    check(
+      'ledger_transactions_payout_named',
+      sql`${table.kind} NOT IN ('payout_created', 'payout_paid', 'payout_failed') OR ${table.payoutId} IS NOT NULL`,
+    ),
+    check(
+      'ledger_transactions_dispute_named',
+      sql`${table.kind} NOT IN ('dispute_opened', 'dispute_won', 'dispute_lost') OR ${table.disputeId} IS NOT NULL`,
+    ),
   ],
 );
 

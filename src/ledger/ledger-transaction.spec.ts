@@ -5,7 +5,11 @@ import {
   type AccountRef,
   LedgerImbalanceError,
   LedgerInputError,
+  DISPUTE_TRANSACTION_KINDS,
+  LEDGER_TRANSACTION_KINDS,
   MERCHANT_ACCOUNT_KINDS,
+  PAYMENT_TRANSACTION_KINDS,
+  PAYOUT_TRANSACTION_KINDS,
   type Posting,
   SYSTEM_ACCOUNT_KINDS,
   assertBalanced,
@@ -53,8 +57,31 @@ const currencyArbitrary = fc.constantFrom('USD', 'eur', 'JPY', 'kwd', 'XOF');
 
 describe('account kinds', () => {
   it('splits merchant and system accounts', () => {
-    expect([...MERCHANT_ACCOUNT_KINDS]).toEqual(['merchant_available', 'merchant_pending', 'merchant_authorized']);
-    expect([...SYSTEM_ACCOUNT_KINDS]).toEqual(['network_clearing', 'authorization_holds', 'fees_revenue']);
+    expect([...MERCHANT_ACCOUNT_KINDS]).toEqual([
+      'merchant_available',
+      'merchant_pending',
+      'merchant_authorized',
+      'merchant_payouts_in_transit',
+      'merchant_dispute_reserve',
+    ]);
+    expect([...SYSTEM_ACCOUNT_KINDS]).toEqual([
+      'network_clearing',
+      'authorization_holds',
+      'fees_revenue',
+      'bank_payouts',
+      'dispute_fees',
+      'network_fees',
+    ]);
+    expect(MERCHANT_ACCOUNT_KINDS.filter((kind) => (SYSTEM_ACCOUNT_KINDS as readonly string[]).includes(kind))).toEqual(
+      [],
+    );
+  });
+
+  it('names each owner-specific transaction kind among the kinds', () => {
+    for (const kind of [...PAYMENT_TRANSACTION_KINDS, ...PAYOUT_TRANSACTION_KINDS, ...DISPUTE_TRANSACTION_KINDS]) {
+      expect(LEDGER_TRANSACTION_KINDS).toContain(kind);
+    }
+    expect(new Set(LEDGER_TRANSACTION_KINDS).size).toBe(LEDGER_TRANSACTION_KINDS.length);
   });
 
   it('builds account references with the canonical currency', () => {
@@ -353,9 +380,41 @@ describe('postingsForAutomaticCapture', () => {
     ]);
   });
 
-  it('credits merchant_available, never merchant_pending (no settlement delay exists yet)', () => {
+  it('credits merchant_available by default, merchant_pending while a settlement delay runs', () => {
     const postings = postingsForAutomaticCapture({ merchantId, currency: 'USD', amountMinor: 1000, feeMinor: 59 });
     expect(netByKind(postings)).toEqual({ network_clearing: 1000, merchant_available: -941, fees_revenue: -59 });
+    const delayed = postingsForAutomaticCapture({
+      merchantId,
+      currency: 'USD',
+      amountMinor: 1000,
+      feeMinor: 59,
+      creditTo: 'merchant_pending',
+    });
+    expect(netByKind(delayed)).toEqual({ network_clearing: 1000, merchant_pending: -941, fees_revenue: -59 });
+    const manual = postingsForCapture({
+      merchantId,
+      currency: 'USD',
+      authorizedMinor: 1000,
+      capturedMinor: 400,
+      feeMinor: 0,
+      creditTo: 'merchant_pending',
+    });
+    expect(netOf(manual, 'merchant_pending')).toBe(-400);
+    expect(netOf(manual, 'merchant_available')).toBe(0);
+  });
+
+  it('credits captured money to no other account', () => {
+    for (const creditTo of ['merchant_authorized', 'fees_revenue', 'merchant_dispute_reserve']) {
+      expect(() =>
+        postingsForAutomaticCapture({
+          merchantId,
+          currency: 'USD',
+          amountMinor: 10,
+          feeMinor: 0,
+          creditTo: creditTo as 'merchant_pending',
+        }),
+      ).toThrow(LedgerInputError);
+    }
   });
 
   it('omits the fee posting when the fee is zero', () => {
@@ -547,6 +606,43 @@ describe('postingsForRefund', () => {
       { account: availableUsd, amountMinor: 500 },
       { account: clearingUsd, amountMinor: -500 },
     ]);
+  });
+
+  it('takes the part still pending from merchant_pending, the rest from available', () => {
+    expect(postingsForRefund({ merchantId, currency: 'usd', amountMinor: 500, fromPendingMinor: 200 })).toEqual([
+      { account: usd('merchant_pending', merchantId), amountMinor: 200 },
+      { account: availableUsd, amountMinor: 300 },
+      { account: clearingUsd, amountMinor: -500 },
+    ]);
+    expect(postingsForRefund({ merchantId, currency: 'usd', amountMinor: 500, fromPendingMinor: 500 })).toEqual([
+      { account: usd('merchant_pending', merchantId), amountMinor: 500 },
+      { account: clearingUsd, amountMinor: -500 },
+    ]);
+  });
+
+  it.each([-1, 501, 1.5, Number.NaN])('rejects %p from pending of a refund of 500', (fromPendingMinor) => {
+    expect(() => postingsForRefund({ merchantId, currency: 'USD', amountMinor: 500, fromPendingMinor })).toThrow(
+      LedgerInputError,
+    );
+  });
+
+  it('balances, and moves exactly the refund out of the merchant accounts, for any split', () => {
+    fc.assert(
+      fc.property(
+        amountArbitrary.chain((amountMinor) =>
+          fc.tuple(fc.constant(amountMinor), fc.integer({ min: 0, max: amountMinor })),
+        ),
+        currencyArbitrary,
+        ([amountMinor, fromPendingMinor], currency) => {
+          const postings = postingsForRefund({ merchantId, currency, amountMinor, fromPendingMinor });
+          expect(() => assertBalanced(postings)).not.toThrow();
+          expect(netOf(postings, 'merchant_pending')).toBe(fromPendingMinor);
+          expect(netOf(postings, 'merchant_available')).toBe(amountMinor - fromPendingMinor);
+          expect(netOf(postings, 'network_clearing')).toBe(credit(amountMinor));
+          expect(postings.every((posting) => posting.amountMinor !== 0)).toBe(true);
+        },
+      ),
+    );
   });
 
   it('keeps our fee: a captured and fully refunded payment leaves the merchant at minus the fee', () => {

@@ -5,34 +5,117 @@ import { isValidAmountMinor } from '../common/money/money';
 // transaction balances when its postings sum to zero in every currency, so money is only ever moved
 // between accounts, never created or lost. Merchant accounts are what we owe the merchant, so they carry
 // credits: the balance API shows −Σ amountMinor of merchant_available and merchant_pending.
+//
+// The money movements and their postings (D = debit, C = credit; every builder is in this folder, one small file
+// per family: this file for payments and refunds, settlement-postings.ts, payout-postings.ts, dispute-postings.ts,
+// network-fee-postings.ts):
+//
+// | movement (transaction kind)                 | postings                                                          |
+// |---------------------------------------------|-------------------------------------------------------------------|
+// | capture, no settlement delay                | D network_clearing amount; C merchant_available amount − fee;     |
+// |   (payment_capture)                         | C fees_revenue fee                                                |
+// | capture with SETTLEMENT_DELAY_MS            | the same, with merchant_pending in place of merchant_available    |
+// | manual authorization (authorization_hold)   | D authorization_holds amount; C merchant_authorized amount        |
+// | cancel / expiry (authorization_release)     | the hold reversed                                                 |
+// | manual capture (payment_capture)            | the whole hold reversed, then the capture's postings above        |
+// | pending → available (settlement_release)    | D merchant_pending Σ due; C merchant_available Σ due (one per     |
+// |                                             | merchant and currency, for every payment due by then)             |
+// | refund (refund)                             | D merchant_pending (what is still pending of the payment), D      |
+// |                                             | merchant_available (the rest); C network_clearing amount          |
+// | payout created (payout_created)             | D merchant_available amount; C merchant_payouts_in_transit amount |
+// | payout paid (payout_paid)                   | D merchant_payouts_in_transit amount; C bank_payouts amount       |
+// | payout failed (payout_failed)               | D merchant_payouts_in_transit amount; C merchant_available amount |
+// | dispute opened (dispute_opened)             | D merchant_available amount + fee; C merchant_dispute_reserve     |
+// |                                             | amount; C dispute_fees fee                                        |
+// | dispute won (dispute_won)                   | D merchant_dispute_reserve amount; C merchant_available amount    |
+// | dispute lost, or accepted (dispute_lost)    | D merchant_dispute_reserve amount; C network_clearing amount      |
+// | network fee (network_fee)                   | D network_fees fee; C network_clearing fee                        |
+//
+// network_clearing is the card network's side: it owes us every capture and we owe it every refund, every lost
+// dispute (the network takes the amount back for the cardholder when it decides against the merchant, not before)
+// and its own fees (interchange per capture, its fee per dispute), so its balance is what the network's settlement
+// reports should net to. A payout's and a dispute's transactions name it (payout_id, dispute_id); a dispute's also
+// name its payment. Each (payout, kind) and (dispute, kind) is recorded at most once, like a payment's capture.
 
 /**
  * merchant_available: captured money net of fees and refunds (the balance's `available`).
  * merchant_pending: captured money not yet available when a settlement delay is configured (`pending`).
  * merchant_authorized: authorizations awaiting capture; recorded, but not the merchant's money and not
  * part of the balance.
+ * merchant_payouts_in_transit: payouts created and not yet paid or failed: still the merchant's money, no longer
+ * in its balance.
+ * merchant_dispute_reserve: the disputed amounts of open disputes, taken from available until the network decides.
  */
-export const MERCHANT_ACCOUNT_KINDS = ['merchant_available', 'merchant_pending', 'merchant_authorized'] as const;
+export const MERCHANT_ACCOUNT_KINDS = [
+  'merchant_available',
+  'merchant_pending',
+  'merchant_authorized',
+  'merchant_payouts_in_transit',
+  'merchant_dispute_reserve',
+] as const;
 
 /**
  * network_clearing: what the card network owes us (a debit balance) or we owe it.
  * authorization_holds: the other side of merchant_authorized.
- * fees_revenue: our fees.
+ * fees_revenue: our processing fees.
+ * bank_payouts: money paid out to merchants' bank accounts (its credit balance is everything paid out).
+ * dispute_fees: the dispute fees charged to merchants.
+ * network_fees: what the card network charges us (interchange per capture, its fee per dispute): an expense.
  */
-export const SYSTEM_ACCOUNT_KINDS = ['network_clearing', 'authorization_holds', 'fees_revenue'] as const;
+export const SYSTEM_ACCOUNT_KINDS = [
+  'network_clearing',
+  'authorization_holds',
+  'fees_revenue',
+  'bank_payouts',
+  'dispute_fees',
+  'network_fees',
+] as const;
 
 export type MerchantAccountKind = (typeof MERCHANT_ACCOUNT_KINDS)[number];
 export type SystemAccountKind = (typeof SYSTEM_ACCOUNT_KINDS)[number];
 export type AccountKind = MerchantAccountKind | SystemAccountKind;
 
-/** What a ledger transaction records: a payment's capture, hold or release, or a refund. */
+/** What a ledger transaction records; the table above gives each one's postings. */
 export const LEDGER_TRANSACTION_KINDS = [
   'payment_capture',
   'authorization_hold',
   'authorization_release',
   'refund',
+  'settlement_release',
+  'payout_created',
+  'payout_paid',
+  'payout_failed',
+  'dispute_opened',
+  'dispute_won',
+  'dispute_lost',
+  'network_fee',
 ] as const;
 export type LedgerTransactionKind = (typeof LEDGER_TRANSACTION_KINDS)[number];
+
+/** The kinds that record a payment's own money (and its refunds'): the verifier rebuilds them from the payment row. */
+export const PAYMENT_TRANSACTION_KINDS = [
+  'payment_capture',
+  'authorization_hold',
+  'authorization_release',
+  'refund',
+] as const satisfies readonly LedgerTransactionKind[];
+
+/** The kinds a payout's transactions have (payout_id set, each at most once per payout). */
+export const PAYOUT_TRANSACTION_KINDS = [
+  'payout_created',
+  'payout_paid',
+  'payout_failed',
+] as const satisfies readonly LedgerTransactionKind[];
+
+/** The kinds a dispute's transactions have (dispute_id set, each at most once per dispute). */
+export const DISPUTE_TRANSACTION_KINDS = [
+  'dispute_opened',
+  'dispute_won',
+  'dispute_lost',
+] as const satisfies readonly LedgerTransactionKind[];
+
+/** Where captured money is credited: at once, or to pending while a settlement delay runs. */
+export type SettlementAccountKind = Extract<MerchantAccountKind, 'merchant_available' | 'merchant_pending'>;
 
 /** The money one transition moves: the transaction's kind and its balanced postings. */
 export interface LedgerMove {
@@ -173,7 +256,7 @@ export function assertBalanced(postings: readonly Posting[]): void {
   }
 }
 
-function requireCurrency(currency: string): string {
+export function requireCurrency(currency: string): string {
   const normalized = normalizeCurrency(currency);
   if (normalized === undefined) {
     throw new LedgerInputError(`unknown currency: ${JSON.stringify(currency)}`);
@@ -181,14 +264,14 @@ function requireCurrency(currency: string): string {
   return normalized;
 }
 
-function requireMerchantId(merchantId: string): string {
+export function requireMerchantId(merchantId: string): string {
   if (typeof merchantId !== 'string' || merchantId.length === 0) {
     throw new LedgerInputError('a merchant id is required');
   }
   return merchantId;
 }
 
-function requireAmount(value: number, name: string): number {
+export function requireAmount(value: number, name: string): number {
   if (!isValidAmountMinor(value)) {
     throw new LedgerInputError(
       `${name} must be a valid amount (an integer from 1 to the maximum), got ${String(value)}`,
@@ -204,7 +287,8 @@ function requireFee(feeMinor: number, amountMinor: number): number {
   return feeMinor;
 }
 
-function balanced(postings: Posting[]): Posting[] {
+/** The postings, once assertBalanced accepted them. */
+export function balancedPostings(postings: Posting[]): Posting[] {
   assertBalanced(postings);
   return postings;
 }
@@ -236,15 +320,30 @@ export interface AutomaticCaptureInput {
   currency: string;
   amountMinor: number;
   feeMinor: number;
+  /** merchant_pending while a settlement delay runs (SETTLEMENT_DELAY_MS); merchant_available (default) otherwise. */
+  creditTo?: SettlementAccountKind;
 }
 
-// Captured money is available at once: no settlement delay exists yet (issue #16 will credit merchant_pending).
-function capturePostings(merchantId: string, currency: string, amountMinor: number, fee: number): Posting[] {
+function requireSettlementAccount(kind: SettlementAccountKind | undefined): SettlementAccountKind {
+  if (kind === undefined) return 'merchant_available';
+  if (kind !== 'merchant_available' && kind !== 'merchant_pending') {
+    throw new LedgerInputError(`captured money goes to merchant_available or merchant_pending, not ${String(kind)}`);
+  }
+  return kind;
+}
+
+function capturePostings(
+  merchantId: string,
+  currency: string,
+  amountMinor: number,
+  fee: number,
+  creditTo: SettlementAccountKind,
+): Posting[] {
   const netMinor = amountMinor - fee;
   const postings: Posting[] = [{ account: systemAccount('network_clearing', currency), amountMinor }];
   // A zero posting carries no information; the fee can be 0, or the whole amount for a tiny payment.
   if (netMinor > 0) {
-    postings.push({ account: merchantAccount('merchant_available', merchantId, currency), amountMinor: -netMinor });
+    postings.push({ account: merchantAccount(creditTo, merchantId, currency), amountMinor: -netMinor });
   }
   if (fee > 0) {
     postings.push({ account: systemAccount('fees_revenue', currency), amountMinor: -fee });
@@ -252,15 +351,19 @@ function capturePostings(merchantId: string, currency: string, amountMinor: numb
   return postings;
 }
 
-/** A payment captured at authorization: the network owes us the amount; the merchant gets it net of our fee. */
+/**
+ * A payment captured at authorization: the network owes us the amount; the merchant gets it net of our fee, in
+ * available at once or in pending while a settlement delay runs.
+ */
 export function postingsForAutomaticCapture(input: AutomaticCaptureInput): Posting[] {
   const merchantId = requireMerchantId(input.merchantId);
   const currency = requireCurrency(input.currency);
   const amountMinor = requireAmount(input.amountMinor, 'amount');
   const fee = requireFee(input.feeMinor, amountMinor);
-  return balanced(capturePostings(merchantId, currency, amountMinor, fee));
+  return balancedPostings(
+    capturePostings(merchantId, currency, amountMinor, fee, requireSettlementAccount(input.creditTo)),
+  );
 }
-
 export interface AuthorizationHoldInput {
   merchantId: string;
   currency: string;
@@ -272,7 +375,7 @@ export function postingsForAuthorizationHold(input: AuthorizationHoldInput): Pos
   const merchantId = requireMerchantId(input.merchantId);
   const currency = requireCurrency(input.currency);
   const amountMinor = requireAmount(input.amountMinor, 'amount');
-  return balanced(holdPostings(merchantId, currency, amountMinor, 1));
+  return balancedPostings(holdPostings(merchantId, currency, amountMinor, 1));
 }
 
 function holdPostings(merchantId: string, currency: string, amountMinor: number, direction: 1 | -1): Posting[] {
@@ -288,6 +391,8 @@ export interface CaptureInput {
   authorizedMinor: number;
   capturedMinor: number;
   feeMinor: number;
+  /** As AutomaticCaptureInput's. */
+  creditTo?: SettlementAccountKind;
 }
 
 /**
@@ -303,9 +408,9 @@ export function postingsForCapture(input: CaptureInput): Posting[] {
     throw new LedgerInputError(`captured amount ${capturedMinor} exceeds the authorized amount ${authorizedMinor}`);
   }
   const fee = requireFee(input.feeMinor, capturedMinor);
-  return balanced([
+  return balancedPostings([
     ...holdPostings(merchantId, currency, authorizedMinor, -1),
-    ...capturePostings(merchantId, currency, capturedMinor, fee),
+    ...capturePostings(merchantId, currency, capturedMinor, fee, requireSettlementAccount(input.creditTo)),
   ]);
 }
 
@@ -320,22 +425,48 @@ export function postingsForHoldRelease(input: HoldReleaseInput): Posting[] {
   const merchantId = requireMerchantId(input.merchantId);
   const currency = requireCurrency(input.currency);
   const authorizedMinor = requireAmount(input.authorizedMinor, 'authorized amount');
-  return balanced(holdPostings(merchantId, currency, authorizedMinor, -1));
+  return balancedPostings(holdPostings(merchantId, currency, authorizedMinor, -1));
 }
 
 export interface RefundInput {
   merchantId: string;
   currency: string;
   amountMinor: number;
+  /**
+   * How much of the refund comes from merchant_pending: what is still pending of the payment's captured money, at
+   * most the refund (0 by default, and always without a settlement delay). The rest comes from merchant_available.
+   */
+  fromPendingMinor?: number;
 }
 
-/** A refund is paid from the merchant's available money back through the network; our fee is kept. */
+/**
+ * A refund is paid back through the network from the merchant's money: first from what is still pending of the
+ * payment, the rest from available; our fee is kept.
+ */
 export function postingsForRefund(input: RefundInput): Posting[] {
   const merchantId = requireMerchantId(input.merchantId);
   const currency = requireCurrency(input.currency);
   const amountMinor = requireAmount(input.amountMinor, 'amount');
-  return balanced([
-    { account: merchantAccount('merchant_available', merchantId, currency), amountMinor },
-    { account: systemAccount('network_clearing', currency), amountMinor: -amountMinor },
-  ]);
+  const fromPendingMinor = input.fromPendingMinor ?? 0;
+  if (!Number.isSafeInteger(fromPendingMinor) || fromPendingMinor < 0 || fromPendingMinor > amountMinor) {
+    throw new LedgerInputError(
+      `the part from pending must be an integer from 0 to the refund ${amountMinor}, got ${String(fromPendingMinor)}`,
+    );
+  }
+  const fromAvailableMinor = amountMinor - fromPendingMinor;
+  const postings: Posting[] = [];
+  if (fromPendingMinor > 0) {
+    postings.push({
+      account: merchantAccount('merchant_pending', merchantId, currency),
+      amountMinor: fromPendingMinor,
+    });
+  }
+  if (fromAvailableMinor > 0) {
+    postings.push({
+      account: merchantAccount('merchant_available', merchantId, currency),
+      amountMinor: fromAvailableMinor,
+    });
+  }
+  postings.push({ account: systemAccount('network_clearing', currency), amountMinor: -amountMinor });
+  return balancedPostings(postings);
 }

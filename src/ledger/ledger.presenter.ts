@@ -29,15 +29,21 @@ export const ledgerEntrySchema = apiComponent(
     id: z.string().meta({ description: 'lp_…' }),
     object: z.literal('ledger_entry'),
     transaction_id: z.string().meta({ description: 'ltx_…: the lines of one transaction sum to zero.' }),
-    transaction_type: z.string().meta({ description: '`payment_capture`, `refund`, …' }),
+    transaction_type: z.string().meta({
+      description: '`payment_capture`, `refund`, `settlement_release`, `payout_created`, `dispute_opened`, …',
+    }),
     account: z.string().meta({
-      description: 'The merchant account: `merchant_available`, `merchant_pending` or `merchant_authorized`.',
+      description:
+        'The merchant account: `merchant_available`, `merchant_pending`, `merchant_authorized`, ' +
+        '`merchant_payouts_in_transit` or `merchant_dispute_reserve`.',
     }),
     direction: z.enum(['debit', 'credit']),
     amount: z.number().int().meta({ description: 'Signed minor units: positive is a debit, negative a credit.' }),
     currency: z.string().meta({ description: 'ISO 4217, upper case.' }),
-    payment_id: z.string().nullable(),
+    payment_id: z.string().nullable().meta({ description: 'pay_…: null on a settlement release (many payments).' }),
     refund_id: z.string().nullable(),
+    payout_id: z.string().nullable().meta({ description: 'po_…: the payout this line moves the money of, if any.' }),
+    dispute_id: z.string().nullable().meta({ description: 'dp_…: the dispute this line moves the money of, if any.' }),
     created_at: z.string().meta({ description: 'ISO 8601 UTC.' }),
   }),
 );

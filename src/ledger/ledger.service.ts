@@ -24,11 +24,15 @@ import {
 /** A merchant's ledger entries (postings), newest first (ledger_postings_merchant_sequence_idx). */
 const ledgerEntriesKeyset: Keyset = { id: ledgerPostings.id, order: [ledgerPostings.sequence], what: 'ledger entry' };
 
+/** One ledger transaction to record: its kind, its owner (the merchant) and what it moves the money of. */
 export interface LedgerEntry {
   kind: LedgerTransactionKind;
   merchantId: string;
-  paymentId: string;
+  /** The payment (captures, holds, refunds, a dispute's transactions, a capture's network fee); null for a release. */
+  paymentId: string | null;
   refundId?: string;
+  payoutId?: string;
+  disputeId?: string;
   postings: Posting[];
 }
 
@@ -82,6 +86,8 @@ export class LedgerService {
         kind: ledgerTransactions.kind,
         paymentId: ledgerTransactions.paymentId,
         refundId: ledgerTransactions.refundId,
+        payoutId: ledgerTransactions.payoutId,
+        disputeId: ledgerTransactions.disputeId,
         createdAt: ledgerPostings.createdAt,
       })
       .from(ledgerPostings)
@@ -103,6 +109,8 @@ export class LedgerService {
         currency: row.currency,
         payment_id: row.paymentId,
         refund_id: row.refundId,
+        payout_id: row.payoutId,
+        dispute_id: row.disputeId,
         created_at: row.createdAt.toISOString(),
       };
     });
@@ -167,13 +175,15 @@ export class LedgerService {
     // Inserted from arrays: one fixed statement whatever the batch size, no per-row query building.
     const statements = [
       sql`
-      INSERT INTO ledger_transactions (id, kind, merchant_id, payment_id, refund_id)
-      SELECT id, kind, merchant_id, payment_id, refund_id
+      INSERT INTO ledger_transactions (id, kind, merchant_id, payment_id, refund_id, payout_id, dispute_id)
+      SELECT id, kind, merchant_id, payment_id, refund_id, payout_id, dispute_id
         FROM unnest(${sql.param(transactionIds)}::text[], ${sql.param(entries.map((entry) => entry.kind))}::text[],
                     ${sql.param(entries.map((entry) => entry.merchantId))}::text[],
                     ${sql.param(entries.map((entry) => entry.paymentId))}::text[],
-                    ${sql.param(entries.map((entry) => entry.refundId ?? null))}::text[])
-          AS entry(id, kind, merchant_id, payment_id, refund_id)`,
+                    ${sql.param(entries.map((entry) => entry.refundId ?? null))}::text[],
+                    ${sql.param(entries.map((entry) => entry.payoutId ?? null))}::text[],
+                    ${sql.param(entries.map((entry) => entry.disputeId ?? null))}::text[])
+          AS entry(id, kind, merchant_id, payment_id, refund_id, payout_id, dispute_id)`,
       sql`
       INSERT INTO ledger_postings (id, transaction_id, account_id, merchant_id, amount, currency)
       SELECT id, transaction_id, account_id, merchant_id, amount, currency

@@ -12,6 +12,8 @@ import {
   expectedLedger,
   moneyMoved,
   recordedCaptureFee,
+  recordedSettlement,
+  type RecordedSettlement,
   refund,
   releaseAuthorization,
   sumPostings,
@@ -35,6 +37,13 @@ function payment(overrides: Partial<PaymentMoney> = {}): PaymentMoney {
     ...overrides,
   };
 }
+
+/** What the verifier reads from a payment's postings when they were made without a settlement delay. */
+const atFee = (captureFeeMinor: number): RecordedSettlement => ({
+  captureFeeMinor,
+  creditTo: 'merchant_available',
+  refundedFromPendingMinor: 0,
+});
 
 const authorized = (amount = 1000, overrides: Partial<PaymentMoney> = {}) =>
   payment({ status: 'requires_capture', captureMethod: 'manual', amount, amountCapturable: amount, ...overrides });
@@ -89,6 +98,27 @@ describe('authorizationOutcome', () => {
       'payment_capture/merchant_available': -941,
       'payment_capture/fees_revenue': -59,
     });
+  });
+
+  it('credits pending instead of available while a settlement delay runs, for both capture methods', () => {
+    const automatic = allowed(authorizationOutcome(payment(), { approved: true }, fees, 'merchant_pending'));
+    expect(net(automatic.ledger)).toEqual({
+      'payment_capture/network_clearing': 1000,
+      'payment_capture/merchant_pending': -941,
+      'payment_capture/fees_revenue': -59,
+    });
+    const manual = allowed(capture(authorized(1000), 600, noFees, 'merchant_pending'));
+    expect(net(manual.ledger)).toEqual({
+      'payment_capture/authorization_holds': -1000,
+      'payment_capture/merchant_authorized': 1000,
+      'payment_capture/network_clearing': 600,
+      'payment_capture/merchant_pending': -600,
+    });
+    // A hold is nobody's money yet: no delay applies to it.
+    const held = allowed(
+      authorizationOutcome(payment({ captureMethod: 'manual' }), { approved: true }, fees, 'merchant_pending'),
+    );
+    expect(Object.keys(net(held.ledger)).some((key) => key.endsWith('merchant_pending'))).toBe(false);
   });
 
   it('holds an approved manual payment', () => {
@@ -294,6 +324,26 @@ describe('refund', () => {
     expect(refund(current, 1)).toEqual(refund(current, undefined));
   });
 
+  it('takes a refund from what is still pending of the payment first, the rest from available', () => {
+    const whole = allowed(refund(succeeded(1000), 1000, 941));
+    expect(whole.fromPendingMinor).toBe(941);
+    expect(net(whole.ledger)).toEqual({
+      'refund/merchant_pending': 941,
+      'refund/merchant_available': 59,
+      'refund/network_clearing': -1000,
+    });
+    const part = allowed(refund(succeeded(1000), 300, 941));
+    expect(part.fromPendingMinor).toBe(300);
+    expect(net(part.ledger)).toEqual({ 'refund/merchant_pending': 300, 'refund/network_clearing': -300 });
+    const released = allowed(refund(succeeded(1000), 300, 0));
+    expect(released.fromPendingMinor).toBe(0);
+    expect(net(released.ledger)).toEqual({ 'refund/merchant_available': 300, 'refund/network_clearing': -300 });
+  });
+
+  it.each([[-1], [1.5], [Number.NaN]])('throws on a pending amount of %d', (pending) => {
+    expect(() => refund(succeeded(), 1, pending)).toThrow(RangeError);
+  });
+
   it.each(everyState.filter(([status]) => status !== 'succeeded'))(
     'refuses to refund a %s %s payment',
     (status, captureMethod) => {
@@ -320,18 +370,18 @@ describe('applyChanges', () => {
 
 describe('expectedLedger', () => {
   it('rebuilds each reachable state from the transitions that lead to it', () => {
-    expect(expectedLedger(payment(), 0)).toEqual([]);
-    expect(expectedLedger(payment({ status: 'failed', captureMethod: 'manual' }), 0)).toEqual([]);
-    expect(net(expectedLedger(succeeded(1000), 59))).toEqual({
+    expect(expectedLedger(payment(), atFee(0))).toEqual([]);
+    expect(expectedLedger(payment({ status: 'failed', captureMethod: 'manual' }), atFee(0))).toEqual([]);
+    expect(net(expectedLedger(succeeded(1000), atFee(59)))).toEqual({
       'payment_capture/network_clearing': 1000,
       'payment_capture/merchant_available': -941,
       'payment_capture/fees_revenue': -59,
     });
-    expect(net(expectedLedger(authorized(1000), 0))).toEqual({
+    expect(net(expectedLedger(authorized(1000), atFee(0)))).toEqual({
       'authorization_hold/authorization_holds': 1000,
       'authorization_hold/merchant_authorized': -1000,
     });
-    expect(net(expectedLedger(payment({ status: 'canceled', captureMethod: 'manual' }), 0))).toEqual({
+    expect(net(expectedLedger(payment({ status: 'canceled', captureMethod: 'manual' }), atFee(0)))).toEqual({
       'authorization_hold/authorization_holds': 1000,
       'authorization_hold/merchant_authorized': -1000,
       'authorization_release/authorization_holds': -1000,
@@ -341,7 +391,7 @@ describe('expectedLedger', () => {
       net(
         expectedLedger(
           payment({ status: 'succeeded', captureMethod: 'manual', amountCaptured: 600, amountRefunded: 100 }),
-          600,
+          atFee(600),
         ),
       ),
     ).toEqual({
@@ -354,6 +404,29 @@ describe('expectedLedger', () => {
       'refund/merchant_available': 100,
       'refund/network_clearing': -100,
     });
+  });
+
+  it('rebuilds a capture into pending and refunds taken from pending', () => {
+    const delayed = (captureFeeMinor: number, refundedFromPendingMinor: number): RecordedSettlement => ({
+      captureFeeMinor,
+      creditTo: 'merchant_pending',
+      refundedFromPendingMinor,
+    });
+    expect(net(expectedLedger(succeeded(1000, { amountRefunded: 400 }), delayed(59, 300)))).toEqual({
+      'payment_capture/network_clearing': 1000,
+      'payment_capture/merchant_pending': -941,
+      'payment_capture/fees_revenue': -59,
+      'refund/merchant_pending': 300,
+      'refund/merchant_available': 100,
+      'refund/network_clearing': -400,
+    });
+    // Refunds from pending beyond the refunded amount, beyond the net capture, or of a capture never pending.
+    expect(expectedLedger(succeeded(1000, { amountRefunded: 400 }), delayed(59, 401))).toBeNull();
+    expect(expectedLedger(succeeded(1000, { amountRefunded: 1000 }), delayed(59, 942))).toBeNull();
+    expect(
+      expectedLedger(succeeded(1000, { amountRefunded: 400 }), { ...delayed(0, 100), creditTo: 'merchant_available' }),
+    ).toBeNull();
+    expect(expectedLedger(succeeded(1000, { amountRefunded: 400 }), delayed(0, -1))).toBeNull();
   });
 
   it.each([
@@ -379,7 +452,26 @@ describe('expectedLedger', () => {
     ['a negative fee', succeeded(1000), -1],
     ['refunds above captured', succeeded(1000, { amountRefunded: 1001 }), 0],
   ])('finds no transitions to %s', (_case, state, fee) => {
-    expect(expectedLedger(state, fee)).toBeNull();
+    expect(expectedLedger(state, atFee(fee))).toBeNull();
+  });
+});
+
+describe('recordedSettlement', () => {
+  it('reads the fee, the account the capture credited and the refunds from pending', () => {
+    expect(
+      recordedSettlement(
+        new Map([
+          ['payment_capture/network_clearing', 1000],
+          ['payment_capture/merchant_pending', -941],
+          ['payment_capture/fees_revenue', -59],
+          ['refund/merchant_pending', 300],
+        ]),
+        1000,
+      ),
+    ).toEqual({ captureFeeMinor: 59, creditTo: 'merchant_pending', refundedFromPendingMinor: 300 });
+    expect(recordedSettlement(new Map([['payment_capture/merchant_available', -1000]]), 1000)).toEqual(atFee(0));
+    // A credit to pending by a refund is no refund from pending (expectedLedger then differs from the postings).
+    expect(recordedSettlement(new Map([['refund/merchant_pending', -5]]), 0).refundedFromPendingMinor).toBe(0);
   });
 });
 
@@ -405,9 +497,11 @@ type Step =
   | { type: 'authorize'; approved: boolean }
   | { type: 'capture'; amount?: number }
   | { type: 'cancel' }
-  | { type: 'refund'; amount?: number };
+  | { type: 'refund'; amount?: number }
+  | { type: 'release' };
 
 const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ type: fc.constant('release' as const) }),
   fc.record({ type: fc.constant('authorize' as const), approved: fc.boolean() }),
   fc.record({
     type: fc.constant('capture' as const),
@@ -434,10 +528,19 @@ describe('any legal order of transitions', () => {
         fc.constantFrom('USD', 'JPY', 'EUR'),
         feeArbitrary,
         fc.array(stepArbitrary, { maxLength: 12 }),
-        (amount, captureMethod, currency, schedule, steps) => {
+        fc.boolean(),
+        (amount, captureMethod, currency, schedule, steps, delayed) => {
           let current = payment({ amount, captureMethod, currency });
+          const creditTo = delayed ? 'merchant_pending' : 'merchant_available';
           const recorded: LedgerMove[] = [];
+          // What is still pending of this payment: its capture's credit to merchant_pending, less its refunds from
+          // there, until the settlement release (a transaction of the merchant's, not of this payment) takes it.
+          let pendingMinor = 0;
           for (const step of steps) {
+            if (step.type === 'release') {
+              pendingMinor = 0;
+              continue;
+            }
             const transition: Transition<object> =
               step.type === 'authorize'
                 ? authorizationOutcome(
@@ -446,13 +549,21 @@ describe('any legal order of transitions', () => {
                       ? { approved: true }
                       : { approved: false, declineCode: 'card_declined', message: 'no' },
                     schedule,
+                    creditTo,
                   )
                 : step.type === 'capture'
-                  ? capture(current, step.amount, schedule)
+                  ? capture(current, step.amount, schedule, creditTo)
                   : step.type === 'cancel'
                     ? releaseAuthorization(current)
-                    : refund(current, step.amount);
+                    : refund(current, step.amount, pendingMinor);
             if (!transition.allowed) continue;
+            if (transition.ledger?.kind === 'payment_capture') {
+              pendingMinor = 0 - (sumPostings([transition.ledger]).get('payment_capture/merchant_pending') ?? 0);
+            }
+            if ('fromPendingMinor' in transition) {
+              expect(pendingMinor - (transition.fromPendingMinor as number)).toBeGreaterThanOrEqual(0);
+              pendingMinor -= transition.fromPendingMinor as number;
+            }
             if (transition.ledger) {
               assertBalanced(transition.ledger.postings);
               recorded.push(transition.ledger);
@@ -475,7 +586,7 @@ describe('any legal order of transitions', () => {
               held: current.amountCapturable,
             });
             // The verifier's view: the stored state, with the fee the capture recorded, rebuilds the same postings.
-            const expected = expectedLedger(current, recordedCaptureFee(sums, current.amountCaptured));
+            const expected = expectedLedger(current, recordedSettlement(sums, current.amountCaptured));
             expect(expected).not.toBeNull();
             expect(sumPostings(expected!)).toEqual(sums);
           }

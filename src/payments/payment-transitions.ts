@@ -11,6 +11,7 @@ import {
   postingsForCapture,
   postingsForHoldRelease,
   postingsForRefund,
+  type SettlementAccountKind,
 } from '../ledger/ledger-transaction';
 import { refundAmount } from './refund-amount';
 import {
@@ -94,11 +95,13 @@ function refuseState(payment: PaymentMoney): { allowed: false; refusal: Transiti
 /**
  * A `processing` payment once the card network has answered: approved and automatic → succeeded, the whole amount
  * captured net of the fee; approved and manual → requires_capture, the amount held; declined → failed, no money moves.
+ * `creditTo`: where captured money goes, merchant_pending while a settlement delay runs.
  */
 export function authorizationOutcome(
   payment: PaymentMoney,
   answer: AuthorizationAnswer,
   fees: FeeSchedule,
+  creditTo: SettlementAccountKind = 'merchant_available',
 ): Transition {
   assertPaymentMoney(payment);
   if (payment.status !== 'processing') return refuseState(payment);
@@ -118,6 +121,7 @@ export function authorizationOutcome(
           ...money,
           amountMinor: payment.amount,
           feeMinor: feeMinor(payment.amount, fees),
+          creditTo,
         }),
       },
     };
@@ -138,9 +142,14 @@ export function authorizationOutcome(
 /**
  * Captures all (`requestedMinor` undefined) or part of a manual authorization: the payment succeeds with the amount
  * captured, and the whole hold is released (an uncaptured rest is never captured later). More than the capturable
- * amount is refused.
+ * amount is refused. `creditTo` as for authorizationOutcome.
  */
-export function capture(payment: PaymentMoney, requestedMinor: number | undefined, fees: FeeSchedule): Transition {
+export function capture(
+  payment: PaymentMoney,
+  requestedMinor: number | undefined,
+  fees: FeeSchedule,
+  creditTo: SettlementAccountKind = 'merchant_available',
+): Transition {
   assertPaymentMoney(payment);
   if (payment.status !== 'requires_capture' || !canTransition(payment.captureMethod, payment.status, 'succeeded')) {
     return refuseState(payment);
@@ -168,6 +177,7 @@ export function capture(payment: PaymentMoney, requestedMinor: number | undefine
         authorizedMinor: capturable,
         capturedMinor: captured,
         feeMinor: feeMinor(captured, fees),
+        creditTo,
       }),
     },
   };
@@ -195,21 +205,35 @@ export function releaseAuthorization(payment: PaymentMoney): Transition {
 
 /**
  * Refunds part (`requestedMinor`) or all that is left of a succeeded payment's captured money (refund-amount.ts):
- * amount_refunded grows by the refund, which is paid from the merchant's available money back to the network.
+ * amount_refunded grows by the refund, which is paid back to the network from the merchant's money: from what is
+ * still pending of this payment (`pendingMinor`, 0 without a settlement delay or once released) first, the rest
+ * from available. The transition says how much it took from pending (`fromPendingMinor`).
  */
-export function refund(payment: PaymentMoney, requestedMinor: number | undefined): Transition<{ amountMinor: number }> {
+export function refund(
+  payment: PaymentMoney,
+  requestedMinor: number | undefined,
+  pendingMinor = 0,
+): Transition<{ amountMinor: number; fromPendingMinor: number }> {
   assertPaymentMoney(payment);
+  assertAmount(pendingMinor, 'the pending amount');
   if (payment.status !== 'succeeded') return refuseState(payment);
   const decision = refundAmount(payment.amountCaptured, payment.amountRefunded, requestedMinor);
   if (!decision.allowed) return { allowed: false, refusal: { reason: 'amount_too_large', message: decision.message } };
   const { amountMinor } = decision;
+  const fromPendingMinor = Math.min(amountMinor, pendingMinor);
   return {
     allowed: true,
     amountMinor,
+    fromPendingMinor,
     changes: { amountRefunded: payment.amountRefunded + amountMinor },
     ledger: {
       kind: 'refund',
-      postings: postingsForRefund({ merchantId: payment.merchantId, currency: payment.currency, amountMinor }),
+      postings: postingsForRefund({
+        merchantId: payment.merchantId,
+        currency: payment.currency,
+        amountMinor,
+        fromPendingMinor,
+      }),
     },
   };
 }
@@ -227,23 +251,39 @@ export function applyChanges(payment: PaymentMoney, changes: PaymentChanges): Pa
 }
 
 /**
+ * What a payment's recorded postings say that its row does not: the fee charged at capture (today's fee schedule
+ * need not reproduce it), where the capture was credited (merchant_pending when a settlement delay ran then), and
+ * how much of its refunds was taken from pending.
+ */
+export interface RecordedSettlement {
+  captureFeeMinor: number;
+  creditTo: SettlementAccountKind;
+  refundedFromPendingMinor: number;
+}
+
+/**
  * The ledger moves a payment in this state must have recorded: the transitions that lead to the state, rebuilt with
  * the same builders, and its refunds as one refund move of amount_refunded (refund postings add up, so per account
- * this is the sum of the refunds' own moves). `captureFeeMinor` is the fee charged at capture, which today's fee
- * schedule need not reproduce.
+ * this is the sum of the refunds' own moves).
  *
  * Returns null when no sequence of transitions reaches the state (a captured payment still holding money, an
- * automatic payment captured partly, a fee above the captured amount, ...): the caller reports the payment.
+ * automatic payment captured partly, a fee above the captured amount, refunds from pending of a capture that was
+ * never pending or beyond what it credited there, ...): the caller reports the payment.
  */
-export function expectedLedger(payment: PaymentMoney, captureFeeMinor: number): LedgerMove[] | null {
+export function expectedLedger(payment: PaymentMoney, recorded: RecordedSettlement): LedgerMove[] | null {
+  const { captureFeeMinor, creditTo, refundedFromPendingMinor } = recorded;
   try {
     assertPaymentMoney(payment);
     assertAmount(captureFeeMinor, 'the capture fee');
+    assertAmount(refundedFromPendingMinor, 'the refunds from pending');
   } catch {
     return null;
   }
   if (captureFeeMinor > payment.amountCaptured) return null;
-  const moves = transitionsTo(payment, captureFeeMinor);
+  if (refundedFromPendingMinor > payment.amountRefunded) return null;
+  if (refundedFromPendingMinor > 0 && creditTo !== 'merchant_pending') return null;
+  if (refundedFromPendingMinor > payment.amountCaptured - captureFeeMinor) return null;
+  const moves = transitionsTo(payment, captureFeeMinor, creditTo);
   if (moves === null) return null;
   if (payment.amountRefunded > 0) {
     moves.push({
@@ -252,13 +292,18 @@ export function expectedLedger(payment: PaymentMoney, captureFeeMinor: number): 
         merchantId: payment.merchantId,
         currency: payment.currency,
         amountMinor: payment.amountRefunded,
+        fromPendingMinor: refundedFromPendingMinor,
       }),
     });
   }
   return moves;
 }
 
-function transitionsTo(payment: PaymentMoney, captureFeeMinor: number): LedgerMove[] | null {
+function transitionsTo(
+  payment: PaymentMoney,
+  captureFeeMinor: number,
+  creditTo: SettlementAccountKind,
+): LedgerMove[] | null {
   const { status, captureMethod, amount, amountCapturable, amountCaptured } = payment;
   const money = { merchantId: payment.merchantId, currency: payment.currency };
   const captured = amountCaptured > 0;
@@ -270,7 +315,7 @@ function transitionsTo(payment: PaymentMoney, captureFeeMinor: number): LedgerMo
     return [
       {
         kind: 'payment_capture',
-        postings: postingsForAutomaticCapture({ ...money, amountMinor: amount, feeMinor: captureFeeMinor }),
+        postings: postingsForAutomaticCapture({ ...money, amountMinor: amount, feeMinor: captureFeeMinor, creditTo }),
       },
     ];
   }
@@ -299,6 +344,7 @@ function transitionsTo(payment: PaymentMoney, captureFeeMinor: number): LedgerMo
         authorizedMinor: amount,
         capturedMinor: amountCaptured,
         feeMinor: captureFeeMinor,
+        creditTo,
       }),
     },
   ];
@@ -345,4 +391,17 @@ export function moneyMoved(sums: PostingSums): MoneyMoved {
 export function recordedCaptureFee(sums: PostingSums, amountCaptured: number): number {
   const fee = 0 - (sums.get('payment_capture/fees_revenue') ?? 0);
   return Math.min(Math.max(fee, 0), Math.max(amountCaptured, 0));
+}
+
+/**
+ * What a payment's recorded postings say of its settlement (RecordedSettlement): the capture fee, the account its
+ * capture credited, and the refunds' debits of merchant_pending (kept as recorded, so that a wrong one still differs
+ * from what expectedLedger rebuilds, or makes the state unreachable).
+ */
+export function recordedSettlement(sums: PostingSums, amountCaptured: number): RecordedSettlement {
+  return {
+    captureFeeMinor: recordedCaptureFee(sums, amountCaptured),
+    creditTo: sums.has('payment_capture/merchant_pending') ? 'merchant_pending' : 'merchant_available',
+    refundedFromPendingMinor: Math.max(sums.get('refund/merchant_pending') ?? 0, 0),
+  };
 }

@@ -11,19 +11,27 @@ export const LEDGER_MISMATCH_CHECKS = [
   'refund_amount',
   'payment_state',
   'payment_postings',
+  // Issue 16: ledger transactions of an unknown kind; pending money released against what was due; the payouts' and
+  // disputes' features prove their objects through LedgerChecks.
+  'transaction_kind',
+  'settlement_release',
+  'payout_postings',
+  'dispute_postings',
 ] as const;
 
 const ledgerMismatchSchema = z.strictObject({
   check: z.enum(LEDGER_MISMATCH_CHECKS),
-  id: z.string().meta({ description: 'The transaction, account, payment or refund that does not agree.' }),
+  id: z
+    .string()
+    .meta({ description: 'The transaction, account, payment, refund, payout or dispute that does not agree.' }),
   currency: z.string(),
   account: z
     .string()
     .optional()
     .meta({
       description:
-        'payment_postings only: the ledger transaction kind and account kind whose postings differ from the ones ' +
-        'the payment’s (or refund’s) stored state implies, as `payment_capture/merchant_available`.',
+        'payment_postings, payout_postings, dispute_postings: the ledger transaction kind and account kind whose ' +
+        'postings differ from the ones the object’s stored state implies, as `payment_capture/merchant_available`.',
     }),
   expected: z.string().meta({ description: 'Minor units, as a decimal string.' }),
   actual: z.string().meta({ description: 'Minor units, as a decimal string.' }),

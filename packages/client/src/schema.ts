@@ -502,9 +502,9 @@ export interface components {
             object: "ledger_entry";
             /** @description ltx_…: the lines of one transaction sum to zero. */
             transaction_id: string;
-            /** @description `payment_capture`, `refund`, … */
+            /** @description `payment_capture`, `refund`, `settlement_release`, `payout_created`, `dispute_opened`, … */
             transaction_type: string;
-            /** @description The merchant account: `merchant_available`, `merchant_pending` or `merchant_authorized`. */
+            /** @description The merchant account: `merchant_available`, `merchant_pending`, `merchant_authorized`, `merchant_payouts_in_transit` or `merchant_dispute_reserve`. */
             account: string;
             /** @enum {string} */
             direction: "debit" | "credit";
@@ -512,8 +512,13 @@ export interface components {
             amount: number;
             /** @description ISO 4217, upper case. */
             currency: string;
+            /** @description pay_…: null on a settlement release (many payments). */
             payment_id: string | null;
             refund_id: string | null;
+            /** @description po_…: the payout this line moves the money of, if any. */
+            payout_id: string | null;
+            /** @description dp_…: the dispute this line moves the money of, if any. */
+            dispute_id: string | null;
             /** @description ISO 8601 UTC. */
             created_at: string;
         };
@@ -530,11 +535,11 @@ export interface components {
             /** @description At most 100. */
             mismatches: {
                 /** @enum {string} */
-                check: "transaction_unbalanced" | "account_balance" | "payment_amount_captured" | "payment_amount_refunded" | "payment_amount_capturable" | "refund_amount" | "payment_state" | "payment_postings";
-                /** @description The transaction, account, payment or refund that does not agree. */
+                check: "transaction_unbalanced" | "account_balance" | "payment_amount_captured" | "payment_amount_refunded" | "payment_amount_capturable" | "refund_amount" | "payment_state" | "payment_postings" | "transaction_kind" | "settlement_release" | "payout_postings" | "dispute_postings";
+                /** @description The transaction, account, payment, refund, payout or dispute that does not agree. */
                 id: string;
                 currency: string;
-                /** @description payment_postings only: the ledger transaction kind and account kind whose postings differ from the ones the payment’s (or refund’s) stored state implies, as `payment_capture/merchant_available`. */
+                /** @description payment_postings, payout_postings, dispute_postings: the ledger transaction kind and account kind whose postings differ from the ones the object’s stored state implies, as `payment_capture/merchant_available`. */
                 account?: string;
                 /** @description Minor units, as a decimal string. */
                 expected: string;
