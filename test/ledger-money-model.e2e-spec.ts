@@ -132,10 +132,12 @@ describe('ledger transactions of payouts and disputes', () => {
     const payoutId = 'po_checked0123456789ABCDEFG';
     checks.register({
       name: 'test-payouts',
-      run: async (_tx, limit) =>
-        [{ check: 'payout_postings' as const, id: payoutId, currency: 'USD', expected: '1', actual: '0' }].slice(
-          0,
-          limit,
+      run: (_tx, limit) =>
+        Promise.resolve(
+          [{ check: 'payout_postings' as const, id: payoutId, currency: 'USD', expected: '1', actual: '0' }].slice(
+            0,
+            limit,
+          ),
         ),
     });
     expect(() => checks.register({ name: 'test-payouts', run: () => Promise.resolve([]) })).toThrow(
