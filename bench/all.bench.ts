@@ -204,7 +204,7 @@ async function main(): Promise<number> {
     servers.push(all);
     memory.watch('all', all.pid);
     console.log(`app (all) listening on 127.0.0.1:${all.port}, database ${databaseName}`);
-    watch = await PaymentEventsWatch.start(config.rabbitmq.url, config.rabbitmq.eventsExchange);
+    watch = await PaymentEventsWatch.start(config.rabbitmq.urls[0]!, config.rabbitmq.eventsExchange);
     redis = await RedisCpuProbe.connect(config.redis.url);
     database = new Client({ connectionString: config.database.url });
     await database.connect();
@@ -224,7 +224,7 @@ async function main(): Promise<number> {
       processes,
       redis,
       statements,
-      rabbitmqUrl: config.rabbitmq.url,
+      rabbitmqUrl: config.rabbitmq.urls[0]!,
       watch,
       database,
       authorization,

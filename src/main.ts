@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.factory';
 import { ConfigError, parseConfig } from './config/config.schema';
 import { startEventSubscribers } from './events/event-subscribers';
+import { QueueDeclarationError } from './events/subscriber-queue';
 import { ShutdownGate } from './http/graceful-shutdown';
 import { stopTracing, tracingDecided } from './telemetry/tracing';
 
@@ -42,8 +43,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // Both name what to change; a stack trace would only bury it.
   const message =
-    error instanceof ConfigError
+    error instanceof ConfigError || error instanceof QueueDeclarationError
       ? error.message
       : `Start failed: ${error instanceof Error ? error.stack : String(error)}`;
   process.stderr.write(`${message}\n`);

@@ -57,7 +57,7 @@ export type Cleanup = [what: string, cleanup: () => Promise<unknown>];
 export function scratchRunCleanups(
   config: {
     database: { url: string };
-    rabbitmq: { url: string; eventsExchange: string };
+    rabbitmq: { urls: readonly string[]; eventsExchange: string };
     redis: { url: string; cacheUrl: string };
     webhooks: { eventsQueue: string };
   },
@@ -67,7 +67,9 @@ export function scratchRunCleanups(
     ['drop the database', () => dropDatabase(config.database.url)],
     [
       'delete the RabbitMQ exchange and queue',
-      () => deleteEventsTopology(config.rabbitmq.url, config.rabbitmq.eventsExchange, [config.webhooks.eventsQueue]),
+      () =>
+        // Any node of the cluster: the first, as the benchmark's own probes use.
+        deleteEventsTopology(config.rabbitmq.urls[0]!, config.rabbitmq.eventsExchange, [config.webhooks.eventsQueue]),
     ],
     ['delete the Redis keys', () => deleteRedisKeys([config.redis.url, config.redis.cacheUrl], queuePrefix)],
   ];

@@ -14,7 +14,8 @@ describe('parseConfig', () => {
     expect(config.database.url).toBe('postgres://postgres@127.0.0.1:5432/payments');
     expect(config.redis.url).toBe('redis://127.0.0.1:6379');
     expect(config.redis.cacheUrl).toBe('redis://127.0.0.1:6379');
-    expect(config.rabbitmq.url).toBe('amqp://guest:guest@127.0.0.1:5672');
+    expect(config.rabbitmq.urls).toEqual(['amqp://guest:guest@127.0.0.1:5672']);
+    expect(config.rabbitmq.queueType).toBe('classic');
     expect(config.role).toBe('all');
     expect(config.adminToken).toBe(developmentAdminToken);
     expect(config.production).toBe(false);
@@ -53,6 +54,8 @@ describe('parseConfig', () => {
     ['REDIS_URL', 'not a url'],
     ['CACHE_REDIS_URL', 'http://cache'],
     ['RABBITMQ_URL', 'redis://127.0.0.1:6379'],
+    ['RABBITMQ_URL', 'amqp://a:5672,,amqp://b:5672'],
+    ['RABBITMQ_QUEUE_TYPE', 'lazy'],
     ['QUEUE_PREFIX', 'has space'],
     ['RATE_LIMIT_PER_SECOND', '-1'],
     ['RATE_LIMIT_PER_SECOND', '1.5'],
@@ -119,6 +122,33 @@ describe('parseConfig', () => {
     expect(() => parseConfig(url === undefined ? rest : { ...rest, RABBITMQ_URL: url })).toThrow(
       /^Invalid configuration: RABBITMQ_URL/,
     );
+  });
+
+  it('refuses production when any node of RABBITMQ_URL logs in as guest, saying which', () => {
+    expect(() =>
+      parseConfig({ ...production, RABBITMQ_URL: 'amqp://payments:s3cret@rabbit-1:5672,amqp://rabbit-2:5672' }),
+    ).toThrow(/^Invalid configuration: RABBITMQ_URL: must not use .*guest.* \(entry 2 of 2 does\)$/);
+    const cluster = 'amqp://payments:s3cret@rabbit-1:5672,amqp://payments:s3cret@rabbit-2:5672';
+    expect(parseConfig({ ...production, RABBITMQ_URL: cluster }).rabbitmq.urls).toEqual([
+      'amqp://payments:s3cret@rabbit-1:5672',
+      'amqp://payments:s3cret@rabbit-2:5672',
+    ]);
+  });
+
+  it('reads RABBITMQ_URL as a comma-separated list of nodes and refuses a bad entry', () => {
+    expect(parseConfig({ RABBITMQ_URL: 'amqp://a:5672, amqp://b:5672' }).rabbitmq.urls).toEqual([
+      'amqp://a:5672',
+      'amqp://b:5672',
+    ]);
+    expect(() => parseConfig({ RABBITMQ_URL: 'amqp://a:5672,redis://b:6379' })).toThrow(
+      /^Invalid configuration: RABBITMQ_URL: must be a URL with protocol amqp: or amqps: \(entry 2 of 2 is not\)$/,
+    );
+  });
+
+  it('reads RABBITMQ_QUEUE_TYPE: classic by default, or quorum', () => {
+    expect(parseConfig({}).rabbitmq.queueType).toBe('classic');
+    expect(parseConfig({ RABBITMQ_QUEUE_TYPE: 'quorum' }).rabbitmq.queueType).toBe('quorum');
+    expect(() => parseConfig({ RABBITMQ_QUEUE_TYPE: 'stream' })).toThrow(/^Invalid configuration: RABBITMQ_QUEUE_TYPE/);
   });
 
   it('keeps the development defaults outside production', () => {

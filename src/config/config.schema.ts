@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseKeyText } from './key-text';
+import { readRabbitmqUrls, usesGuestCredentials } from './rabbitmq-urls';
 
 function isVaultKey(value: string): boolean {
   try {
@@ -22,16 +23,13 @@ function sameKey(left: string, right: string): boolean {
   return parseKeyText(left).equals(parseKeyText(right));
 }
 
-function usesGuestCredentials(rabbitmqUrl: string): boolean {
-  const parsed = new URL(rabbitmqUrl);
-  // An AMQP URL without credentials logs in as guest/guest.
-  const user = decodeURIComponent(parsed.username) || 'guest';
-  const password = decodeURIComponent(parsed.password) || 'guest';
-  return user === 'guest' && password === 'guest';
-}
-
 const appRoles = ['all', 'api', 'worker', 'relay'] as const;
 export type AppRole = (typeof appRoles)[number];
+
+// How the subscribers' queues are declared (RABBITMQ_QUEUE_TYPE): RabbitMQ's classic queues, or quorum queues
+// (replicated by Raft across the cluster's nodes; always durable, never exclusive or auto-delete).
+export const rabbitmqQueueTypes = ['classic', 'quorum'] as const;
+export type RabbitmqQueueType = (typeof rabbitmqQueueTypes)[number];
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -71,7 +69,17 @@ const environmentSchema = z
       .string()
       .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'letters, digits, - and _ only')
       .default('payments'),
-    RABBITMQ_URL: url(['amqp:', 'amqps:']).default('amqp://guest:guest@127.0.0.1:5672'),
+    // One AMQP URL, or the nodes of one cluster separated by commas (rabbitmq-urls.ts).
+    RABBITMQ_URL: z
+      .string()
+      .transform((value, context): string[] => {
+        const reading = readRabbitmqUrls(value);
+        if ('urls' in reading) return reading.urls;
+        context.addIssue({ code: 'custom', message: reading.problem });
+        return z.NEVER;
+      })
+      .prefault('amqp://guest:guest@127.0.0.1:5672'),
+    RABBITMQ_QUEUE_TYPE: z.enum(rabbitmqQueueTypes).default('classic'),
     EVENTS_EXCHANGE: z.string().min(1).default('payments.events'),
     // The webhook fan-out's own RabbitMQ queue on EVENTS_EXCHANGE (durable; one per deployment).
     WEBHOOK_EVENTS_QUEUE: z.string().min(1).max(255).default('payments.webhooks'),
@@ -174,11 +182,13 @@ const environmentSchema = z
       .split(',')
       .filter((key) => key.trim() !== '')
       .map(parseKeyText);
-    if (production && usesGuestCredentials(env.RABBITMQ_URL)) {
+    const guestUrl = env.RABBITMQ_URL.findIndex((rabbitmqUrl) => usesGuestCredentials(rabbitmqUrl));
+    if (production && guestUrl !== -1) {
+      const entry = env.RABBITMQ_URL.length > 1 ? ` (entry ${guestUrl + 1} of ${env.RABBITMQ_URL.length} does)` : '';
       context.addIssue({
         code: 'custom',
         path: ['RABBITMQ_URL'],
-        message: "must not use RabbitMQ's default guest/guest credentials in production",
+        message: `must not use RabbitMQ's default guest/guest credentials in production${entry}`,
       });
       return z.NEVER;
     }
@@ -205,7 +215,11 @@ const environmentSchema = z
         cacheCommandTimeoutMs: env.CACHE_COMMAND_TIMEOUT_MS,
         queuePrefix: env.QUEUE_PREFIX,
       },
-      rabbitmq: { url: env.RABBITMQ_URL, eventsExchange: env.EVENTS_EXCHANGE },
+      rabbitmq: {
+        urls: env.RABBITMQ_URL,
+        queueType: env.RABBITMQ_QUEUE_TYPE,
+        eventsExchange: env.EVENTS_EXCHANGE,
+      },
       webhooks: {
         eventsQueue: env.WEBHOOK_EVENTS_QUEUE,
         attemptsMax: env.WEBHOOK_ATTEMPTS_MAX,

@@ -7,6 +7,7 @@ import { withDeadline } from '../common/deadline';
 import { eventTypes, topicPatternMatches } from './event-types';
 import { eventsLimits } from './events.limits';
 import { rmqSubscriberOptions } from './rmq.options';
+import { QueueDeclarationError } from './subscriber-queue';
 
 /**
  * A module that consumes domain events from RabbitMQ. It declares a subscription and tags its handlers with the
@@ -65,7 +66,8 @@ export function assertPatternsMatchEventTypes(
 
 /**
  * Starts the subscribers and waits until their queues are bound, but not forever: with RabbitMQ down at start
- * they keep connecting in the background while the process serves HTTP (the API keeps taking payments).
+ * they keep connecting in the background while the process serves HTTP (the API keeps taking payments). A queue
+ * RabbitMQ refuses to declare (QueueDeclarationError) fails the start.
  */
 export async function startEventSubscribers(
   app: INestApplication,
@@ -76,6 +78,8 @@ export async function startEventSubscribers(
   try {
     await withDeadline(started, waitMs, 'RabbitMQ');
   } catch (error) {
+    // A subscriber queue RabbitMQ refuses (EventsServer) does not come right by waiting: the start fails.
+    if (error instanceof QueueDeclarationError) throw error;
     logger.warn({ err: error }, 'event subscribers not connected yet; they keep trying in the background');
     started.then(
       () => logger.log('event subscribers connected'),

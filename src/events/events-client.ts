@@ -2,9 +2,12 @@ import { ClientRMQ, type RmqRecord } from '@nestjs/microservices';
 import { context } from '@opentelemetry/api';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel } from 'amqplib';
+import type { RabbitmqQueueType } from '../config/config.schema';
 import type { EventSubscription } from './event-subscribers';
 import { contextOfCarrier, isTracingOn } from '../telemetry/trace-context';
-import { type RmqPublisherOptions, subscriberQueueOptions } from './rmq.options';
+import type { RmqPublisherOptions } from './rmq.options';
+import { QueueDeclarationError } from './subscriber-queue';
+import { declareSubscriberQueues } from './subscriber-queues';
 
 /**
  * With tracing on, each message is published in the trace its own `traceparent` header names (the relay's span of
@@ -32,6 +35,8 @@ export interface EventsClientOptions {
   rmq: RmqPublisherOptions;
   /** Every subscription of the application, whichever roles consume them. */
   subscriptions: readonly Pick<EventSubscription, 'queue' | 'patterns'>[];
+  /** How their queues are declared (RABBITMQ_QUEUE_TYPE), as their subscribers declare them. */
+  queueType: RabbitmqQueueType;
 }
 
 /**
@@ -43,6 +48,7 @@ export interface EventsClientOptions {
  */
 export class EventsClient extends ClientRMQ {
   private readonly subscriptions: EventsClientOptions['subscriptions'];
+  private readonly queueType: RabbitmqQueueType;
   private readonly exchange: string;
 
   constructor(options: EventsClientOptions) {
@@ -50,6 +56,7 @@ export class EventsClient extends ClientRMQ {
     if (!options.rmq.exchange) throw new Error('the events client needs an exchange');
     this.exchange = options.rmq.exchange;
     this.subscriptions = options.subscriptions;
+    this.queueType = options.queueType;
   }
 
   /**
@@ -57,23 +64,31 @@ export class EventsClient extends ClientRMQ {
    * refusing a declaration) is emitted by amqp-connection-manager's channel wrapper as an 'error' event, which ends
    * the process when nothing listens (ClientRMQ listens on the connection only). It is logged instead; the wrapper
    * sets the channel up again on its next connection, and until then publishing waits or fails like any outage.
+   * A subscriber queue RabbitMQ refuses (another queue type) needs an operator: that one is an error, saying what
+   * to do (the start-up declaration stops the process on it; this is for a broker that was down at start).
    */
   override createChannel(): Promise<void> {
     const ready = super.createChannel();
-    (this.channel as ChannelWrapper | null)?.on('error', (error: unknown) =>
-      this.logger.warn(`events channel setup failed: ${error instanceof Error ? error.message : String(error)}`),
-    );
+    (this.channel as ChannelWrapper | null)?.on('error', (error: unknown) => {
+      const message = `events channel setup failed: ${error instanceof Error ? error.message : String(error)}`;
+      if (error instanceof QueueDeclarationError) this.logger.error(message);
+      else this.logger.warn(message);
+    });
     return ready;
   }
 
   override async setupChannel(channel: Channel, resolve: () => void): Promise<void> {
     if (isTracingOn()) publishInEachMessagesTrace(channel);
+    // RabbitMQ closing the channel (a refused declaration) is also emitted on it: unheard, amqplib ends the whole
+    // connection. The refused call rejects with the same error, which the wrapper's 'error' event carries.
+    channel.on('error', () => undefined);
     // The exchange first (ClientRMQ's own setup), then the queues bound to it; ready only once all exist.
     await super.setupChannel(channel, () => undefined);
-    for (const { queue, patterns } of this.subscriptions) {
-      await channel.assertQueue(queue, subscriberQueueOptions);
-      for (const pattern of patterns) await channel.bindQueue(queue, this.exchange, pattern);
-    }
+    await declareSubscriberQueues(channel, {
+      exchange: this.exchange,
+      queueType: this.queueType,
+      subscriptions: this.subscriptions,
+    });
     resolve();
   }
 

@@ -1,6 +1,9 @@
 /** DI token of the RabbitMQ ClientProxy that publishes domain events. */
 export const EVENTS_CLIENT = Symbol('EVENTS_CLIENT');
 
+/** DI token of every RabbitMQ subscription of the application (EventSubscription[]), whichever roles consume them. */
+export const EVENT_SUBSCRIPTIONS = Symbol('EVENT_SUBSCRIPTIONS');
+
 /** Outbox topic whose rows are events to publish to RabbitMQ. */
 export const EVENT_PUBLISH_TOPIC = 'event.publish';
 

@@ -18,6 +18,9 @@ export const eventsLimits = {
   // main.ts waits this long for the subscribers to bind their queues before serving HTTP anyway: a RabbitMQ
   // that is down at start must not keep the API from taking payments.
   subscriberStartWaitMs: 5_000,
+  // The start-up declaration of the subscriber queues (SubscriberQueuesAtStart) waits this long for a node to
+  // answer and again for the declarations: as long as the subscribers' own wait, for the same reason.
+  startDeclarationTimeoutMs: 5_000,
   // The prefetch of a subscriber: messages in flight per consumer before it acknowledges any.
   subscriberPrefetchCount: 32,
 };

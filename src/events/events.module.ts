@@ -6,15 +6,17 @@ import { OutboxRelay } from '../outbox/outbox.relay';
 import { EventPublisher } from './event-publisher';
 import type { EventSubscription } from './event-subscribers';
 import { EventsClient, type EventsClientOptions } from './events-client';
-import { EVENT_PUBLISH_TOPIC, EVENTS_CLIENT } from './events.constants';
+import { EVENT_PUBLISH_TOPIC, EVENT_SUBSCRIPTIONS, EVENTS_CLIENT } from './events.constants';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
 import { rmqPublisherOptions } from './rmq.options';
+import { SubscriberQueuesAtStart } from './subscriber-queues';
 
 /**
  * Event records and their publication: `GET /v1/events` in the roles that serve HTTP, and the relay dispatcher
  * that publishes each recorded event to RabbitMQ (it only runs where the relay runs: `relay` and `all`; the
- * client connects on first use, so other roles never open a RabbitMQ connection for it).
+ * client connects on first use, so other roles never open a RabbitMQ connection for it); in every role but `api`,
+ * the subscriber queues declared once at start (SubscriberQueuesAtStart), which stops on a queue of the wrong type.
  */
 @Module({})
 export class EventsModule implements OnModuleInit {
@@ -38,6 +40,7 @@ export class EventsModule implements OnModuleInit {
               const options: EventsClientOptions = {
                 rmq: rmqPublisherOptions(config).options ?? {},
                 subscriptions,
+                queueType: config.rabbitmq.queueType,
               };
               return { customClass: EventsClient, options };
             },
@@ -45,7 +48,13 @@ export class EventsModule implements OnModuleInit {
         ]),
       ],
       controllers: serveHttp ? [EventsController] : [],
-      providers: [EventsService, EventPublisher],
+      providers: [
+        EventsService,
+        EventPublisher,
+        { provide: EVENT_SUBSCRIPTIONS, useValue: subscriptions },
+        // Every role but `api` declares subscriber queues: the relay publishes to them, workers consume them.
+        ...(role === 'api' ? [] : [SubscriberQueuesAtStart]),
+      ],
       exports: [EventsService],
     };
   }

@@ -1,12 +1,17 @@
 import { type RmqOptions, Transport } from '@nestjs/microservices';
 import type { AppConfig } from '../config/app-config';
 import { eventsLimits } from './events.limits';
+import { subscriberQueueOptions } from './subscriber-queue';
 
 type RmqTransportOptions = Required<RmqOptions>['options'];
 
+/**
+ * Every node of the cluster, in RABBITMQ_URL's order: amqp-connection-manager connects to the first that answers
+ * and, when that connection closes, to the next one in the list (round robin), a reconnect delay apart.
+ */
 function connectionOptions(config: AppConfig): Pick<RmqTransportOptions, 'urls' | 'socketOptions'> {
   return {
-    urls: [config.rabbitmq.url],
+    urls: [...config.rabbitmq.urls],
     socketOptions: {
       heartbeatIntervalInSeconds: eventsLimits.heartbeatIntervalSeconds,
       reconnectTimeInSeconds: eventsLimits.reconnectDelaySeconds,
@@ -33,18 +38,15 @@ export function rmqPublisherOptions(config: AppConfig): RmqOptions {
 
 export type RmqPublisherOptions = RmqTransportOptions;
 
-/** How a subscriber's queue is declared, by its RMQ server and by the publisher alike (they must agree). */
-export const subscriberQueueOptions = { durable: true } as const;
-
 /**
- * A subscriber's RMQ transport: its own durable `queue`, bound to the events exchange with the patterns of its
+ * A subscriber's RMQ transport: its own durable `queue` (classic or quorum: RABBITMQ_QUEUE_TYPE), bound to the events exchange with the patterns of its
  * `@EventPattern` handlers (`wildcards`), acknowledged by the handler only once the message is taken care of.
  */
 export function rmqSubscriberOptions(config: AppConfig, queue: string): RmqTransportOptions {
   return {
     ...connectionOptions(config),
     queue,
-    queueOptions: subscriberQueueOptions,
+    queueOptions: subscriberQueueOptions(config.rabbitmq.queueType),
     exchange: config.rabbitmq.eventsExchange,
     exchangeType: 'topic',
     wildcards: true,

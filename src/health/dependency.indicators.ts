@@ -1,9 +1,9 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { connect } from 'amqplib';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
+import { connectToAnyNode } from '../events/rabbitmq-nodes';
 import { redisOptionsFromUrl } from '../queueing/redis-options';
 import { errorMessage } from '../common/errors/error-message';
 import { withDeadline } from '../common/deadline';
@@ -55,11 +55,8 @@ export class DependencyIndicators implements OnApplicationShutdown {
   async rabbitmq() {
     const indicator = this.indicators.check('rabbitmq');
     try {
-      const connection = await withDeadline(
-        connect(this.config.rabbitmq.url, { timeout: this.config.healthCheckTimeoutMs }),
-        this.config.healthCheckTimeoutMs,
-        'RabbitMQ',
-      );
+      // Up when any node of the cluster answers: the app's connections move to it when another goes away.
+      const connection = await connectToAnyNode(this.config.rabbitmq.urls, this.config.healthCheckTimeoutMs);
       await connection.close();
       return indicator.up();
     } catch (error) {

@@ -49,10 +49,24 @@ export async function startTestApp(
   });
   const logs = new LogCapture();
   const app = await createApp(config, { logStream: logs, ...options });
-  await app.init();
-  // The hybrid app's RabbitMQ subscribers, bound to their queues before the test sends anything.
-  await app.startAllMicroservices();
-  await app.getHttpAdapter().getInstance().ready();
+  const removeOwnNames = async (): Promise<void> => {
+    if (ownsQueuePrefix) await removeRedisKeys(queuePrefix);
+    if (ownsEventsTopology) {
+      await deleteEventsTopology(config.rabbitmq.eventsExchange, [config.webhooks.eventsQueue]);
+    }
+    if (ownsDatabase) await dropDatabase(databaseName);
+  };
+  try {
+    await app.init();
+    // The hybrid app's RabbitMQ subscribers, bound to their queues before the test sends anything.
+    await app.startAllMicroservices();
+    await app.getHttpAdapter().getInstance().ready();
+  } catch (error) {
+    // A start that fails (what some tests expect) leaves no worker running and nothing of its own behind.
+    await app.close().catch(() => undefined);
+    await removeOwnNames();
+    throw error;
+  }
   return {
     app,
     config,
@@ -62,11 +76,7 @@ export async function startTestApp(
       app.inject(...args)) as NestFastifyApplication['inject'],
     async close() {
       await app.close();
-      if (ownsQueuePrefix) await removeRedisKeys(queuePrefix);
-      if (ownsEventsTopology) {
-        await deleteEventsTopology(config.rabbitmq.eventsExchange, [config.webhooks.eventsQueue]);
-      }
-      if (ownsDatabase) await dropDatabase(databaseName);
+      await removeOwnNames();
     },
   };
 }
