@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { declareQueue } from './support/events-rabbitmq';
 import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/test-database';
 import { newTestNamespace } from './support/test-names';
 
@@ -71,6 +72,38 @@ describe('the built service as a process', () => {
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(variable);
+  });
+
+  it('refuses to start on a classic subscriber queue where RABBITMQ_QUEUE_TYPE=quorum, in one line saying what to do', async () => {
+    const databaseName = uniqueDatabaseName();
+    const names = newTestNamespace();
+    try {
+      await declareQueue(names.webhookEventsQueue, { durable: true });
+      const result = await exitOf(
+        run({
+          APP_ROLE: 'worker',
+          PORT: String(await freePort()),
+          HOST: '127.0.0.1',
+          DATABASE_URL: `${postgresServerUrl}/${databaseName}`,
+          RABBITMQ_QUEUE_TYPE: 'quorum',
+          ...names.environment,
+        }),
+      );
+      expect(result.code).toBe(1);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        new RegExp(
+          `^RabbitMQ refused to declare the subscriber queue ${names.webhookEventsQueue.replaceAll('.', '\\.')} as a durable quorum queue`,
+        ),
+      );
+      expect(lines[0]).toContain('it already exists as a classic queue');
+      expect(lines[0]).toContain('migrate the queue');
+      expect(lines[0]).toContain('WEBHOOK_EVENTS_QUEUE');
+    } finally {
+      await names.remove();
+      await dropDatabase(databaseName);
+    }
   });
 
   it('starts with a fresh database, answers ready, and stops cleanly on SIGTERM', async () => {

@@ -61,9 +61,9 @@ export function declarationRefusal(
     ? `it already exists as a ${current} queue, and a queue's type cannot change in place`
     : `it already exists with other arguments`;
   const ways =
-    `Either give the subscription a new queue name (WEBHOOK_EVENTS_QUEUE for the webhook fan-out), or migrate the ` +
-    `queue: stop the relay, let the workers empty it, delete it, then start with the new setting (README, ` +
-    `"RabbitMQ cluster")` +
+    `Either migrate the queue (stop the relay, let the workers empty it, delete it, then start with the new ` +
+    `setting), or give the subscription a new queue name (WEBHOOK_EVENTS_QUEUE for the webhook fan-out) and delete ` +
+    `the old queue, which stays bound (README, "RabbitMQ cluster")` +
     (current && current !== queueType ? `; or keep RABBITMQ_QUEUE_TYPE=${current}` : '');
   return new QueueDeclarationError(`${refused}: ${reason}. ${ways}. RabbitMQ said: ${message}`, { cause: error });
 }

@@ -13,6 +13,7 @@ const order = [
   'worker-stalled',
   'queue-redis-restart',
   'rabbitmq-cut',
+  'rabbitmq-failover',
   'postgres-restart',
   'cache-redis-down',
   'sigterm-all',
