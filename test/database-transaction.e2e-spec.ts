@@ -45,10 +45,25 @@ describe('Database.transaction when PostgreSQL drops its connections', () => {
     expect(database.pool.totalCount - database.pool.idleCount).toBe(0);
   });
 
-  it('has PostgreSQL end a transaction left idle, so a frozen process cannot hold row locks for long', async () => {
-    const shown = await database.transaction((tx) =>
-      tx.execute<{ idle_in_transaction_session_timeout: string }>(sql`SHOW idle_in_transaction_session_timeout`),
-    );
-    expect(shown.rows[0]?.idle_in_transaction_session_timeout).toBe('5s');
+  const settings = sql`SELECT current_setting('statement_timeout') AS statement_timeout,
+    current_setting('idle_in_transaction_session_timeout') AS idle_in_transaction_session_timeout`;
+  type Settings = { statement_timeout: string; idle_in_transaction_session_timeout: string };
+
+  it('has PostgreSQL end a transaction left idle or a statement run away, so none holds row locks for long', async () => {
+    const shown = await database.transaction((tx) => tx.execute<Settings>(settings));
+    expect(shown.rows[0]).toEqual({ statement_timeout: '15s', idle_in_transaction_session_timeout: '5s' });
+    // Drizzle's transaction with an isolation level opens with a BEGIN of its own, which carries them too.
+    const repeatable = await database.transaction((tx) => tx.execute<Settings>(settings), {
+      isolationLevel: 'repeatable read',
+    });
+    expect(repeatable.rows[0]).toEqual(shown.rows[0]);
+  });
+
+  it('sets them per transaction (SET LOCAL), leaving nothing on the connection a pooler would lend to others', async () => {
+    await database.transaction((tx) => tx.execute(sql`SELECT 1`));
+    // Outside a transaction, on the same connections: the server's defaults (none of this service's settings).
+    const defaults = await database.db.execute<Settings>(settings);
+    expect(defaults.rows[0]?.statement_timeout).not.toBe('15s');
+    expect(defaults.rows[0]?.idle_in_transaction_session_timeout).not.toBe('5s');
   });
 });

@@ -38,6 +38,24 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ CACHE_COMMAND_TIMEOUT_MS: '0' })).toThrow(ConfigError);
   });
 
+  it('lets DATABASE_DIRECT_URL default to DATABASE_URL, and leaves the replica unset unless given', () => {
+    const pooled = 'postgres://app@pgbouncer:6432/payments';
+    const defaults = parseConfig({ DATABASE_URL: pooled }).database;
+    expect(defaults).toMatchObject({ url: pooled, directUrl: pooled, replicaUrl: undefined, preparedStatements: true });
+    const split = parseConfig({
+      DATABASE_URL: pooled,
+      DATABASE_DIRECT_URL: 'postgres://app@primary:5432/payments',
+      DATABASE_REPLICA_URL: 'postgres://app@replica:5432/payments',
+      DATABASE_PREPARED_STATEMENTS: 'false',
+    }).database;
+    expect(split).toMatchObject({
+      url: pooled,
+      directUrl: 'postgres://app@primary:5432/payments',
+      replicaUrl: 'postgres://app@replica:5432/payments',
+      preparedStatements: false,
+    });
+  });
+
   it('treats an empty variable as unset', () => {
     expect(parseConfig({ PORT: '' }).port).toBe(3000);
   });
@@ -51,6 +69,9 @@ describe('parseConfig', () => {
     ['NODE_ENV', 'staging'],
     ['DATABASE_URL', 'mysql://localhost/payments'],
     ['DATABASE_POOL_SIZE', '0'],
+    ['DATABASE_DIRECT_URL', 'mysql://localhost/payments'],
+    ['DATABASE_REPLICA_URL', 'not a url'],
+    ['DATABASE_PREPARED_STATEMENTS', 'yes'],
     ['REDIS_URL', 'not a url'],
     ['CACHE_REDIS_URL', 'http://cache'],
     ['RABBITMQ_URL', 'redis://127.0.0.1:6379'],

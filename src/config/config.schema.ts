@@ -60,6 +60,17 @@ const environmentSchema = z
     ADMIN_TOKEN: z.string().optional(),
     DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/payments'),
     DATABASE_POOL_SIZE: integerFromEnv(1, 200).default(10),
+    // A session of PostgreSQL's own (never through a pooler in transaction mode): the relay's LISTEN and the
+    // migrations' advisory lock and DDL. Defaults to DATABASE_URL, which is direct unless a pooler is put in front.
+    DATABASE_DIRECT_URL: url(['postgres:', 'postgresql:']).optional(),
+    // A read-only copy (streaming replica) for the list endpoints only, which may lag behind the primary.
+    DATABASE_REPLICA_URL: url(['postgres:', 'postgresql:']).optional(),
+    // Hot statements prepared by name once per connection: `false` behind a pooler in transaction mode that cannot
+    // keep them (PgBouncer before 1.21, or without max_prepared_statements), where only unnamed statements work.
+    DATABASE_PREPARED_STATEMENTS: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((value) => value === 'true'),
     REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
     CACHE_REDIS_URL: url(['redis:', 'rediss:']).optional(),
     // A healthy cache Redis answers in about a millisecond; past this a read goes to PostgreSQL instead of waiting
@@ -208,7 +219,13 @@ const environmentSchema = z
       role: env.APP_ROLE,
       logLevel: env.LOG_LEVEL,
       adminToken,
-      database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+      database: {
+        url: env.DATABASE_URL,
+        directUrl: env.DATABASE_DIRECT_URL ?? env.DATABASE_URL,
+        replicaUrl: env.DATABASE_REPLICA_URL,
+        poolSize: env.DATABASE_POOL_SIZE,
+        preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
+      },
       redis: {
         url: env.REDIS_URL,
         cacheUrl: env.CACHE_REDIS_URL ?? env.REDIS_URL,

@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { apiErrors } from '../common/errors/api-error';
-import type { Database } from './database';
+import type { ListReads } from './database';
 
 /**
  * How a list is ordered, newest first: by a column unique and increasing per row (`sequence`), or by creation time
@@ -35,14 +35,14 @@ export function newestFirst(keyset: Keyset): SQL[] {
  * parameters: forms PostgreSQL matches to an index on (scope columns, order columns DESC).
  */
 export async function rowsAfter(
-  database: Database,
+  reads: ListReads,
   keyset: Keyset,
   scope: SQL,
   startingAfter: string | undefined,
 ): Promise<SQL | undefined> {
   if (!startingAfter) return undefined;
   const [first, second] = keyset.order;
-  const [cursor] = await database.db
+  const [cursor] = await reads.db
     .select({ first, second: second ?? first })
     .from(keyset.id.table)
     .where(and(eq(keyset.id, startingAfter), scope))

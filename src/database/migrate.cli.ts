@@ -3,8 +3,8 @@ import { migrateDatabase } from './migrate';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
-  await migrateDatabase(config.database.url);
-  process.stdout.write(`migrations applied to ${new URL(config.database.url).pathname.slice(1)}\n`);
+  await migrateDatabase(config.database.directUrl);
+  process.stdout.write(`migrations applied to ${new URL(config.database.directUrl).pathname.slice(1)}\n`);
 }
 
 main().catch((error: unknown) => {

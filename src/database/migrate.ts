@@ -15,7 +15,7 @@ function quoteIdentifier(name: string): string {
 export async function ensureDatabaseExists(databaseUrl: string): Promise<void> {
   const target = new URL(databaseUrl);
   const name = decodeURIComponent(target.pathname.slice(1));
-  if (!name) throw new Error('DATABASE_URL names no database');
+  if (!name) throw new Error('DATABASE_DIRECT_URL (or DATABASE_URL) names no database');
   const maintenance = new URL(databaseUrl);
   maintenance.pathname = '/postgres';
   const client = new Client({
@@ -35,7 +35,10 @@ export async function ensureDatabaseExists(databaseUrl: string): Promise<void> {
   }
 }
 
-/** Creates the database if needed and applies every committed migration, one process at a time. */
+/**
+ * Creates the database if needed and applies every committed migration, one process at a time. `databaseUrl` must
+ * reach PostgreSQL directly (DATABASE_DIRECT_URL): the advisory lock belongs to the session that took it.
+ */
 export async function migrateDatabase(databaseUrl: string): Promise<void> {
   await ensureDatabaseExists(databaseUrl);
   const client = new Client({

@@ -1,4 +1,4 @@
-import { StatementNames, statementNameOf } from './statement-names';
+import { isLostPreparedStatement, StatementNames, statementNameOf } from './statement-names';
 
 describe('StatementNames', () => {
   const limits = { hotAfter: 3, maxNames: 2, maxCounted: 3 };
@@ -40,5 +40,22 @@ describe('StatementNames', () => {
     expect(first).not.toBe(second);
     expect(first).toMatch(/^s_[0-9a-f]{32}$/);
     expect(Buffer.byteLength(first)).toBeLessThan(64);
+  });
+});
+
+describe('isLostPreparedStatement', () => {
+  it('recognizes a named statement missing from, or already on, the server connection', () => {
+    expect(
+      isLostPreparedStatement(Object.assign(new Error('prepared statement "s_1" does not exist'), { code: '26000' })),
+    ).toBe(true);
+    expect(
+      isLostPreparedStatement(Object.assign(new Error('prepared statement "s_1" already exists'), { code: '42P05' })),
+    ).toBe(true);
+  });
+
+  it('leaves every other failure alone', () => {
+    expect(isLostPreparedStatement(Object.assign(new Error('canceling statement'), { code: '57014' }))).toBe(false);
+    expect(isLostPreparedStatement(new Error('Connection terminated'))).toBe(false);
+    expect(isLostPreparedStatement(undefined)).toBe(false);
   });
 });

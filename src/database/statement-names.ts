@@ -52,3 +52,31 @@ export class StatementNames {
 export function statementNameOf(text: string): string {
   return `s_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
 }
+
+// SQLSTATEs of a named statement the connection should hold and does not (26000 invalid_sql_statement_name), or
+// holds when it should not (42P05 duplicate_prepared_statement).
+const lostPreparedStatementStates = new Set(['26000', '42P05']);
+
+/**
+ * True when `error` says a server connection does not hold the named statements its client prepared on it: what a
+ * pooler in transaction mode that does not track prepared statements causes (each transaction may run on another
+ * server connection). On a direct connection node-postgres knows what it prepared, so this never happens there.
+ */
+export function isLostPreparedStatement(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && lostPreparedStatementStates.has(code);
+}
+
+/** A named statement lost by a pooler in transaction mode, said as such with what to change. */
+export class PreparedStatementsUnsupportedError extends Error {
+  constructor(name: string, cause: unknown) {
+    super(
+      `PostgreSQL's connection does not hold the prepared statement ${name} this client prepared: a pooler in ` +
+        'transaction mode that does not keep prepared statements is in between (PgBouncer before 1.21, or ' +
+        'max_prepared_statements = 0). Set DATABASE_PREPARED_STATEMENTS=false, or max_prepared_statements in PgBouncer ' +
+        '1.21 or later; this process sends unnamed statements from now on.',
+      { cause },
+    );
+    this.name = 'PreparedStatementsUnsupportedError';
+  }
+}

@@ -8,7 +8,7 @@ import { redisOptionsFromUrl } from '../queueing/redis-options';
 import { errorMessage } from '../common/errors/error-message';
 import { withDeadline } from '../common/deadline';
 
-/** Readiness checks of the three real dependencies, each bounded by HEALTH_CHECK_TIMEOUT_MS. */
+/** Readiness checks of the real dependencies (and the replica, when set), each bounded by HEALTH_CHECK_TIMEOUT_MS. */
 @Injectable()
 export class DependencyIndicators implements OnApplicationShutdown {
   private readonly redis: Redis;
@@ -34,6 +34,23 @@ export class DependencyIndicators implements OnApplicationShutdown {
     const indicator = this.indicators.check('postgres');
     try {
       await withDeadline(this.database.pool.query('SELECT 1'), this.config.healthCheckTimeoutMs, 'PostgreSQL');
+      return indicator.up();
+    } catch (error) {
+      return indicator.down({ message: errorMessage(error) });
+    }
+  }
+
+  /** The list endpoints' replica (DATABASE_REPLICA_URL), when there is one: they fail without it. */
+  get hasPostgresReplica(): boolean {
+    return this.database.replicaPool !== undefined;
+  }
+
+  async postgresReplica() {
+    const indicator = this.indicators.check('postgres_replica');
+    try {
+      const replica = this.database.replicaPool;
+      if (!replica) throw new Error('no DATABASE_REPLICA_URL');
+      await withDeadline(replica.query('SELECT 1'), this.config.healthCheckTimeoutMs, 'PostgreSQL replica');
       return indicator.up();
     } catch (error) {
       return indicator.down({ message: errorMessage(error) });

@@ -25,7 +25,7 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** PostgreSQL, Redis and RabbitMQ all answer; 503 names each one that does not. */
+  /** PostgreSQL (and its replica, when set), Redis and RabbitMQ all answer; 503 names each one that does not. */
   @Get('ready')
   @ApiObjectResponse(200, readySchema, 'PostgreSQL, Redis and RabbitMQ answer.')
   @ApiObjectResponse(503, notReadySchema, 'A dependency is down (named in `down`), or the process is shutting down.')
@@ -36,6 +36,7 @@ export class HealthController {
         () => this.dependencies.postgres(),
         () => this.dependencies.redisQueue(),
         () => this.dependencies.rabbitmq(),
+        ...(this.dependencies.hasPostgresReplica ? [() => this.dependencies.postgresReplica()] : []),
       ])) as Ready;
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;

@@ -8,7 +8,10 @@ const dependencyStatesSchema = z.record(
   z
     .object({ status: z.enum(['up', 'down']), message: z.string().optional() })
     .catchall(z.unknown())
-    .meta({ description: 'Keyed by dependency: `postgres`, `redis`, `rabbitmq`.' }),
+    .meta({
+      description:
+        'Keyed by dependency: `postgres`, `redis`, `rabbitmq`, and `postgres_replica` when DATABASE_REPLICA_URL is set.',
+    }),
 );
 
 export const liveSchema = apiComponent('HealthLive', z.strictObject({ status: z.literal('ok') }));

@@ -74,9 +74,11 @@ export class LedgerService {
     merchantId: string,
     query: { limit: number; starting_after?: string },
   ): Promise<ListObject<LedgerEntryObject>> {
+    // A list may lag behind the merchant's last writes (a replica's); the balance above reads the primary.
+    const reads = this.database.forListReads();
     const own = eq(ledgerPostings.merchantId, merchantId);
-    const after = await rowsAfter(this.database, ledgerEntriesKeyset, own, query.starting_after);
-    const rows = await this.database.db
+    const after = await rowsAfter(reads, ledgerEntriesKeyset, own, query.starting_after);
+    const rows = await reads.db
       .select({
         id: ledgerPostings.id,
         transactionId: ledgerPostings.transactionId,

@@ -293,7 +293,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** LISTEN wakes the relay the moment a transaction with outbox rows commits; the poll is only a fallback. */
   private async listen(): Promise<void> {
     while (this.running) {
-      const client = new Client({ connectionString: this.config.database.url });
+      // LISTEN holds a session: a direct one, never a pooler's in transaction mode (DATABASE_DIRECT_URL).
+      const client = new Client({ connectionString: this.config.database.directUrl });
       // Listened to before connect: an 'error' event with no listener (PostgreSQL crashing or restarting at any
       // moment of this client's life) would be thrown and end the process.
       const closed = new Promise<void>((resolve) => {

@@ -321,9 +321,11 @@ export class PaymentsService {
   }
 
   async list(merchantId: string, query: ListPaymentsQuery): Promise<ListObject<PaymentObject>> {
+    // A list may lag behind the merchant's last writes (a replica's): a payment by id reads the primary.
+    const reads = this.database.forListReads();
     const own = eq(payments.merchantId, merchantId);
-    const after = await rowsAfter(this.database, paymentsKeyset, own, query.starting_after);
-    const rows = await this.database.db
+    const after = await rowsAfter(reads, paymentsKeyset, own, query.starting_after);
+    const rows = await reads.db
       .select()
       .from(payments)
       .where(and(own, query.status ? eq(payments.status, query.status) : undefined, after))
