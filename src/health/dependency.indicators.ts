@@ -1,5 +1,6 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { HealthIndicatorService } from '@nestjs/terminus';
+import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import type { Pool } from 'pg';
 import { Redis } from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
@@ -40,21 +41,26 @@ export class DependencyIndicators implements OnApplicationShutdown {
     }
   }
 
-  /** The list endpoints' replica (DATABASE_REPLICA_URL), when there is one: they fail without it. */
-  get hasPostgresReplica(): boolean {
-    return this.database.replicaPool !== undefined;
-  }
-
-  async postgresReplica() {
+  /** The list endpoints' replica (DATABASE_REPLICA_URL): they fail without it. */
+  async postgresReplica(replica: Pool) {
     const indicator = this.indicators.check('postgres_replica');
     try {
-      const replica = this.database.replicaPool;
-      if (!replica) throw new Error('no DATABASE_REPLICA_URL');
       await withDeadline(replica.query('SELECT 1'), this.config.healthCheckTimeoutMs, 'PostgreSQL replica');
       return indicator.up();
     } catch (error) {
       return indicator.down({ message: errorMessage(error) });
     }
+  }
+
+  /** Every check readiness runs: PostgreSQL, its replica when DATABASE_REPLICA_URL is set, Redis, RabbitMQ. */
+  checks(): (() => Promise<HealthIndicatorResult>)[] {
+    const replica = this.database.replicaPool;
+    return [
+      () => this.postgres(),
+      ...(replica ? [() => this.postgresReplica(replica)] : []),
+      () => this.redisQueue(),
+      () => this.rabbitmq(),
+    ];
   }
 
   async redisQueue() {

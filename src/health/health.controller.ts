@@ -32,12 +32,7 @@ export class HealthController {
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<Ready | NotReady> {
     try {
       // Terminus's result: its indicators are those of DependencyIndicators, `up` or `down`.
-      return (await this.health.check([
-        () => this.dependencies.postgres(),
-        () => this.dependencies.redisQueue(),
-        () => this.dependencies.rabbitmq(),
-        ...(this.dependencies.hasPostgresReplica ? [() => this.dependencies.postgresReplica()] : []),
-      ])) as Ready;
+      return (await this.health.check(this.dependencies.checks())) as Ready;
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const result = error.getResponse() as Omit<NotReady, 'error' | 'down'> & { error?: NotReady['down'] };

@@ -19,8 +19,8 @@ export function dependenciesUp(results: readonly HealthIndicatorResult[]): Map<s
 }
 
 /**
- * `readiness_dependency_up{dependency}` on /metrics: the checks behind /health/ready (PostgreSQL, the queue Redis,
- * RabbitMQ), run at scrape time, each bounded by HEALTH_CHECK_TIMEOUT_MS. Prometheus sees what a readiness probe
+ * `readiness_dependency_up{dependency}` on /metrics: the checks behind /health/ready (PostgreSQL and its replica
+ * when set, the queue Redis, RabbitMQ), run at scrape time, each bounded by HEALTH_CHECK_TIMEOUT_MS. Prometheus sees what a readiness probe
  * would see when it scrapes, whether or not anything probes /health/ready.
  */
 @Injectable()
@@ -48,7 +48,7 @@ export class ReadinessMetrics {
   private read(): Promise<Map<string, 0 | 1>> {
     const nowMs = Date.now();
     if (!this.last || nowMs - this.last.startedAtMs >= readinessCheckReuseMs) {
-      const checks = [this.dependencies.postgres(), this.dependencies.redisQueue(), this.dependencies.rabbitmq()];
+      const checks = this.dependencies.checks().map((check) => check());
       this.last = { startedAtMs: nowMs, up: Promise.all(checks).then(dependenciesUp) };
     }
     return this.last.up;
