@@ -31,15 +31,22 @@ const rendering = renderBase(baseDirectory);
 const { resources } = rendering;
 
 // What the operator's Secret payments-secrets would hold: values of the right shape, never in the repository.
-const placeholderSecrets: Record<string, string> = {
+const requiredSecrets: Record<string, string> = {
   ADMIN_TOKEN: 'a'.repeat(48),
   CARD_VAULT_KEY: '1f'.repeat(32),
   FINGERPRINT_KEY: '2e'.repeat(32),
   DATABASE_URL: 'postgres://payments:placeholder@pgbouncer:6432/payments',
   REDIS_URL: 'redis://:placeholder@redis-queue:6379',
   CACHE_REDIS_URL: 'redis://:placeholder@redis-cache:6379',
-  RABBITMQ_URL: 'amqp://payments:placeholder@rabbitmq:5672',
+  RABBITMQ_URL: 'amqp://payments:placeholder@rabbitmq-0:5672,amqp://payments:placeholder@rabbitmq-1:5672',
 };
+// Keys the operator may leave out (PostgreSQL without PgBouncer, no replica, no rotated key).
+const optionalSecrets: Record<string, string> = {
+  DATABASE_DIRECT_URL: 'postgres://payments:placeholder@postgres:5432/payments',
+  DATABASE_REPLICA_URL: 'postgres://payments:placeholder@postgres-replica:5432/payments',
+  CARD_VAULT_PREVIOUS_KEYS: '3d'.repeat(32),
+};
+const placeholderSecrets = { ...requiredSecrets, ...optionalSecrets };
 const secretValue = (name: string, key: string): string | undefined =>
   name === 'payments-secrets' ? placeholderSecrets[key] : undefined;
 
@@ -147,6 +154,24 @@ describe(`deploy/kubernetes/base (rendered by ${rendering.by})`, () => {
     // The api is behind a Service: it keeps serving while its endpoint's removal propagates.
     const api = onlyContainer(deploymentOf('api') as Resource);
     expect(api.lifecycle?.preStop).toBeDefined();
+  });
+
+  it('gives what needs a PostgreSQL session of its own the direct URL, and the replica to the api only', () => {
+    // Every role migrates at start (advisory lock, DDL) and the relay LISTENs: through PgBouncer in transaction mode
+    // neither works, so each takes DATABASE_DIRECT_URL when the Secret has it.
+    for (const workload of workloads()) {
+      const config = configOf(onlyContainer(workload));
+      expect({ workload: workload.metadata.name, direct: config.database.directUrl }).toEqual({
+        workload: workload.metadata.name,
+        direct: optionalSecrets.DATABASE_DIRECT_URL,
+      });
+      // The replica serves the api's list endpoints; elsewhere it would only open a pool and a readiness check.
+      expect({ workload: workload.metadata.name, replica: config.database.replicaUrl }).toEqual({
+        workload: workload.metadata.name,
+        replica:
+          config.role === 'api' && workload.kind === 'Deployment' ? optionalSecrets.DATABASE_REPLICA_URL : undefined,
+      });
+    }
   });
 
   it('runs the migrations as a Job, with the command `npm run migrate` runs', () => {
@@ -283,15 +308,23 @@ describe(`deploy/kubernetes/base (rendered by ${rendering.by})`, () => {
         const configMap = named('ConfigMap', source.configMapRef?.name ?? '');
         expect(Object.keys(configMap.data ?? {}).filter((name) => credentialName.test(name))).toEqual([]);
       }
-      // The required secrets are referenced, so a missing one stops the pod before the app starts.
-      for (const name of Object.keys(placeholderSecrets)) {
+      // The required secrets are referenced, so a missing one stops the pod before the app starts; the optional
+      // ones may be left out of the Secret.
+      for (const [name, optional] of Object.entries(placeholderSecrets).map(
+        ([key]) => [key, !(key in requiredSecrets)] as const,
+      )) {
         const reference = container.env?.find((variable) => variable.name === name)?.valueFrom?.secretKeyRef;
-        expect({ name, optional: reference?.optional ?? false, key: reference?.key }).toEqual({
+        if (!reference && optional) continue;
+        expect({ name, key: reference?.key, optional: reference?.optional ?? false }).toEqual({
           name,
-          optional: false,
           key: name,
+          optional,
         });
       }
+      const unknownKeys = (container.env ?? [])
+        .map((variable) => variable.valueFrom?.secretKeyRef?.key)
+        .filter((key): key is string => key !== undefined && !(key in placeholderSecrets));
+      expect(unknownKeys).toEqual([]);
     }
     // Nothing that looks like a credential anywhere: a URL with a password, a 32-byte key, the development token.
     const text = JSON.stringify(resources);
