@@ -14,7 +14,7 @@ import { Database } from '../src/database/database';
 import { apiKeyCache, apiKeyCacheScope } from '../src/merchants/api-key-cache';
 import { ApiKeysService } from '../src/merchants/api-keys.service';
 import { MetricsRegistry } from '../src/metrics/metrics-registry';
-import { AuthFailureLimiter } from '../src/rate-limit/auth-failure-limiter.service';
+import { AuthFailureLimiter, authFailureKeys } from '../src/rate-limit/auth-failure-limiter.service';
 import { apiKeysCall, createMerchant, eventually, type Merchant } from './support/api';
 import { TcpProxy } from './support/events-tcp-proxy';
 import { startTestApp, testAdminToken, type TestApp } from './support/test-app';
@@ -427,7 +427,8 @@ describe(`failed authentications per client address (AUTH_FAILURES_PER_SECOND_PE
     const merchant = await createMerchant(subject);
     const address = '198.51.100.9';
     // The state an address is in once it went over, made to last so the test does not race its expiry.
-    await redis.set(`${subject.config.redis.queuePrefix}:auth-failures:over:${address}`, '1', 'PX', 30_000);
+    const [, over] = authFailureKeys(subject.config.redis.queuePrefix, address);
+    await redis.set(over, '1', 'PX', 30_000);
     const queries = countApiKeyQueries(subject);
     try {
       const right = await balance(subject, merchant.apiKey, { 'x-forwarded-for': address });

@@ -1,5 +1,17 @@
 import { defineCacheFamily } from './cache-family';
-import { cacheKey, entryKeysOf, epochKey, generationKeyOf, isEntryKey, isKeySegment, viewKey } from './cache-key';
+import {
+  cacheKey,
+  cacheSlotTag,
+  cacheSlotTags,
+  entryKeysOf,
+  epochKey,
+  generationKeyOf,
+  isEntryKey,
+  isKeySegment,
+  merchantOfKey,
+  viewKey,
+  withoutSlotTag,
+} from './cache-key';
 
 // Families as features declare them (the caching module knows none of its own).
 const paymentCache = defineCacheFamily('payment', { ttlMs: 60_000 });
@@ -85,5 +97,34 @@ describe('isEntryKey', () => {
 
   it('is true for a family this version does not define (another version sharing the cache)', () => {
     expect(isEntryKey('payouts:mer_A:po_1')).toBe(true);
+  });
+});
+
+describe('cluster slot groups', () => {
+  it('finds the merchant of entries and generations, and none in the epoch', () => {
+    const object = cacheKey(paymentCache, 'mer_A', 'pay_1');
+    expect(merchantOfKey(object)).toBe('mer_A');
+    expect(merchantOfKey(viewKey(object, 'response'))).toBe('mer_A');
+    expect(merchantOfKey(generationKeyOf(object))).toBe('mer_A');
+    expect(merchantOfKey(epochKey)).toBeUndefined();
+  });
+
+  it('gives every key of a merchant one tag, and none on one server', () => {
+    expect(cacheSlotTag('mer_A', 1)).toBe('');
+    expect(cacheSlotTag('mer_A', 1024)).toMatch(/^\{[0-9]{1,4}\}$/);
+    expect(cacheSlotTag('mer_A', 1024)).toBe(cacheSlotTag('mer_A', 1024));
+  });
+
+  it('spreads merchants over the groups', () => {
+    const tags = new Set(Array.from({ length: 2_000 }, (_, index) => cacheSlotTag(`mer_${index}`, 64)));
+    expect(tags.size).toBe(64);
+    expect(cacheSlotTags(64)).toEqual(expect.arrayContaining([...tags]));
+    expect(cacheSlotTags(64)).toHaveLength(64);
+    expect(cacheSlotTags(1)).toEqual(['']);
+  });
+
+  it('reads a scanned key back without its tag', () => {
+    expect(withoutSlotTag('{17}:payment:mer_A:pay_1')).toEqual({ tag: '{17}', key: 'payment:mer_A:pay_1' });
+    expect(withoutSlotTag('payment:mer_A:pay_1')).toEqual({ tag: '', key: 'payment:mer_A:pay_1' });
   });
 });

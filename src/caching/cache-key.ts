@@ -58,3 +58,41 @@ export function isEntryKey(key: string): boolean {
   const separator = key.indexOf(':');
   return separator > 0 && !isReservedKeyName(key.slice(0, separator));
 }
+
+/** The merchant segment of a key under the namespace (an entry's or a generation's); undefined for any other key
+ * (the epoch). */
+export function merchantOfKey(key: string): string | undefined {
+  const segments = key.split(':');
+  const merchant = segments[0] === 'generation' ? segments[2] : isEntryKey(key) ? segments[1] : undefined;
+  return merchant === '' ? undefined : merchant;
+}
+
+// FNV-1a, 32 bits: a fast, well-spread hash of a short string; nothing depends on it being cryptographic.
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index += 1) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/**
+ * The Redis Cluster hash tag of a merchant's keys, `{17}`: one of `groups` slot groups, so that a script touching a
+ * merchant's entry, its generation and the group's epoch runs on one node. '' when `groups` is 1 (one server: no
+ * tag, key names unchanged).
+ */
+export function cacheSlotTag(merchantId: string, groups: number): string {
+  return groups <= 1 ? '' : `{${fnv1a(merchantId) % groups}}`;
+}
+
+/** Every slot group's tag (the epoch lives once per group): [''] for one server. */
+export function cacheSlotTags(groups: number): string[] {
+  return groups <= 1 ? [''] : Array.from({ length: groups }, (_, group) => `{${group}}`);
+}
+
+/** A key under the namespace as SCAN returns it, without its slot tag (`{17}:payment:mer_A:pay_1` → the rest). */
+export function withoutSlotTag(key: string): { tag: string; key: string } {
+  const match = /^(\{[0-9]+\}):/.exec(key);
+  return match ? { tag: match[1]!, key: key.slice(match[0].length) } : { tag: '', key };
+}

@@ -1,38 +1,13 @@
 import type { LoggerService } from '@nestjs/common';
 import type { CacheManagerOptions } from '@nestjs/cache-manager';
-import KeyvRedis, { createClient } from '@keyv/redis';
+import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { errorMessage } from '../common/errors/error-message';
-import {
-  cacheCommandTimeoutMs,
-  cacheCommandQueueMax,
-  cacheConnectTimeoutMs,
-  cacheReconnectDelayMaxMs,
-  cacheStartupWaitMs,
-} from './caching.limits';
+import type { RedisTarget } from '../config/redis-target';
+import { cacheClusterSlotGroups, cacheCommandTimeoutMs, cacheStartupWaitMs } from './caching.limits';
 import { withDeadline } from '../common/deadline';
-import { epochKey, isEntryKey } from './cache-key';
-
-// Doubling from 100 ms up to the cap; the random part keeps many processes from reconnecting in step.
-function reconnectDelayMs(attempt: number): number {
-  return Math.min(100 * 2 ** Math.min(attempt, 10), cacheReconnectDelayMaxMs) + Math.floor(Math.random() * 100);
-}
-
-/** A node-redis client for the cache Redis, made safe to lose (also used by the rate limiter, whose counters are
- * just as disposable). */
-export function createCacheRedisClient(url: string, name: string) {
-  return createClient({
-    url,
-    // Shown by CLIENT LIST, to tell which deployment (or test run) a connection belongs to.
-    name,
-    // Commands fail at once while disconnected, instead of queueing until a reconnection that may never come.
-    disableOfflineQueue: true,
-    commandsQueueMaxLength: cacheCommandQueueMax,
-    socket: { connectTimeout: cacheConnectTimeoutMs, reconnectStrategy: reconnectDelayMs },
-  });
-}
-
-export type CacheRedisClient = ReturnType<typeof createCacheRedisClient>;
+import { type CacheRedis, createCacheRedis } from './cache-redis';
+import { cacheSlotTag, cacheSlotTags, epochKey, isEntryKey, merchantOfKey, withoutSlotTag } from './cache-key';
 
 // Advances the generation of an object and deletes its entries, in one command: a load that read the generation
 // before this cannot store what it loaded afterwards. KEYS[1] generation, KEYS[2..] entries; ARGV[1] generation TTL;
@@ -81,18 +56,36 @@ function globEscaped(literal: string): string {
 export class CacheRedisStore extends KeyvRedis<string> {
   private shutDown = false;
 
+  /** Slot groups of the keys: 1 on one server (no hash tags), cacheClusterSlotGroups on a cluster. */
+  private readonly slotGroups: number;
+
   constructor(
-    private readonly redis: CacheRedisClient,
+    private readonly redis: CacheRedis,
     namespace: string,
     /** The deadline of each command (CACHE_COMMAND_TIMEOUT_MS): past it, callers go without the cache. */
     readonly commandTimeoutMs: number = cacheCommandTimeoutMs,
   ) {
-    super(redis, { namespace, keyPrefixSeparator: ':', throwOnErrors: true, throwOnConnectError: true });
+    super(redis.client, { namespace, keyPrefixSeparator: ':', throwOnErrors: true, throwOnConnectError: true });
+    this.slotGroups = redis.clustered ? cacheClusterSlotGroups : 1;
   }
 
+  /** The client, without connecting it: connectCacheStore started its connection, which retries on its own (a
+   * second connect() beside it would fail or race it on a cluster). */
   override async getClient(): ReturnType<KeyvRedis<string>['getClient']> {
     if (this.shutDown) throw new Error('the cache store is shut down');
-    return super.getClient();
+    if (!this.redis.isOpen) throw new Error('the cache Redis is not connected');
+    return Promise.resolve(this.redis.client);
+  }
+
+  /**
+   * The Redis key of a key under the namespace, as KeyvRedis's own get, set and delete write it too. On a cluster
+   * a merchant's keys carry its slot group's hash tag (`payments:cache:{17}:payment:mer_A:pay_1`), so that the
+   * scripts below, which touch an object's entries, its generation and the epoch at once, find them on one node.
+   */
+  override createKeyPrefix(key: string, namespace?: string): string {
+    const merchant = merchantOfKey(key);
+    const tag = merchant === undefined ? '' : cacheSlotTag(merchant, this.slotGroups);
+    return super.createKeyPrefix(tag === '' ? key : `${tag}:${key}`, namespace);
   }
 
   /**
@@ -101,7 +94,7 @@ export class CacheRedisStore extends KeyvRedis<string> {
    */
   async generation(generationKey: string): Promise<Generation> {
     const client = await this.getClient();
-    const [object, namespace] = await client.mGet([this.redisKey(generationKey), this.redisKey(epochKey)]);
+    const [object, namespace] = await client.mGet([this.redisKey(generationKey), this.epochKeyOf(generationKey)]);
     return { object: object ?? '', namespace: namespace ?? '' };
   }
 
@@ -119,7 +112,7 @@ export class CacheRedisStore extends KeyvRedis<string> {
   ): Promise<boolean> {
     const client = await this.getClient();
     const stored = await client.eval(setUnlessInvalidatedScript, {
-      keys: [this.redisKey(key), this.redisKey(generationKey), this.redisKey(epochKey)],
+      keys: [this.redisKey(key), this.redisKey(generationKey), this.epochKeyOf(generationKey)],
       arguments: [generation.object, serialized, String(ttlMs), generation.namespace],
     });
     return stored === 1;
@@ -150,23 +143,34 @@ export class CacheRedisStore extends KeyvRedis<string> {
    */
   async dropEverything(commandTimeoutMs: number, scanCount: number, announcement?: Announcement): Promise<number> {
     const client = await this.getClient();
-    await withDeadline(client.incr(this.redisKey(epochKey)), commandTimeoutMs, 'cache epoch advance');
-    const prefix = this.redisKey('');
+    const epochs = cacheSlotTags(this.slotGroups).map((tag) => this.taggedKey(tag, epochKey));
+    await withDeadline(Promise.all(epochs.map((epoch) => client.incr(epoch))), commandTimeoutMs, 'cache epoch advance');
+    const prefix = this.taggedKey('', '');
     const match = `${globEscaped(prefix)}*`;
-    let cursor = '0';
     let deleted = 0;
-    do {
-      const page = await withDeadline(
-        client.scan(cursor, { MATCH: match, COUNT: scanCount }),
-        commandTimeoutMs,
-        'cache scan',
-      );
-      cursor = page.cursor;
-      const entries = page.keys.filter((key) => key.startsWith(prefix) && isEntryKey(key.slice(prefix.length)));
-      if (entries.length > 0) {
-        deleted += await withDeadline(client.unlink(entries), commandTimeoutMs, 'cache entries unlink');
-      }
-    } while (cursor !== '0');
+    // SCAN sees the keys of one server: on a cluster, each master is walked.
+    for (const server of await this.redis.servers()) {
+      let cursor = '0';
+      do {
+        const page = await withDeadline(
+          server.scan(cursor, { MATCH: match, COUNT: scanCount }),
+          commandTimeoutMs,
+          'cache scan',
+        );
+        cursor = page.cursor;
+        // A multi-key UNLINK must stay within one slot on a cluster: the entries go by slot group.
+        const entriesByTag = new Map<string, string[]>();
+        for (const key of page.keys) {
+          if (!key.startsWith(prefix)) continue;
+          const { tag, key: rest } = withoutSlotTag(key.slice(prefix.length));
+          if (!isEntryKey(rest)) continue;
+          entriesByTag.set(tag, [...(entriesByTag.get(tag) ?? []), key]);
+        }
+        const unlinks = [...entriesByTag.values()].map((entries) => client.unlink(entries));
+        const counts = await withDeadline(Promise.all(unlinks), commandTimeoutMs, 'cache entries unlink');
+        deleted += counts.reduce((sum, count) => sum + Number(count), 0);
+      } while (cursor !== '0');
+    }
     if (announcement) {
       await withDeadline(client.publish(announcement.channel, announcement.message), commandTimeoutMs, 'cache publish');
     }
@@ -193,7 +197,7 @@ export class CacheRedisStore extends KeyvRedis<string> {
 
   /** The pub/sub channel `name` of this store: under its namespace, so deployments sharing a server never mix. */
   channel(name: string): string {
-    return this.redisKey(name);
+    return this.taggedKey('', name);
   }
 
   /** Whether the store's connection is up now. */
@@ -201,38 +205,51 @@ export class CacheRedisStore extends KeyvRedis<string> {
     return this.redis.isReady;
   }
 
-  /** A new connection to the same server with the same options, named `name` (a subscriber needs its own). */
-  duplicateClient(name: string): CacheRedisClient {
-    return this.redis.duplicate({ name });
+  /** A new connection to the same Redis with the same options, named `name` (a subscriber needs its own). */
+  duplicateClient(name: string): CacheRedis {
+    return this.redis.duplicate(name);
   }
 
   /** Destroys rather than closes: close() waits for replies that a hung Redis never sends, and losing an in-flight
    * cache write costs no more than a later miss. */
   override disconnect(): Promise<void> {
     this.shutDown = true;
-    if (this.redis.isOpen) this.redis.destroy();
+    this.redis.destroy();
     return Promise.resolve();
   }
 
-  /** The Redis key of a cache key: under the namespace, as KeyvRedis's own get, set and delete write it. */
+  /** The Redis key of a cache key: under the namespace (and its slot group's tag), as KeyvRedis's get writes it. */
   private redisKey(key: string): string {
     return this.createKeyPrefix(key, this.namespace);
+  }
+
+  /** The epoch of the slot group of `key` (an entry's or a generation's): the namespace's one epoch on one server. */
+  private epochKeyOf(key: string): string {
+    const merchant = merchantOfKey(key);
+    if (merchant === undefined) throw new Error(`not a key of a merchant: ${key}`);
+    return this.taggedKey(cacheSlotTag(merchant, this.slotGroups), epochKey);
+  }
+
+  /** `key` under the namespace, after `tag` when there is one. */
+  private taggedKey(tag: string, key: string): string {
+    return `${this.namespace ?? ''}:${tag === '' ? '' : `${tag}:`}${key}`;
   }
 }
 
 /**
- * The cache's Keyv on Redis at `url` (its database number honoured), every key under `${keyPrefix}:cache:`.
- * Waits up to `cacheStartupWaitMs` for the first connection, then returns either way: the application serves
- * without its cache (from the loaders) until Redis answers, and the client keeps reconnecting in the background.
+ * The cache's Keyv on the Redis at `target` (one server's URL, its database number honoured, or a cluster), every
+ * key under `${keyPrefix}:cache:`. Waits up to `cacheStartupWaitMs` for the first connection, then returns either
+ * way: the application serves without its cache (from the loaders) until Redis answers, and the client keeps
+ * reconnecting in the background.
  */
 export async function connectCacheStore(
-  url: string,
+  target: RedisTarget | string,
   keyPrefix: string,
   logger: LoggerService,
   commandTimeoutMs: number = cacheCommandTimeoutMs,
 ): Promise<Keyv> {
   const namespace = `${keyPrefix}:cache`;
-  const redis = createCacheRedisClient(url, namespace);
+  const redis = createCacheRedis(typeof target === 'string' ? { mode: 'standalone', url: target } : target, namespace);
   const keyv = new Keyv({
     store: new CacheRedisStore(redis, namespace, commandTimeoutMs),
     namespace,
@@ -255,7 +272,7 @@ export async function connectCacheStore(
  * that Redis until it answers, and the client keeps reconnecting in the background.
  */
 export async function connectWithin(
-  redis: CacheRedisClient,
+  redis: CacheRedis,
   logger: LoggerService,
   { what, meanwhile }: { what: string; meanwhile: string },
 ): Promise<void> {
@@ -269,7 +286,7 @@ export async function connectWithin(
     available = false;
   });
   const connecting = redis.connect();
-  // connect() settles only once Redis answers (it retries until then), or rejects when the client is destroyed.
+  // connect() settles only once Redis answers (it retries until then), or rejects when the connection is destroyed.
   connecting.catch(() => undefined);
   await withDeadline(connecting, cacheStartupWaitMs, `connecting to the ${what}`).catch(() => undefined);
 }

@@ -1,7 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 import { withDeadline } from '../common/deadline';
 import { errorMessage } from '../common/errors/error-message';
-import { type CacheRedisClient, connectWithin } from './cache-store';
+import type { CacheRedis } from './cache-redis';
+import { connectWithin } from './cache-store';
 import { cacheStartupWaitMs } from './caching.limits';
 
 export interface SubscriptionHandlers {
@@ -22,7 +23,7 @@ export class CacheSubscription {
   private connectedBefore = false;
 
   private constructor(
-    private readonly client: CacheRedisClient,
+    private readonly client: CacheRedis,
     private readonly channel: string,
     private readonly handlers: SubscriptionHandlers,
     private readonly logger: LoggerService,
@@ -35,7 +36,7 @@ export class CacheSubscription {
    * client keeps trying in the background.
    */
   static async open(
-    client: CacheRedisClient,
+    client: CacheRedis,
     channel: string,
     handlers: SubscriptionHandlers,
     logger: LoggerService,
@@ -59,7 +60,7 @@ export class CacheSubscription {
   }
 
   close(): void {
-    if (this.client.isOpen) this.client.destroy();
+    this.client.destroy();
   }
 
   private connected(): void {

@@ -70,3 +70,15 @@ export const dropScanCount = 1_000;
  * 100 ms of jitter between attempts) and replay the invalidations they missed. Costs a few seconds of reads from
  * PostgreSQL after an outage that has sent every read there anyway. */
 export const cacheRejoinQuietMs = cacheReconnectDelayMaxMs + 1_000;
+
+/** On a Redis Cluster, while a node's connection is down, how often the client checks whether every master is
+ * connected again (node-redis reconnects each node on its own but says so only once per node): the cache is
+ * known back within this of its return, for a few cheap property reads per check. */
+export const cacheClusterNodeCheckIntervalMs = 100;
+
+/** On a Redis Cluster, the hash-slot groups the cache's keys are spread over: each merchant's entries, generations
+ * and its group's epoch share one slot (cacheSlotTag), so the cache's scripts, which touch several of them at once,
+ * run on one node. 1,024 groups spread the cache evenly over clusters of up to about a hundred masters; dropping
+ * every entry advances each group's epoch, 1,024 INCRs, once per overflow of missed invalidations. One server
+ * needs no groups (its key names stay as they were). */
+export const cacheClusterSlotGroups = 1_024;

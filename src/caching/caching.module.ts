@@ -5,7 +5,7 @@ import { connectCacheStore, nestCacheStores } from './cache-store';
 import { HotCache } from './hot-cache.service';
 
 /**
- * Hot reads cached on the cache Redis (CACHE_REDIS_URL), every key under `${QUEUE_PREFIX}:cache:` so deployments
+ * Hot reads cached on the cache Redis (CACHE_REDIS_URL or CACHE_REDIS_CLUSTER_NODES), every key under `${QUEUE_PREFIX}:cache:` so deployments
  * and test runs can share a server. Global, as infrastructure: any feature's service injects HotCache to read
  * through it and invalidate after its commits, and @CachedRead injects it into any feature's controller.
  */
@@ -17,7 +17,7 @@ import { HotCache } from './hot-cache.service';
       useFactory: async (config: AppConfig) => ({
         stores: nestCacheStores(
           await connectCacheStore(
-            config.redis.cacheUrl,
+            config.redis.cache,
             config.redis.queuePrefix,
             new Logger('Caching'),
             config.redis.cacheCommandTimeoutMs,

@@ -32,6 +32,31 @@ describe('parseConfig', () => {
     expect(parseConfig({ CACHE_REDIS_URL: 'redis://cache:6379' }).redis.cacheUrl).toBe('redis://cache:6379');
   });
 
+  it('switches the queue and the cache to a Redis Cluster with REDIS_CLUSTER_NODES', () => {
+    const { redis } = parseConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7001' });
+    const cluster = {
+      mode: 'cluster',
+      nodes: [
+        { host: '127.0.0.1', port: 7000 },
+        { host: '127.0.0.1', port: 7001 },
+      ],
+      tls: false,
+    };
+    expect(redis.queue).toEqual(cluster);
+    expect(redis.cache).toEqual(cluster);
+    // What a single-server tool can reach: a node of the cluster.
+    expect(redis.url).toBe('redis://127.0.0.1:7000');
+  });
+
+  it('refuses a database number with cluster mode, naming the variable', () => {
+    expect(() => parseConfig({ REDIS_URL: 'redis://127.0.0.1:6379/1', REDIS_CLUSTER_NODES: 'h:7000' })).toThrow(
+      /^Invalid configuration: REDIS_URL: must not be set together with REDIS_CLUSTER_NODES: cluster mode has no database numbers/,
+    );
+    expect(() => parseConfig({ CACHE_REDIS_URL: 'redis+cluster://h:7000/4' })).toThrow(
+      /^Invalid configuration: CACHE_REDIS_URL: cluster mode has no database numbers/,
+    );
+  });
+
   it('takes CACHE_COMMAND_TIMEOUT_MS, by default the cache deadline caching.limits explains', () => {
     expect(parseConfig({}).redis.cacheCommandTimeoutMs).toBe(cacheCommandTimeoutMs);
     expect(parseConfig({ CACHE_COMMAND_TIMEOUT_MS: '1500' }).redis.cacheCommandTimeoutMs).toBe(1500);
@@ -74,6 +99,8 @@ describe('parseConfig', () => {
     ['DATABASE_PREPARED_STATEMENTS', 'yes'],
     ['REDIS_URL', 'not a url'],
     ['CACHE_REDIS_URL', 'http://cache'],
+    ['REDIS_CLUSTER_NODES', 'host-without-port'],
+    ['CACHE_REDIS_CLUSTER_NODES', 'h:99999'],
     ['RABBITMQ_URL', 'redis://127.0.0.1:6379'],
     ['RABBITMQ_URL', 'amqp://a:5672,,amqp://b:5672'],
     ['RABBITMQ_QUEUE_TYPE', 'lazy'],

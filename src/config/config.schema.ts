@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseKeyText } from './key-text';
 import { readRabbitmqUrls, usesGuestCredentials } from './rabbitmq-urls';
+import { type RedisTarget, RedisTargetError, redisTargets } from './redis-target';
 
 function isVaultKey(value: string): boolean {
   try {
@@ -50,6 +51,18 @@ const url = (protocols: string[]) =>
       `must be a URL with protocol ${protocols.join(' or ')}`,
     );
 
+/** A URL one client can connect to: the server's, or a cluster's first seed node's (with its credentials). */
+function singleServerUrl(target: RedisTarget): string {
+  if (target.mode === 'standalone') return target.url;
+  const [node] = target.nodes;
+  const credentials =
+    target.username || target.password
+      ? `${encodeURIComponent(target.username ?? '')}:${encodeURIComponent(target.password ?? '')}@`
+      : '';
+  const host = node!.host.includes(':') ? `[${node!.host}]` : node!.host;
+  return `${target.tls ? 'rediss' : 'redis'}://${credentials}${host}:${node!.port}`;
+}
+
 const environmentSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -71,8 +84,12 @@ const environmentSchema = z
       .enum(['true', 'false'])
       .default('true')
       .transform((value) => value === 'true'),
-    REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
-    CACHE_REDIS_URL: url(['redis:', 'rediss:']).optional(),
+    // The queue Redis and the cache Redis: one server's URL, a redis+cluster:// URL, or the seed nodes of a Redis
+    // Cluster (host:port,host:port); read together by redisTargets (redis-target.ts), which explains the defaults.
+    REDIS_URL: z.string().trim().optional(),
+    REDIS_CLUSTER_NODES: z.string().trim().optional(),
+    CACHE_REDIS_URL: z.string().trim().optional(),
+    CACHE_REDIS_CLUSTER_NODES: z.string().trim().optional(),
     // A healthy cache Redis answers in about a millisecond; past this a read goes to PostgreSQL instead of waiting
     // (the default is caching.limits' cacheCommandTimeoutMs, which explains it).
     CACHE_COMMAND_TIMEOUT_MS: integerFromEnv(1, 60_000).default(100),
@@ -203,6 +220,14 @@ const environmentSchema = z
       });
       return z.NEVER;
     }
+    let redis: { queue: RedisTarget; cache: RedisTarget };
+    try {
+      redis = redisTargets(env);
+    } catch (error) {
+      if (!(error instanceof RedisTargetError)) throw error;
+      context.addIssue({ code: 'custom', path: [error.variable], message: error.message });
+      return z.NEVER;
+    }
     if (env.WEBHOOK_RETRY_MAX_DELAY_MS < env.WEBHOOK_RETRY_BASE_DELAY_MS) {
       context.addIssue({
         code: 'custom',
@@ -227,8 +252,15 @@ const environmentSchema = z
         preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
       },
       redis: {
-        url: env.REDIS_URL,
-        cacheUrl: env.CACHE_REDIS_URL ?? env.REDIS_URL,
+        /** Where the queue's clients connect: one server or a cluster (REDIS_URL / REDIS_CLUSTER_NODES). */
+        queue: redis.queue,
+        /** Where the cache's and the rate limiters' clients connect (CACHE_REDIS_URL / CACHE_REDIS_CLUSTER_NODES). */
+        cache: redis.cache,
+        /** The queue Redis as one server's URL, for tools that speak to one server (tests, scripts); in cluster
+         * mode a seed node's, which serves only its own slots. */
+        url: singleServerUrl(redis.queue),
+        /** The cache Redis as one server's URL; in cluster mode a seed node's (see url). */
+        cacheUrl: singleServerUrl(redis.cache),
         cacheCommandTimeoutMs: env.CACHE_COMMAND_TIMEOUT_MS,
         queuePrefix: env.QUEUE_PREFIX,
       },

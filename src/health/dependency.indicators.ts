@@ -1,10 +1,11 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import type { Pool } from 'pg';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
 import { connectToAnyNode } from '../events/rabbitmq-nodes';
+import { clusterOptionsOf } from '../queueing/queue-redis';
 import { redisOptionsFromUrl } from '../queueing/redis-options';
 import { errorMessage } from '../common/errors/error-message';
 import { withDeadline } from '../common/deadline';
@@ -12,7 +13,7 @@ import { withDeadline } from '../common/deadline';
 /** Readiness checks of the real dependencies (and the replica, when set), each bounded by HEALTH_CHECK_TIMEOUT_MS. */
 @Injectable()
 export class DependencyIndicators implements OnApplicationShutdown {
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
 
   constructor(
     private readonly indicators: HealthIndicatorService,
@@ -20,14 +21,16 @@ export class DependencyIndicators implements OnApplicationShutdown {
     private readonly database: Database,
   ) {
     // Offline queue off: a ping while Redis is unreachable fails at once instead of waiting for a reconnect.
-    this.redis = new Redis({
-      ...redisOptionsFromUrl(config.redis.url),
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: config.healthCheckTimeoutMs,
-      connectionName: 'health',
-    });
+    const target = config.redis.queue;
+    const options = { maxRetriesPerRequest: 0, connectTimeout: config.healthCheckTimeoutMs, connectionName: 'health' };
+    this.redis =
+      target.mode === 'cluster'
+        ? new Cluster(target.nodes, {
+            ...clusterOptionsOf(target, options),
+            lazyConnect: true,
+            enableOfflineQueue: false,
+          })
+        : new Redis({ ...redisOptionsFromUrl(target.url), ...options, lazyConnect: true, enableOfflineQueue: false });
     this.redis.on('error', () => undefined);
   }
 
@@ -68,7 +71,7 @@ export class DependencyIndicators implements OnApplicationShutdown {
     try {
       if (this.redis.status === 'wait')
         await withDeadline(this.redis.connect(), this.config.healthCheckTimeoutMs, 'Redis');
-      await withDeadline(this.redis.ping(), this.config.healthCheckTimeoutMs, 'Redis');
+      await withDeadline(this.ping(), this.config.healthCheckTimeoutMs, 'Redis');
       return indicator.up();
     } catch (error) {
       return indicator.down({ message: errorMessage(error) });
@@ -85,6 +88,17 @@ export class DependencyIndicators implements OnApplicationShutdown {
     } catch (error) {
       return indicator.down({ message: errorMessage(error) });
     }
+  }
+
+  /** One server answers a PING; a cluster answers on every master it knows (its slots are all served). */
+  private async ping(): Promise<void> {
+    if (!(this.redis instanceof Cluster)) {
+      await this.redis.ping();
+      return;
+    }
+    const masters = this.redis.nodes('master');
+    if (masters.length === 0) throw new Error('no master of the Redis Cluster is connected');
+    await Promise.all(masters.map((master) => master.ping()));
   }
 
   onApplicationShutdown(): void {

@@ -8,20 +8,25 @@ import { dashboardHandlerHooks } from './dashboard-actions';
 import { LocalDashboardAdapter } from './dashboard-adapter';
 import { dashboardRoute } from './dashboard-auth';
 import { QueueRegistry } from './queue-registry';
+import { QueueRedis, queueKeyPrefix } from './queue-redis';
+
+/** The queue Redis connection, in a module of its own so that BullModule's factory can inject it. */
+@Module({ providers: [QueueRedis], exports: [QueueRedis] })
+class QueueRedisModule {}
 
 /**
- * The BullMQ connection to the queue Redis, configured once, the Bull Board dashboard, and the registry of the
+ * The BullMQ connection to the queue Redis (one server or a Redis Cluster), configured once, the Bull Board dashboard, and the registry of the
  * queues this process declared. Feature modules declare each queue they own with `defineQueue` (declared-queue.ts).
  */
 @Global()
 @Module({
   imports: [
     BullModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        // BullMQ's blocking commands require maxRetriesPerRequest: null on its connections.
-        connection: { url: config.redis.url, maxRetriesPerRequest: null },
-        prefix: config.redis.queuePrefix,
+      imports: [QueueRedisModule],
+      inject: [AppConfig, QueueRedis],
+      useFactory: (config: AppConfig, redis: QueueRedis) => ({
+        connection: redis.connection,
+        prefix: queueKeyPrefix(config.redis.queuePrefix, config.redis.queue),
         // BullMQ's own spans (add, addBulk, process), with the job's trace context in its options, when tracing is on.
         ...(isTracingOn() ? { telemetry: new BullMQOtel({ tracerName: 'bullmq' }) } : {}),
       }),

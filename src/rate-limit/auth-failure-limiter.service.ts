@@ -1,7 +1,8 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { Counter } from 'prom-client';
-import { connectWithin, createCacheRedisClient, type CacheRedisClient } from '../caching/cache-store';
+import { type CacheRedis, createCacheRedis } from '../caching/cache-redis';
+import { connectWithin } from '../caching/cache-store';
 import { withDeadline } from '../common/deadline';
 import { ApiError } from '../common/errors/api-error';
 import { errorMessage } from '../common/errors/error-message';
@@ -16,6 +17,14 @@ import {
 } from './rate-limit.limits';
 
 const script = new RedisScript(gcraOverLimitScript);
+
+/**
+ * The two keys of an address's failed-authentication state, the GCRA's TAT and the over-the-limit marker, which
+ * its script touches together: the address in braces is their Redis Cluster hash tag, so both share a slot.
+ */
+export function authFailureKeys(queuePrefix: string, address: string): [tat: string, over: string] {
+  return [`${queuePrefix}:auth-failures:tat:{${address}}`, `${queuePrefix}:auth-failures:over:{${address}}`];
+}
 
 const outcomes = ['allowed', 'limited', 'failed_open'] as const;
 type Outcome = (typeof outcomes)[number];
@@ -45,8 +54,8 @@ function tooManyFailures(limitPerSecond: number, waitMs: number): ApiError {
 export class AuthFailureLimiter implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(AuthFailureLimiter.name);
   private readonly limitPerSecond: number;
-  private readonly keyPrefix: string;
-  private readonly client: CacheRedisClient | undefined;
+  private readonly queuePrefix: string;
+  private readonly client: CacheRedis | undefined;
   /** Addresses Redis refused, with the time (Date.now) until which they stay refused. */
   private readonly refusedUntilMs = new LRUCache<string, number>({ max: authFailureRefusedAddressesMax });
   private readonly counts: Record<Outcome, number> = { allowed: 0, limited: 0, failed_open: 0 };
@@ -54,10 +63,10 @@ export class AuthFailureLimiter implements OnModuleInit, OnApplicationShutdown {
 
   constructor(config: AppConfig, registry: MetricsRegistry) {
     this.limitPerSecond = config.authFailuresPerSecondPerIp;
-    this.keyPrefix = `${config.redis.queuePrefix}:auth-failures:`;
+    this.queuePrefix = config.redis.queuePrefix;
     this.client =
       this.limitPerSecond > 0
-        ? createCacheRedisClient(config.redis.cacheUrl, `${config.redis.queuePrefix}:auth-failures`)
+        ? createCacheRedis(config.redis.cache, `${config.redis.queuePrefix}:auth-failures`)
         : undefined;
     const counts = this.counts;
     new Counter({
@@ -85,7 +94,7 @@ export class AuthFailureLimiter implements OnModuleInit, OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
-    if (this.client?.isOpen) this.client.destroy();
+    this.client?.destroy();
   }
 
   /** Throws the 429 when this process already knows `address` is over its limit: no I/O, for every request. */
@@ -122,8 +131,8 @@ export class AuthFailureLimiter implements OnModuleInit, OnApplicationShutdown {
     if (!this.client) return;
     let decision: GcraDecision;
     try {
-      const keys = [`${this.keyPrefix}tat:${address}`, `${this.keyPrefix}over:${address}`];
-      const deciding = gcraDecision(this.client, script, keys, [String(this.limitPerSecond), count ? '1' : '0']);
+      const keys = authFailureKeys(this.queuePrefix, address);
+      const deciding = gcraDecision(this.client.client, script, keys, [String(this.limitPerSecond), count ? '1' : '0']);
       decision = await withDeadline(deciding, rateLimitCheckTimeoutMs, 'auth failure limit check');
     } catch (error) {
       this.counts.failed_open += 1;

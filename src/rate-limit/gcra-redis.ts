@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CacheRedisClient } from '../caching/cache-store';
+import type { CacheRedisCommands } from '../caching/cache-redis';
 import { errorMessage } from '../common/errors/error-message';
 
 export interface GcraDecision {
@@ -31,7 +31,7 @@ function decisionOf(reply: unknown): GcraDecision {
  * the server does not have it (first call, or after a restart, which forgets scripts).
  */
 export async function gcraDecision(
-  client: CacheRedisClient,
+  client: CacheRedisCommands,
   script: RedisScript,
   keys: string[],
   args: string[],

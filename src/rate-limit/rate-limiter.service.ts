@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Counter } from 'prom-client';
-import { connectWithin, createCacheRedisClient, type CacheRedisClient } from '../caching/cache-store';
+import { type CacheRedis, createCacheRedis } from '../caching/cache-redis';
+import { connectWithin } from '../caching/cache-store';
 import { withDeadline } from '../common/deadline';
 import { apiErrors } from '../common/errors/api-error';
 import { errorMessage } from '../common/errors/error-message';
@@ -27,7 +28,7 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RateLimiter.name);
   private readonly limitPerSecond: number;
   private readonly keyPrefix: string;
-  private readonly client: CacheRedisClient | undefined;
+  private readonly client: CacheRedis | undefined;
   private readonly counts: Record<Outcome, number> = { allowed: 0, limited: 0, failed_open: 0 };
   private failureLoggedAtMs = Number.NEGATIVE_INFINITY;
 
@@ -36,7 +37,7 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
     this.keyPrefix = `${config.redis.queuePrefix}:rate-limit:`;
     this.client =
       this.limitPerSecond > 0
-        ? createCacheRedisClient(config.redis.cacheUrl, `${config.redis.queuePrefix}:rate-limit`)
+        ? createCacheRedis(config.redis.cache, `${config.redis.queuePrefix}:rate-limit`)
         : undefined;
     const counts = this.counts;
     new Counter({
@@ -63,7 +64,7 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
-    if (this.client?.isOpen) this.client.destroy();
+    this.client?.destroy();
   }
 
   /**
@@ -75,7 +76,7 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
     let decision: GcraDecision;
     try {
       const key = `${this.keyPrefix}${merchantId}`;
-      const checking = gcraDecision(this.client, script, [key], [String(this.limitPerSecond)]);
+      const checking = gcraDecision(this.client.client, script, [key], [String(this.limitPerSecond)]);
       decision = await withDeadline(checking, rateLimitCheckTimeoutMs, 'rate limit check');
     } catch (error) {
       this.counts.failed_open += 1;
