@@ -1,5 +1,7 @@
+import { Cache } from '@nestjs/cache-manager';
 import { Cluster, Redis } from 'ioredis';
 import { cacheSlotTag } from '../src/caching/cache-key';
+import type { CacheRedisStore } from '../src/caching/cache-store';
 import { cacheClusterSlotGroups } from '../src/caching/caching.limits';
 import { HotCache } from '../src/caching/hot-cache.service';
 import { ApiKeysService } from '../src/merchants/api-keys.service';
@@ -142,6 +144,29 @@ describe('on a Redis Cluster', () => {
     expect((await postAs(subject, merchant, `/v1/payments/${id}/capture`)).statusCode).toBe(200);
     expect(await cluster.exists(entry)).toBe(0);
     expect(await getPayment(subject, merchant, id)).toMatchObject({ status: 'succeeded', amount_captured: 700 });
+  });
+
+  it('drops every entry of the cache from every master, each slot group apart, and advances every epoch', async () => {
+    const pattern = `${names.queuePrefix}:cache:{*}:balance:*`;
+    // Cached balances of merchants until their entries lie on two masters at least (each master a third of the
+    // slots: a handful of merchants, 20 at most), so that the drop must walk more than one node.
+    const mastersHolding = async () => {
+      const holding = await Promise.all(
+        cluster.nodes('master').map(async (master) => (await master.keys(pattern)).length > 0),
+      );
+      return holding.filter(Boolean).length;
+    };
+    for (let merchants = 0; merchants < 20 && (await mastersHolding()) < 2; merchants += 1) {
+      await balanceOf(subject, await createMerchant(subject));
+    }
+    expect(await mastersHolding()).toBeGreaterThanOrEqual(2);
+    const entries = await clusterKeys(cluster, pattern);
+    const store = subject.app.get(Cache).stores[0]!.store as CacheRedisStore;
+
+    const deleted = await store.dropEverything(1_000, 100);
+    expect(deleted).toBeGreaterThanOrEqual(entries.length);
+    expect(await clusterKeys(cluster, pattern)).toEqual([]);
+    expect(await clusterKeys(cluster, `${names.queuePrefix}:cache:{*}:epoch`)).toHaveLength(cacheClusterSlotGroups);
   });
 
   it('delivers a webhook', async () => {
