@@ -9,7 +9,7 @@ import {
 } from './caching.limits';
 
 // Doubling from 100 ms up to the cap; the random part keeps many processes from reconnecting in step.
-export function reconnectDelayMs(attempt: number): number {
+function reconnectDelayMs(attempt: number): number {
   return Math.min(100 * 2 ** Math.min(attempt, 10), cacheReconnectDelayMaxMs) + Math.floor(Math.random() * 100);
 }
 
