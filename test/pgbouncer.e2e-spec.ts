@@ -183,6 +183,10 @@ describe('PostgreSQL through PgBouncer in transaction mode', () => {
     // At least a statement per list (the page after a cursor reads the cursor, then the page).
     expect((await statsOf(replicaAlias)).queries - beforeLists.queries).toBeGreaterThanOrEqual(2);
 
+    const beforeEvents = await statsOf(replicaAlias);
+    dataOf(await client.GET('/v1/events', { params: { query: { limit: 1 } } }), 'events again');
+    expect((await statsOf(replicaAlias)).queries - beforeEvents.queries).toBeGreaterThanOrEqual(1);
+
     const ready = await subject.inject({ method: 'GET', url: '/health/ready' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json().details.postgres_replica).toEqual({ status: 'up' });

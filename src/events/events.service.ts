@@ -101,9 +101,11 @@ export class EventsService {
 
   /** Newest first, in commit-independent insertion order (`sequence`). */
   async list(merchantId: string, query: ListEventsQuery): Promise<ListObject<EventObject>> {
+    // A list may lag behind the merchant's last writes (a replica's): an event by id reads the primary.
+    const reads = this.database.forListReads();
     const own = eq(events.merchantId, merchantId);
-    const after = await rowsAfter(this.database, eventsKeyset, own, query.starting_after);
-    const rows = await this.database.db
+    const after = await rowsAfter(reads, eventsKeyset, own, query.starting_after);
+    const rows = await reads.db
       .select()
       .from(events)
       .where(and(own, query.type ? eq(events.type, query.type) : undefined, after))
