@@ -28,6 +28,7 @@ const features = {
   merchants: 'merchants and their API keys (the operator API)',
   payments: 'payments, their status machine, the card network and payment-method handlers',
   refunds: 'refunds of payments',
+  payouts: 'payouts of available balances to bank accounts, the bank rail and the payout schedules',
   ledger: 'double-entry accounts, postings and balances',
   webhooks: 'webhook endpoints, signing and the delivery processor',
   verification: 'the ledger verifier: checks payments and refunds against their postings, so above both features',

@@ -17,6 +17,7 @@ import { CachingModule } from './caching/caching.module';
 import { CryptoModule } from './common/crypto/crypto.module';
 import { MetricsModule, QueueMetricsModule } from './metrics/metrics.module';
 import { PaymentsModule } from './payments/payments.module';
+import { PayoutsModule } from './payouts/payouts.module';
 import { RefundsModule } from './refunds/refunds.module';
 import { VerificationHttpModule, VerificationModule } from './verification/verification.module';
 import { QueueingModule } from './queueing/queueing.module';
@@ -56,6 +57,7 @@ export class AppModule {
         OutboxModule,
         PaymentsModule.register(config.role),
         RefundsModule.register(config.role),
+        PayoutsModule.register(config.role),
         MaintenanceModule.register(config.role),
         QueueMetricsModule,
         WebhooksModule.register(config.role),

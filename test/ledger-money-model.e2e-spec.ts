@@ -5,6 +5,7 @@ import { LedgerService } from '../src/ledger/ledger.service';
 import { postingsForNetworkFee } from '../src/ledger/network-fee-postings';
 import { postingsForPayoutCreated } from '../src/ledger/payout-postings';
 import { LedgerChecks } from '../src/verification/ledger-checks.service';
+import { idempotencyKeyHeader } from '../packages/client/src';
 import {
   clientAs,
   createMerchant,
@@ -14,6 +15,7 @@ import {
   type PaymentBody,
   paymentBody,
   settledPayment,
+  uniqueKey,
 } from './support/api';
 import { fastProcessing } from './support/fast-processing';
 import { available, balanceOf, verifyLedger } from './support/money';
@@ -60,7 +62,12 @@ describe('ledger transactions of payouts and disputes', () => {
 
   it('records a payout step once, names the payout on its entries and moves the balance', async () => {
     const { merchant, payment } = await paidMerchant(5000);
-    const payoutId = 'po_0123456789ABCDEFGHIJabcd';
+    // The payout's own creation recorded its payout_created (ledger_transactions.payout_id names a real payout).
+    const created = await clientAs(subject, merchant).POST('/v1/payouts', {
+      params: { header: idempotencyKeyHeader(uniqueKey('po')) },
+      body: { amount: 3000, currency: 'usd' },
+    });
+    const payoutId = dataOf(created, 'payout').id;
     const payout = {
       kind: 'payout_created' as const,
       merchantId: merchant.id,
@@ -68,7 +75,6 @@ describe('ledger transactions of payouts and disputes', () => {
       payoutId,
       postings: postingsForPayoutCreated({ merchantId: merchant.id, currency: 'USD', amountMinor: 3000 }),
     };
-    await record(payout);
     // A replayed step: the (payout, kind) once-index refuses it, and nothing of it stays.
     expect(await refusedBy(record(payout))).toBe('ledger_transactions_payout_once');
 

@@ -256,6 +256,41 @@ describe('the OpenAPI document against real responses', () => {
       await bodyRefusals(keysUrl, operator, {}, 'operator', { url: `/v1/admin/merchants/${other.id}/api_keys` });
     });
 
+    it('read merchants and change their payout schedule', async () => {
+      const url = `/v1/admin/merchants/${merchant.id}`;
+      const read = await send({ method: 'GET', url, headers: operator });
+      expect(read.statusCode).toBe(200);
+      const noMerchant = `/v1/admin/merchants/mer_${'0'.repeat(24)}`;
+      expect((await send({ method: 'GET', url: noMerchant, headers: operator })).statusCode).toBe(404);
+      const changed = await send({ method: 'PATCH', url, headers: operator, payload: { payout_schedule: 'manual' } });
+      expect(changed.statusCode).toBe(200);
+      const badSchedule = await send({
+        method: 'PATCH',
+        url,
+        headers: operator,
+        payload: { payout_schedule: 'hourly' },
+      });
+      expect(badSchedule.statusCode).toBe(400);
+      const patchMissing = { payout_schedule: 'daily' };
+      expect(
+        (await send({ method: 'PATCH', url: noMerchant, headers: operator, payload: patchMissing })).statusCode,
+      ).toBe(404);
+      const tooLarge = await send({
+        method: 'PATCH',
+        url,
+        headers: { ...operator, 'content-type': 'application/json' },
+        payload: oversizedBody,
+      });
+      expect(tooLarge.statusCode).toBe(413);
+      const notJson = await send({
+        method: 'PATCH',
+        url,
+        headers: { ...operator, 'content-type': 'text/plain' },
+        payload: 'payout_schedule=daily',
+      });
+      expect(notJson.statusCode).toBe(415);
+    });
+
     it('verify the ledger', async () => {
       const verified = await send({ method: 'GET', url: '/v1/admin/ledger/verify', headers: operator });
       expect(verified.statusCode).toBe(200);
@@ -465,6 +500,83 @@ describe('the OpenAPI document against real responses', () => {
       expect(badLimit.statusCode).toBe(400);
     });
 
+    it('create, read and list payouts, and run the scheduled ones', async () => {
+      const created = await send({
+        method: 'POST',
+        url: '/v1/payouts',
+        headers: { ...merchant.headers, 'idempotency-key': uniqueKey() },
+        payload: { amount: 1, currency: 'usd', description: 'contract' },
+      });
+      expect(created.statusCode).toBe(201);
+      const payoutId = jsonOf<{ id: string }>(created).id;
+      const refuse = (payload: object) =>
+        send({
+          method: 'POST',
+          url: '/v1/payouts',
+          headers: { ...merchant.headers, 'idempotency-key': uniqueKey() },
+          payload,
+        });
+      expect((await refuse({ amount: 99_999_999_999, currency: 'usd' })).statusCode).toBe(422);
+      expect((await refuse({ amount: 1, currency: 'usd', method: 'automatic' })).statusCode).toBe(400);
+      await bodyRefusals('/v1/payouts', merchant.headers, { amount: 1, currency: 'usd' }, merchant.id, {
+        payload: { amount: 2, currency: 'usd' },
+      });
+      const read = await send({ method: 'GET', url: `/v1/payouts/${payoutId}`, headers: merchant.headers });
+      expect(read.statusCode).toBe(200);
+      const missing = await send({ method: 'GET', url: '/v1/payouts/po_nope', headers: merchant.headers });
+      expect(missing.statusCode).toBe(404);
+      const listed = await send({ method: 'GET', url: '/v1/payouts?status=pending', headers: merchant.headers });
+      expect(listed.statusCode).toBe(200);
+      const page = await send({
+        method: 'GET',
+        url: `/v1/payouts?limit=1&starting_after=${payoutId}`,
+        headers: merchant.headers,
+      });
+      expect(page.statusCode).toBe(200);
+      const badStatus = await send({ method: 'GET', url: '/v1/payouts?status=lost', headers: merchant.headers });
+      expect(badStatus.statusCode).toBe(400);
+
+      const run = await send({ method: 'POST', url: '/v1/admin/payouts/run', headers: operator, payload: {} });
+      expect(run.statusCode).toBe(200);
+      const withField = await send({
+        method: 'POST',
+        url: '/v1/admin/payouts/run',
+        headers: operator,
+        payload: { schedule: 'daily' },
+      });
+      expect(withField.statusCode).toBe(400);
+      await bodyRefusals('/v1/admin/payouts/run', operator, {}, 'operator', {
+        url: '/v1/admin/merchants',
+        payload: { name: 'Reuse' },
+      });
+      // The run takes no parameters, so its own 422 is a key first used on another path.
+      const usedKey = uniqueKey('used');
+      const elsewhere = await send({
+        method: 'POST',
+        url: '/v1/admin/merchants',
+        headers: { ...operator, 'idempotency-key': usedKey },
+        payload: { name: 'Elsewhere' },
+      });
+      expect(elsewhere.statusCode).toBe(201);
+      const reusedHere = await send({
+        method: 'POST',
+        url: '/v1/admin/payouts/run',
+        headers: { ...operator, 'idempotency-key': usedKey },
+        payload: {},
+      });
+      expect(reusedHere.statusCode).toBe(422);
+      // Every payout made here goes in transit (and stays there: PAYOUT_ARRIVAL_MS is two days), so the events
+      // listed next are known.
+      await eventually(
+        async () =>
+          jsonOf<{ data: unknown[] }>(
+            await subject.inject({ method: 'GET', url: '/v1/payouts?status=pending', headers: merchant.headers }),
+          ),
+        (pending) => pending.data.length === 0,
+        { what: 'the payouts in transit' },
+      );
+    });
+
     it('list and read events', async () => {
       const listed = await send({ method: 'GET', url: '/v1/events?limit=100', headers: merchant.headers });
       expect(listed.statusCode).toBe(200);
@@ -477,6 +589,8 @@ describe('the OpenAPI document against real responses', () => {
           'payment.requires_capture',
           'payment.canceled',
           'refund.succeeded',
+          'payout.created',
+          'payout.in_transit',
         ]),
       );
       const filtered = await send({

@@ -14,6 +14,8 @@ export const ID_PREFIXES = [
   'whd',
   'key',
   'cv',
+  // payouts (API.md)
+  'po',
   // the simulated card network's references (a real network has its own)
   'net',
 ] as const;

@@ -154,6 +154,9 @@ const environmentSchema = z
     LEDGER_VERIFY_INTERVAL_MS: integerFromEnv(1_000, 7 * 86_400_000).default(3_600_000),
     // How often stranded payments (stuck processing, overdue authorizations) are driven to a final state.
     STRANDED_PAYMENTS_SWEEP_INTERVAL_MS: integerFromEnv(1_000, 86_400_000).default(60_000),
+    // API.md: a payout's arrival_date is its creation plus this, and the bank rail is asked for the outcome then. Two
+    // days, a bank transfer's usual time; 0 asks at once (tests, demos).
+    PAYOUT_ARRIVAL_MS: integerFromEnv(0, 31 * 86_400_000).default(2 * 86_400_000),
     // API.md: requests per second per merchant; 0 turns limiting off (benchmarks).
     RATE_LIMIT_PER_SECOND: integerFromEnv(0, 1_000_000).default(100),
     // Failed authentications per second per client address before 429; 0 turns the limit off.
@@ -295,6 +298,7 @@ const environmentSchema = z
       authorizationExpiryMs: env.AUTHORIZATION_EXPIRY_MS,
       ledgerVerifyIntervalMs: env.LEDGER_VERIFY_INTERVAL_MS,
       strandedPaymentsSweepIntervalMs: env.STRANDED_PAYMENTS_SWEEP_INTERVAL_MS,
+      payouts: { arrivalMs: env.PAYOUT_ARRIVAL_MS },
       rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
       authFailuresPerSecondPerIp: env.AUTH_FAILURES_PER_SECOND_PER_IP,
       trustProxy: env.TRUST_PROXY,

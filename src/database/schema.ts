@@ -7,6 +7,7 @@ import {
   check,
   customType,
   index,
+  type AnyPgColumn,
   integer,
   jsonb,
   pgEnum,
@@ -18,23 +19,46 @@ import {
   unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import { CAPTURE_METHODS, PAYMENT_STATUSES, REFUND_STATUSES } from './enum-values';
+import {
+  CAPTURE_METHODS,
+  PAYMENT_STATUSES,
+  PAYOUT_FAILURE_CODES,
+  PAYOUT_METHODS,
+  PAYOUT_SCHEDULES,
+  PAYOUT_STATUSES,
+  REFUND_STATUSES,
+} from './enum-values';
 
 // The status columns hold only the values of the TypeScript constants (enum-values.ts, which payments' status
 // machine re-exports), and these types are generated from them.
 export const paymentStatus = pgEnum('payment_status', PAYMENT_STATUSES);
 export const captureMethod = pgEnum('capture_method', CAPTURE_METHODS);
 export const refundStatus = pgEnum('refund_status', REFUND_STATUSES);
+export const payoutStatus = pgEnum('payout_status', PAYOUT_STATUSES);
+export const payoutMethod = pgEnum('payout_method', PAYOUT_METHODS);
+export const payoutSchedule = pgEnum('payout_schedule', PAYOUT_SCHEDULES);
+export const payoutFailureCode = pgEnum('payout_failure_code', PAYOUT_FAILURE_CODES);
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
 const createdAt = () => timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow();
 
-export const merchants = pgTable('merchants', {
-  id: text().primaryKey(),
-  name: text().notNull(),
-  createdAt: createdAt(),
-});
+export const merchants = pgTable(
+  'merchants',
+  {
+    id: text().primaryKey(),
+    name: text().notNull(),
+    /** When automatic payouts are made (API.md "Settlement and payouts"); `manual`: never. */
+    payoutSchedule: payoutSchedule().notNull().default('manual'),
+    createdAt: createdAt(),
+  },
+  // The scheduled payout runs read the merchants of one schedule; most merchants are `manual` and not indexed.
+  (table) => [
+    index('merchants_payout_schedule_idx')
+      .on(table.payoutSchedule, table.id)
+      .where(sql`payout_schedule <> 'manual'`),
+  ],
+);
 
 /** Secret API keys, stored only as SHA-256 hashes: the plain key is shown once, at creation. */
 export const apiKeys = pgTable(
@@ -231,11 +255,8 @@ export const ledgerTransactions = pgTable(
       .references(() => merchants.id),
     paymentId: text().references(() => payments.id),
     refundId: text(),
-    /**
-     * The payout a payout_* transaction moves (po_…). No foreign key yet: the payouts table comes with the payouts
-     * feature, whose migration adds the key.
-     */
-    payoutId: text(),
+    /** The payout a payout_* transaction moves (po_…). */
+    payoutId: text().references((): AnyPgColumn => payouts.id),
     /** The dispute a dispute_* transaction (or a network fee on it) moves (dp_…); its key comes with the disputes table. */
     disputeId: text(),
     createdAt: createdAt(),
@@ -313,6 +334,53 @@ export const refunds = pgTable(
   (table) => [
     index('refunds_payment_idx').on(table.paymentId),
     check('refunds_amount_positive', sql`${table.amount} > 0`),
+  ],
+);
+
+/**
+ * Payouts of a merchant's available balance to its bank account. The amount leaves `available` when the payout is
+ * created (ledger transaction payout_created) and comes back if it fails (payout_failed).
+ */
+export const payouts = pgTable(
+  'payouts',
+  {
+    id: text().primaryKey(),
+    merchantId: text()
+      .notNull()
+      .references(() => merchants.id),
+    amount: amount().notNull(),
+    currency: char({ length: 3 }).notNull(),
+    status: payoutStatus().notNull(),
+    method: payoutMethod().notNull(),
+    failureCode: payoutFailureCode(),
+    /** When the bank is expected to have paid it: creation + PAYOUT_ARRIVAL_MS. */
+    arrivalAt: timestamp({ withTimezone: true, precision: 3 }).notNull(),
+    description: text(),
+    /**
+     * An automatic payout's schedule period (`daily:2026-12-01`, `weekly:2026-11-30`): one payout per merchant,
+     * currency and period, however often the schedule runs. Null for manual payouts.
+     */
+    schedulePeriod: text(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    index('payouts_merchant_created_idx').on(table.merchantId, table.createdAt.desc(), table.id.desc()),
+    index('payouts_merchant_status_created_idx').on(
+      table.merchantId,
+      table.status,
+      table.createdAt.desc(),
+      table.id.desc(),
+    ),
+    uniqueIndex('payouts_schedule_period_once')
+      .on(table.merchantId, table.currency, table.schedulePeriod)
+      .where(sql`schedule_period IS NOT NULL`),
+    check('payouts_amount_positive', sql`${table.amount} > 0`),
+    check('payouts_failure_code_when_failed', sql`(${table.status} = 'failed') = (${table.failureCode} IS NOT NULL)`),
+    check(
+      'payouts_period_when_automatic',
+      sql`(${table.method} = 'automatic') = (${table.schedulePeriod} IS NOT NULL)`,
+    ),
   ],
 );
 

@@ -69,6 +69,22 @@ export class LedgerService {
     return { object: 'balance', available: amounts('merchant_available'), pending: amounts('merchant_pending') };
   }
 
+  /**
+   * Locks the merchant's available balance in `currency` for the rest of `tx` and answers it as the merchant sees it
+   * (0 when there is no such account yet). A debit that must not take available below zero (a payout) checks the
+   * answer and records its transaction in the same `tx`: every writer of the balance waits for this lock (the running
+   * balance update takes the same NO KEY UPDATE lock), so the check and the debit see the same balance. A transaction
+   * that locks it does so before it records anything, so that it holds this row before any other merchant account.
+   */
+  async lockAvailableBalance(tx: Tx, merchantId: string, currency: string): Promise<number> {
+    const locked = await tx.execute<{ balance: string }>(sql`
+      SELECT balance::text AS balance FROM ledger_accounts
+       WHERE kind = 'merchant_available' AND merchant_id = ${merchantId} AND currency = ${currency}
+         FOR NO KEY UPDATE`);
+    const row = locked.rows[0];
+    return row ? merchantBalanceShown(amountFromSql(row.balance)) : 0;
+  }
+
   /** The merchant's postings, newest first. */
   async entries(
     merchantId: string,

@@ -9,6 +9,7 @@ import {
   jobOptionsOf,
   outboxJob,
   type QueueDefinition,
+  repeatOf,
   runsWorkers,
   schedulesOf,
 } from './queue-declaration';
@@ -62,9 +63,10 @@ class DeclaredQueueHost implements OnApplicationBootstrap {
    */
   onApplicationBootstrap(): void {
     if (!runsWorkers(this.role)) return;
-    for (const { job, everyMs, opts } of schedulesOf(this.definition, this.config)) {
+    for (const schedule of schedulesOf(this.definition, this.config)) {
+      const { job, opts } = schedule;
       this.queue
-        .upsertJobScheduler(job, { every: everyMs }, { name: job, opts })
+        .upsertJobScheduler(job, repeatOf(schedule), { name: job, opts })
         .catch((error: unknown) =>
           this.logger.warn({ err: error }, `${this.definition.name} schedule ${job} not registered yet`),
         );

@@ -6,6 +6,7 @@ import {
   outboxJob,
   type QueueDefinition,
   runsWorkers,
+  repeatOf,
   schedulesOf,
 } from './queue-declaration';
 
@@ -148,11 +149,28 @@ describe('assertValidDefinition', () => {
   });
 });
 
+describe('repeatOf', () => {
+  it('repeats an interval every that many ms', () => {
+    expect(repeatOf({ job: 'expire', everyMs: 1000 })).toEqual({ every: 1000 });
+  });
+
+  it('reads a cron pattern in UTC, whatever the process’s time zone', () => {
+    expect(repeatOf({ job: 'expire', pattern: '0 0 * * *' })).toEqual({ pattern: '0 0 * * *', tz: 'UTC' });
+  });
+});
+
 describe('schedulesOf', () => {
   it('gives each schedule its interval from the configuration and its job’s declared options', () => {
     const scheduled = { ...reports, schedules: () => [{ job: 'expire' as const, everyMs: 1000 }] };
     expect(schedulesOf(scheduled, config)).toEqual([
       { job: 'expire', everyMs: 1000, opts: { attempts: 1, removeOnComplete: true, removeOnFail: false } },
+    ]);
+  });
+
+  it('keeps a cron schedule’s pattern', () => {
+    const scheduled = { ...reports, schedules: () => [{ job: 'expire' as const, pattern: '0 0 * * 1' }] };
+    expect(schedulesOf(scheduled, config)).toEqual([
+      { job: 'expire', pattern: '0 0 * * 1', opts: { attempts: 1, removeOnComplete: true, removeOnFail: false } },
     ]);
   });
 

@@ -41,10 +41,16 @@ export interface OutboxTopicBinding<Job extends string = string> {
   delayMs?: (payload: Readonly<Record<string, unknown>>, nowMs: number) => number;
 }
 
-/** A repeating job, upserted by every process that runs workers (the same scheduler id makes it a no-op). */
-export interface JobSchedule<Job extends string = string> {
-  job: Job;
-  everyMs: number;
+/**
+ * A repeating job, upserted by every process that runs workers (the same scheduler id, the job's name, makes it a
+ * no-op): every `everyMs`, or at the times of a cron `pattern` read in UTC (`0 0 * * 1`: Mondays at 00:00 UTC), for
+ * work tied to the calendar rather than to an interval.
+ */
+export type JobSchedule<Job extends string = string> = { job: Job; everyMs: number } | { job: Job; pattern: string };
+
+/** BullMQ's repeat options of a schedule (its upsertJobScheduler's second argument). */
+export function repeatOf(schedule: JobSchedule): { every: number } | { pattern: string; tz: 'UTC' } {
+  return 'pattern' in schedule ? { pattern: schedule.pattern, tz: 'UTC' } : { every: schedule.everyMs };
 }
 
 export interface QueueDefinition<Job extends string = string> {
@@ -122,13 +128,9 @@ export function assertValidDefinition(definition: QueueDefinition): void {
 }
 
 /** Schedules whose job is not declared are refused, like outbox topics (checked when the configuration is known). */
-export function schedulesOf(
-  definition: QueueDefinition,
-  config: AppConfig,
-): { job: string; everyMs: number; opts: JobsOptions }[] {
-  return (definition.schedules?.(config) ?? []).map(({ job, everyMs }) => ({
-    job,
-    everyMs,
-    opts: jobOptionsOf(definition, job, config),
+export function schedulesOf(definition: QueueDefinition, config: AppConfig): (JobSchedule & { opts: JobsOptions })[] {
+  return (definition.schedules?.(config) ?? []).map((schedule) => ({
+    ...schedule,
+    opts: jobOptionsOf(definition, schedule.job, config),
   }));
 }
