@@ -148,9 +148,11 @@ export class PayoutsService {
   }
 
   async list(merchantId: string, query: ListPayoutsQuery): Promise<ListObject<PayoutObject>> {
+    // A list may lag behind the merchant's last writes (a replica's): a payout by id reads the primary.
+    const reads = this.database.forListReads();
     const own = eq(payouts.merchantId, merchantId);
-    const after = await rowsAfter(this.database, payoutsKeyset, own, query.starting_after);
-    const rows = await this.database.db
+    const after = await rowsAfter(reads, payoutsKeyset, own, query.starting_after);
+    const rows = await reads.db
       .select()
       .from(payouts)
       .where(and(own, query.status ? eq(payouts.status, query.status) : undefined, after))
