@@ -1,7 +1,11 @@
 import fc from 'fast-check';
+import { idempotencyKeyHeader } from '../packages/client/src';
 import {
+  clientAs,
   createMerchant,
   createPayment,
+  dataOf,
+  eventually,
   getPayment,
   type PaymentBody,
   paymentBody,
@@ -17,7 +21,8 @@ type Operation =
   | { kind: 'create'; amount: number; manual: boolean; declined: boolean }
   | { kind: 'capture'; target: number; share: number }
   | { kind: 'cancel'; target: number }
-  | { kind: 'refund'; target: number; amount: number | null };
+  | { kind: 'refund'; target: number; amount: number | null }
+  | { kind: 'payout'; amount: number };
 
 const operation: fc.Arbitrary<Operation> = fc.oneof(
   fc.record({
@@ -37,13 +42,15 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
     target: fc.nat(),
     amount: fc.option(fc.integer({ min: 1, max: 3000 }), { nil: null }),
   }),
+  fc.record({ kind: fc.constant('payout' as const), amount: fc.integer({ min: 1, max: 4000 }) }),
 );
 
-describe('the ledger under random sequences of payments, captures, cancels and refunds', () => {
+describe('the ledger under random sequences of payments, captures, cancels, refunds and payouts', () => {
   let subject: TestApp;
 
   beforeAll(async () => {
-    subject = await startTestApp(fastProcessing);
+    // Payouts are paid as soon as they are in transit: every sequence ends with its payouts' money out of the ledger.
+    subject = await startTestApp({ ...fastProcessing, PAYOUT_ARRIVAL_MS: '0' });
   });
   afterAll(async () => {
     await subject.close();
@@ -55,7 +62,23 @@ describe('the ledger under random sequences of payments, captures, cancels and r
         const merchant = await createMerchant(subject, 'Property');
         const paymentIds: string[] = [];
         let refundedByResponses = 0;
+        const payoutIds: string[] = [];
+        let paidOutByResponses = 0;
         for (const step of operations) {
+          if (step.kind === 'payout') {
+            // Nothing else moves this merchant's available balance meanwhile (its payouts are paid, never returned).
+            const availableBefore = available(await balanceOf(subject, merchant), 'USD');
+            const { data, response } = await clientAs(subject, merchant).POST('/v1/payouts', {
+              params: { header: idempotencyKeyHeader(uniqueKey('property')) },
+              body: { amount: step.amount, currency: 'usd' },
+            });
+            expect(response.status).toBe(step.amount <= availableBefore ? 201 : 422);
+            if (data) {
+              payoutIds.push(data.id);
+              paidOutByResponses += data.amount;
+            }
+            continue;
+          }
           if (step.kind === 'create') {
             const body = paymentBody(
               { amount: step.amount, capture_method: step.manual ? 'manual' : 'automatic' },
@@ -96,7 +119,17 @@ describe('the ledger under random sequences of payments, captures, cancels and r
         }
         let capturedByResponses = 0;
         for (const id of paymentIds) capturedByResponses += (await getPayment(subject, merchant, id)).amount_captured;
-        expect(available(await balanceOf(subject, merchant), 'USD')).toBe(capturedByResponses - refundedByResponses);
+        expect(available(await balanceOf(subject, merchant), 'USD')).toBe(
+          capturedByResponses - refundedByResponses - paidOutByResponses,
+        );
+        for (const id of payoutIds) {
+          await eventually(
+            async () =>
+              dataOf(await clientAs(subject, merchant).GET('/v1/payouts/{id}', { params: { path: { id } } }), id),
+            (payout) => payout.status === 'paid',
+            { what: `payout ${id} paid` },
+          );
+        }
         const verification = await verifyLedger(subject);
         expect(verification.mismatches).toEqual([]);
         expect(verification.balanced).toBe(true);
