@@ -174,6 +174,21 @@ describe(`deploy/kubernetes/base (rendered by ${rendering.by})`, () => {
     }
   });
 
+  it('takes a Redis Cluster through the same Secret keys, as redis+cluster:// URLs: no manifest changes', () => {
+    const clusterSecrets: Record<string, string> = {
+      ...placeholderSecrets,
+      REDIS_URL: 'redis+cluster://:placeholder@redis-queue-0:6379,redis-queue-1:6379,redis-queue-2:6379',
+      CACHE_REDIS_URL: 'rediss+cluster://:placeholder@redis-cache-0:6380,redis-cache-1:6380',
+    };
+    for (const workload of workloads()) {
+      const environment = environmentOf(onlyContainer(workload), resources, (name, key) =>
+        name === 'payments-secrets' ? clusterSecrets[key] : undefined,
+      );
+      const { redis } = parseConfig(environment);
+      expect([redis.queue.mode, redis.cache.mode]).toEqual(['cluster', 'cluster']);
+    }
+  });
+
   it('runs the migrations as a Job, with the command `npm run migrate` runs', () => {
     const jobs = ofKind('Job');
     expect(jobs).toHaveLength(1);
