@@ -1,6 +1,8 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
+import { sql } from 'drizzle-orm';
 import { type components, idempotencyKeyHeader } from '../packages/client/src';
+import { Database } from '../src/database/database';
 import { PAYOUTS_QUEUE, RUN_DAILY_PAYOUTS_JOB, RUN_WEEKLY_PAYOUTS_JOB } from '../src/payouts/payouts.constants';
 import {
   adminClient,
@@ -386,6 +388,30 @@ describe('payouts', () => {
       payload: { payout_schedule: 'daily', name: 'Other' },
     });
     expect(renamed.json()).toMatchObject({ error: { code: 'parameter_unknown', param: 'name' } });
+    expect(await verifyLedger(subject)).toMatchObject({ balanced: true, mismatches: [] });
+  });
+
+  it('has the verifier find a payout whose money does not match its postings', async () => {
+    const merchant = await merchantWith('Tampered', { usd: 1_000 });
+    const payout = (await createPayout(merchant, { amount: 600, currency: 'usd' })).json<Payout>();
+    expect((await finalPayout(merchant, payout.id)).status).toBe('paid');
+    const database = subject.app.get(Database);
+    // The stored amount changed behind the ledger's back: every posting of the payout now disagrees with it.
+    await database.db.execute(sql`UPDATE payouts SET amount = amount + 1 WHERE id = ${payout.id}`);
+    try {
+      const verification = await verifyLedger(subject);
+      expect(verification.balanced).toBe(false);
+      expect(verification.mismatches).toContainEqual({
+        check: 'payout_postings',
+        id: payout.id,
+        currency: 'USD',
+        account: 'payout_paid/bank_payouts',
+        expected: '-601',
+        actual: '-600',
+      });
+    } finally {
+      await database.db.execute(sql`UPDATE payouts SET amount = amount - 1 WHERE id = ${payout.id}`);
+    }
     expect(await verifyLedger(subject)).toMatchObject({ balanced: true, mismatches: [] });
   });
 
