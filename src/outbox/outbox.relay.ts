@@ -2,9 +2,11 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { setTimeout as delay } from 'node:timers/promises';
 import { type SQL, sql } from 'drizzle-orm';
 import { Client } from 'pg';
+import { Counter } from 'prom-client';
 import { AppConfig } from '../config/app-config';
 import { Database, type Tx } from '../database/database';
 import { withDeadline } from '../common/deadline';
+import { MetricsRegistry } from '../metrics/metrics-registry';
 import { type OutboxRowsDispatcher, QueueRegistry } from '../queueing/queue-registry';
 import type { TraceCarrier } from '../telemetry/trace-context';
 import { dispatchTraced } from './outbox-tracing';
@@ -113,12 +115,22 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly stopping = new AbortController();
   private listener: Client | undefined;
   private running = false;
+  private readonly relayed: Counter<'topic' | 'outcome'>;
 
   constructor(
     private readonly database: Database,
     private readonly config: AppConfig,
     queues: QueueRegistry,
+    registry: MetricsRegistry,
   ) {
+    // Per process: with several relays, each one's share of the rows, and how often one held rows back behind
+    // rows another relay held (the per-payment order of events across relays, see EventPublisher).
+    this.relayed = new Counter({
+      name: 'outbox_rows_relayed_total',
+      help: 'Outbox rows this relay handed to their broker, by topic and outcome (sent, failed, held behind earlier rows)',
+      labelNames: ['topic', 'outcome'],
+      registers: [registry],
+    });
     // Declared queues name the outbox topics that feed them (see defineQueue): each gets its dispatcher here.
     queues.onOutboxTopic((topic, addJobs) => this.register(topic, allOrNothing(addJobs)));
   }
@@ -197,6 +209,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     });
   }
 
+  /** drainTopic, counted once its transaction has committed: a pass that throws (rolled back) counts nothing. */
+  private async drainCounted(topic: string): Promise<TopicDrainOutcome> {
+    const outcome = await this.drainTopic(topic);
+    if (outcome.sentCount > 0) this.relayed.inc({ topic, outcome: 'sent' }, outcome.sentCount);
+    if (outcome.failedCount > 0) this.relayed.inc({ topic, outcome: 'failed' }, outcome.failedCount);
+    if (outcome.heldCount > 0) this.relayed.inc({ topic, outcome: 'held' }, outcome.heldCount);
+    return outcome;
+  }
+
   /**
    * The batch's outcomes from its dispatcher, or all failed when it throws, answers wrongly or misses the
    * deadline. The transaction is the dispatcher's to read from only until this returns.
@@ -247,7 +268,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async runDrain(topic: string, drain: TopicDrain): Promise<void> {
     while (this.running) {
-      const outcome = await this.drainTopic(topic).catch((error: unknown): TopicDrainOutcome => ({
+      const outcome = await this.drainCounted(topic).catch((error: unknown): TopicDrainOutcome => ({
         ...nothingDue,
         failure: { error },
       }));

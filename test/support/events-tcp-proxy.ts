@@ -8,12 +8,14 @@ interface Pair {
 /**
  * A TCP proxy the test owns, between the app and RabbitMQ, so an outage can be staged without touching the
  * shared server: `cut` drops every connection and refuses new ones until `restore`; `holdReplies` stops
- * forwarding what the broker sends (its confirms among it) until `releaseReplies`.
+ * forwarding what the broker sends (its confirms among it) until `releaseReplies`; `freeze` stops forwarding
+ * anything either way (a connection that hangs: what the app sends never reaches the broker) until `cut`.
  */
 export class TcpProxy {
   private readonly pairs = new Set<Pair>();
   private server: Server | undefined;
   private holding = false;
+  private frozen = false;
   /** Connections accepted since the proxy started. */
   accepted = 0;
 
@@ -43,6 +45,7 @@ export class TcpProxy {
 
   /** Every open connection is dropped at once and new ones are refused (nothing listens on the port). */
   async cut(): Promise<void> {
+    this.frozen = false;
     const server = this.server;
     this.server = undefined;
     const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
@@ -68,6 +71,11 @@ export class TcpProxy {
     for (const pair of this.pairs) pair.upstream.pipe(pair.client);
   }
 
+  freeze(): void {
+    this.frozen = true;
+    for (const pair of this.pairs) this.freezePair(pair);
+  }
+
   async close(): Promise<void> {
     await this.cut();
   }
@@ -75,6 +83,12 @@ export class TcpProxy {
   private hold(pair: Pair): void {
     pair.upstream.unpipe(pair.client);
     pair.upstream.pause();
+  }
+
+  private freezePair(pair: Pair): void {
+    pair.client.unpipe(pair.upstream);
+    pair.client.pause();
+    this.hold(pair);
   }
 
   private async listen(): Promise<void> {
@@ -102,5 +116,6 @@ export class TcpProxy {
     client.pipe(upstream);
     if (this.holding) this.hold(pair);
     else upstream.pipe(client);
+    if (this.frozen) this.freezePair(pair);
   }
 }

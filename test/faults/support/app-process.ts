@@ -33,9 +33,15 @@ export class AppProcess {
     private readonly environment: Record<string, string>,
   ) {}
 
+  /** Starts one; a process that does not come up is killed before this rejects, so none is left running. */
   static async start(role: AppRole, environment: Record<string, string>): Promise<AppProcess> {
     const app = new AppProcess(role, await freePort(), environment);
-    await app.restart();
+    try {
+      await app.restart();
+    } catch (error) {
+      await app.kill();
+      throw error;
+    }
     return app;
   }
 
