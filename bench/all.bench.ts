@@ -13,17 +13,20 @@
  *      fails (support/write-scenarios.ts says when one holds).
  * 2. With the roles split, one process each of `api`, `worker` and `relay` on the same database, queue prefix and
  *    exchange: create and sustained again, against the api process.
+ * 3. With `--processes` (or BENCH_PROCESSES=1), scaled: two `api`, two `worker` and one `relay` process, the load
+ *    spread over both api processes in turn as a load balancer would: create and sustained again, reported beside
+ *    the single process and the split roles (which run whatever BENCH_SPLIT_ROLES says).
  *
  * A payment is settled once the benchmark's own queue on the app's events exchange has received its
  * `payment.processing` and its final event (support/payment-events-watch.ts). CPU by process from /proc (app
  * processes, PostgreSQL, Redis, RabbitMQ, this process as load generator: support/process-cpu.ts); the app's
  * resident memory sampled throughout (support/memory-watch.ts).
  *
- *   npm run bench
+ *   npm run bench [-- --processes]
  *   # BENCH_DURATION_S=10 BENCH_WARMUP_S=3 BENCH_CONNECTIONS=50 BENCH_SPREAD_PAYMENTS=1000
  *   # BENCH_SUSTAINED_HOLD_S=30 BENCH_SUSTAINED_START_RATE=100 BENCH_SUSTAINED_STEP_PERCENT=50
  *   # BENCH_SUSTAINED_STEPS=10 BENCH_SUSTAINED_STEPS_DOWN=3 BENCH_SUSTAINED_REFINE_STEPS=2
- *   # BENCH_SUSTAINED_CONNECTIONS=256 BENCH_SPLIT_ROLES=1
+ *   # BENCH_SUSTAINED_CONNECTIONS=256 BENCH_SPLIT_ROLES=1 BENCH_PROCESSES=0
  *   # BENCH_CPU_PROFILE_DIR=/tmp/prof (V8 profiles of the app over `create`), BENCH_RESULTS_DIR=bench/results,
  *   # BENCH_UPDATE_README=1 (puts README-table.md into README.md between its bench-results markers)
  *
@@ -45,6 +48,7 @@ import {
   formatMarkdown,
   judgeTargets,
   type PhaseResult,
+  phasesOf,
   problemsOf,
   readmeExcerpt,
   type Scenarios,
@@ -84,7 +88,26 @@ import {
 
 const repositoryRoot = path.join(__dirname, '..');
 const readmeMarkers = { start: '<!-- bench-results:start -->', end: '<!-- bench-results:end -->' };
-const splitRoles = ['relay', 'worker', 'api'] as const;
+/** The app as separate processes: how many of each role, started in this order. */
+type RoleCounts = readonly (readonly [role: 'relay' | 'worker' | 'api', count: number])[];
+const splitRoles: RoleCounts = [
+  ['relay', 1],
+  ['worker', 1],
+  ['api', 1],
+];
+const scaledRoles: RoleCounts = [
+  ['relay', 1],
+  ['worker', 2],
+  ['api', 2],
+];
+
+/** `api + worker + relay`, `2 api + 2 worker + relay`: the processes of a phase, the api first. */
+function rolesText(counts: RoleCounts): string {
+  return counts
+    .toReversed()
+    .map(([role, count]) => (count === 1 ? role : `${count} ${role}`))
+    .join(' + ');
+}
 /** A driver this late against its schedule (p99) is measuring its own machine's load as much as the app. */
 const sendLagNotedMs = 10;
 
@@ -163,7 +186,9 @@ async function main(): Promise<number> {
   const settings = loadSettingsFromEnvironment();
   const sustainedSettings = sustainedSettingsFromEnvironment(settings.warmupS);
   const spreadPayments = positiveInteger('BENCH_SPREAD_PAYMENTS', 1000);
-  const split = flag('BENCH_SPLIT_ROLES', true);
+  const scaled = process.argv.includes('--processes') || flag('BENCH_PROCESSES', false);
+  // The scaled phase is compared with one process per role: --processes runs the split phase too.
+  const split = flag('BENCH_SPLIT_ROLES', true) || scaled;
   const resultsDirectory = path.resolve(process.env.BENCH_RESULTS_DIR ?? path.join(__dirname, 'results'));
   const profileDirectory = process.env.BENCH_CPU_PROFILE_DIR
     ? path.resolve(process.env.BENCH_CPU_PROFILE_DIR)
@@ -220,7 +245,7 @@ async function main(): Promise<number> {
     const authorization = await createMerchant(all, adminToken);
     const context: WriteContext = {
       app: { all },
-      httpServer: all,
+      httpServers: [all],
       processes,
       redis,
       statements,
@@ -270,36 +295,41 @@ async function main(): Promise<number> {
     const allPhase = await measureWrites(context, 'all', settings, sustainedSettings, memory, '');
     scenarios = { ceilingHttp, getCached, getCachedSpread, balance, ceilingDb, ceilingDbNoNotify, all: allPhase };
 
-    if (split) {
-      await all.stop();
+    /** Stops the app's processes so far and measures the writes again with the processes of `counts`. */
+    const measurePhase = async (counts: RoleCounts, label: string): Promise<PhaseResult> => {
+      await Promise.all(servers.map((server) => server.stop()));
       memory.forget();
-      memory.enter('start (split)');
-      await processes.close();
+      memory.enter(`start (${label})`);
+      await processes?.close();
       processes = undefined;
       const app: Record<string, ServerProcess> = {};
-      for (const role of splitRoles) {
-        const server = await start(role);
-        servers.push(server);
-        app[role] = server;
-        memory.watch(role, server.pid);
+      const apis: ServerProcess[] = [];
+      for (const [role, count] of counts) {
+        for (let index = 1; index <= count; index += 1) {
+          const server = await start(role);
+          const name = count === 1 ? role : `${role} ${index}`;
+          servers.push(server);
+          app[name] = server;
+          memory.watch(name, server.pid);
+          if (role === 'api') apis.push(server);
+        }
       }
-      console.log(`app split: ${splitRoles.map((role) => `${role} pid ${app[role]!.pid}`).join(', ')}`);
+      console.log(
+        `app ${label}: ${Object.entries(app)
+          .map(([name, server]) => `${name} pid ${server.pid}`)
+          .join(', ')}`,
+      );
       processes = await ProcessCpuProbe.connect({
-        appPids: Object.fromEntries(Object.entries(app).map(([role, server]) => [role, server.pid])),
-        redisPid: await redis.processId(),
+        appPids: Object.fromEntries(Object.entries(app).map(([name, server]) => [name, server.pid])),
+        redisPid: await redis!.processId(),
         databaseUrl: config.database.url,
         benchDatabases: [databaseName, pgbenchDatabaseName],
       });
-      const splitContext: WriteContext = { ...context, app, httpServer: app.api!, processes };
-      scenarios.split = await measureWrites(
-        splitContext,
-        splitRoles.toReversed().join(' + '),
-        settings,
-        sustainedSettings,
-        memory,
-        ' (split)',
-      );
-    }
+      const phaseContext: WriteContext = { ...context, app, httpServers: apis, processes };
+      return measureWrites(phaseContext, rolesText(counts), settings, sustainedSettings, memory, ` (${label})`);
+    };
+    if (split) scenarios.split = await measurePhase(splitRoles, 'split');
+    if (scaled) scenarios.scaled = await measurePhase(scaledRoles, 'scaled');
   } finally {
     memory.stop();
     await processes?.close().catch(() => undefined);
@@ -319,16 +349,16 @@ async function main(): Promise<number> {
 
   const environmentDescription = machineDescription({ atStart: loadAverageAtStart, atEnd: os.loadavg()[0] ?? 0 });
   environmentDescription.topology =
-    'The app in child processes (one of role all, then one each of api, worker and relay), autocannon, the ' +
+    'The app in child processes (one of role all, then one each of api, worker and relay' +
+    (scaled ? ', then two api, two worker and one relay' : '') +
+    '), autocannon, the ' +
     "open-loop driver and the benchmark's event subscriber in the benchmark process; PostgreSQL, Redis and " +
     'RabbitMQ local; all on this machine';
   const memoryResult = memory.result();
   const problems = problemsOf(scenarios, settings.connections);
   const driverLagMs = Math.max(
     0,
-    ...[scenarios.all, ...(scenarios.split ? [scenarios.split] : [])].flatMap((phase) =>
-      phase.sustained.steps.map((step) => step.load.sendLagMs.p99),
-    ),
+    ...phasesOf(scenarios).flatMap(({ phase }) => phase.sustained.steps.map((step) => step.load.sendLagMs.p99)),
   );
   const notes = [
     ...(driverLagMs > sendLagNotedMs
@@ -363,7 +393,7 @@ async function main(): Promise<number> {
     problems,
     notes,
     targets: judgeTargets(scenarios, memoryResult, environmentDescription.cores, spreadPayments),
-    settings: { ...settings, spreadPayments, splitRoles: split, sustained: sustainedSettings },
+    settings: { ...settings, spreadPayments, splitRoles: split, processes: scaled, sustained: sustainedSettings },
     environment: environmentDescription,
     sourceTree: sourceTreeState(),
     memory: memoryResult,

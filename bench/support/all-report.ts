@@ -10,7 +10,7 @@ import type { WorkCost } from './work-window';
 import type { CreateScenario, DbCeiling, SustainedScenario, SustainedSettings, SustainedStep } from './write-scenarios';
 
 export interface PhaseResult {
-  /** `all`, or `api + worker + relay`. */
+  /** `all`, `api + worker + relay` (split), or `2 api + 2 worker + relay` (scaled). */
   roles: string;
   create: CreateScenario;
   sustained: SustainedScenario;
@@ -25,7 +25,19 @@ export interface Scenarios {
   /** The same pgbench script without its two pg_notify calls: for information. */
   ceilingDbNoNotify: DbCeiling;
   all: PhaseResult;
+  /** One process each of `api`, `worker` and `relay`. */
   split?: PhaseResult;
+  /** Two `api` (the load spread over both) and two `worker` processes, one `relay` (`--processes`). */
+  scaled?: PhaseResult;
+}
+
+/** The write phases of a run, with the name each is shown under beside the scenario's (none for `all`). */
+export function phasesOf(scenarios: Scenarios): { phase: PhaseResult; label: string | undefined }[] {
+  return [
+    { phase: scenarios.all, label: undefined },
+    ...(scenarios.split ? [{ phase: scenarios.split, label: 'split' }] : []),
+    ...(scenarios.scaled ? [{ phase: scenarios.scaled, label: 'scaled' }] : []),
+  ];
 }
 
 export interface Memory {
@@ -51,7 +63,13 @@ export interface BenchResult {
   problems: string[];
   notes: string[];
   targets: TargetResult[];
-  settings: LoadSettings & { spreadPayments: number; splitRoles: boolean; sustained: SustainedSettings };
+  settings: LoadSettings & {
+    spreadPayments: number;
+    splitRoles: boolean;
+    /** `--processes` (BENCH_PROCESSES=1): the scaled phase ran. */
+    processes: boolean;
+    sustained: SustainedSettings;
+  };
   environment: BenchEnvironment;
   sourceTree: { commit: string; uncommitted: string[] };
   memory: Memory;
@@ -208,7 +226,7 @@ export function judgeTargets(
 /** What makes the measurement invalid (the run's numbers do not measure what they claim). */
 export function problemsOf(scenarios: Scenarios, connections: number): string[] {
   const problems: string[] = [];
-  const phases = [scenarios.all, ...(scenarios.split ? [scenarios.split] : [])];
+  const phases = phasesOf(scenarios).map(({ phase }) => phase);
   for (const run of [scenarios.ceilingHttp, scenarios.getCached, scenarios.getCachedSpread, scenarios.balance]) {
     if (run.errors > 0 || run.timeouts > 0 || run.non2xx > 0) {
       problems.push(`${run.route}: ${run.errors} errors, ${run.timeouts} timeouts, ${run.non2xx} non-2xx`);
@@ -249,6 +267,8 @@ function latencyCells(latency: { p50: number; p90: number; p99: number; max: num
 
 interface ScenarioRow {
   scenario: string;
+  /** The phase's name (`split`, `scaled`); none for the single process and pgbench. */
+  label?: string;
   group: 'reads' | 'writes';
   roles: string;
   what: string;
@@ -279,11 +299,12 @@ function scenarioRows(scenarios: Scenarios, spreadPayments: number): ScenarioRow
     failed: String(ceiling.pgbench.failed),
     cpuPerPayment: thousands(ceiling.microsecondsPerPayment.total!),
   });
-  const phaseRows = ({ roles, create, sustained }: PhaseResult): ScenarioRow[] => {
+  const phaseRows = ({ roles, create, sustained }: PhaseResult, label?: string): ScenarioRow[] => {
     const held = sustained.highestHeld;
     return [
       {
         scenario: 'create',
+        label,
         group: 'writes',
         roles,
         what: '`POST /v1/payments`, autocannon closed loop',
@@ -294,6 +315,7 @@ function scenarioRows(scenarios: Scenarios, spreadPayments: number): ScenarioRow
       },
       {
         scenario: 'sustained',
+        label,
         group: 'writes',
         roles,
         what: held
@@ -318,7 +340,8 @@ function scenarioRows(scenarios: Scenarios, spreadPayments: number): ScenarioRow
       scenarios.getCachedSpread,
     ),
     route('balance', '`GET /v1/balance`', scenarios.balance),
-    ...(scenarios.split ? phaseRows(scenarios.split) : []),
+    ...(scenarios.split ? phaseRows(scenarios.split, 'split') : []),
+    ...(scenarios.scaled ? phaseRows(scenarios.scaled, 'scaled') : []),
   ];
 }
 
@@ -326,7 +349,7 @@ export function chartRows(scenarios: Scenarios, spreadPayments: number): ChartRo
   return scenarioRows(scenarios, spreadPayments)
     .filter((row) => row.latency !== undefined)
     .map((row) => ({
-      scenario: row.roles === 'all' || row.roles === '–' ? row.scenario : `${row.scenario} (split)`,
+      scenario: row.label ? `${row.scenario} (${row.label})` : row.scenario,
       roles: row.roles === '–' ? 'pgbench' : row.roles,
       group: row.group,
       throughput: row.perSecond,
@@ -343,6 +366,32 @@ function scenarioTable(scenarios: Scenarios, spreadPayments: number): string[] {
         `| ${row.scenario} | ${row.roles} | ${row.what} | ${row.perSecond} | ` +
         `${row.latency ? latencyCells(row.latency) : '– | – | – | –'} | ${row.failed} | ${row.cpuPerPayment} |`,
     ),
+  ];
+}
+
+/**
+ * `--processes`: create and sustained with the app as one process, as one process per role, and with two `api`
+ * and two `worker` processes, side by side; the last column compares each with one `api` and one `worker`.
+ */
+function processesTable(scenarios: Scenarios): string[] {
+  const { split, scaled } = scenarios;
+  if (!scaled) return [];
+  const splitRate = split ? perSecond(split.create.run) : 0;
+  const splitHeld = split?.sustained.highestHeld?.ratePerSecond ?? 0;
+  const ratio = (value: number, base: number) => (base > 0 ? `${round2(value / base)} ×` : '–');
+  return [
+    '| app processes | `create` req/s | p99 ms | CPU-µs per payment | `sustained`: highest rate held | p99 ms | CPU-µs per payment | vs 1 `api` + 1 `worker` (create, sustained) |',
+    '|---|---|---|---|---|---|---|---|',
+    ...phasesOf(scenarios).map(({ phase, label }) => {
+      const held = phase.sustained.highestHeld;
+      const rate = perSecond(phase.create.run);
+      return (
+        `| ${phase.roles}${label ? ` (${label})` : ''} | ${rate} | ${round1(phase.create.run.latencyMs.p99)} | ` +
+        `${thousands(phase.create.cost.microsecondsPerPayment.total)} | ${held ? `${held.ratePerSecond}/s` : 'none'} | ` +
+        `${held ? round1(held.load.latencyMs.p99) : '–'} | ${held ? thousands(held.cost.microsecondsPerPayment.total) : '–'} | ` +
+        `${ratio(rate, splitRate)}, ${ratio(held?.ratePerSecond ?? 0, splitHeld)} |`
+      );
+    }),
   ];
 }
 
@@ -497,7 +546,7 @@ function machineLine(environment: BenchEnvironment): string {
 
 export function formatMarkdown(result: BenchResult, chartFile: string): string {
   const { scenarios, settings } = result;
-  const phases = [scenarios.all, ...(scenarios.split ? [scenarios.split] : [])];
+  const phases = phasesOf(scenarios).map(({ phase }) => phase);
   const misses = result.targets.filter((target) => !target.pass);
   const memoryNames = [...new Set(Object.values(result.memory.byScenario).flatMap((byName) => Object.keys(byName)))];
   return [
@@ -538,6 +587,17 @@ export function formatMarkdown(result: BenchResult, chartFile: string): string {
       'answer). `create` CPU-µs per payment: every process, from the first measured create until every payment ' +
       `created was final with both its events received; \`sustained\`: the same over the step's hold and its drain.`,
     '',
+    ...(scenarios.scaled
+      ? [
+          '## Processes',
+          '',
+          'The same writes with more app processes on this machine (`--processes`): the `api` processes share the ' +
+            "load in turn (autocannon's connections, the open-loop driver's requests), as behind a load balancer.",
+          '',
+          ...processesTable(scenarios),
+          '',
+        ]
+      : []),
     '## CPU by process during each run (% of one core, /proc utime + stime)',
     '',
     `| scenario | ${services.join(' | ')} |`,
@@ -651,6 +711,7 @@ export function readmeExcerpt(result: BenchResult, chartPath: string, reportPath
     '',
     ...scenarioTable(result.scenarios, result.settings.spreadPayments),
     '',
+    ...(result.scenarios.scaled ? [...processesTable(result.scenarios), ''] : []),
     `![Throughput and p99 per scenario](${chartPath})`,
     '',
   ].join('\n');

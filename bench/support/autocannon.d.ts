@@ -5,7 +5,8 @@ declare module 'autocannon' {
 
   namespace autocannon {
     interface Options {
-      url: string;
+      /** Several: the connections are spread over them in turn (connection i to url i mod n). */
+      url: string | string[];
       connections?: number;
       /** Seconds. */
       duration?: number;

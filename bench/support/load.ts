@@ -1,7 +1,8 @@
 import autocannon from 'autocannon';
 
 export interface LoadOptions {
-  url: string;
+  /** Several (the app's api processes): autocannon spreads its connections over them in turn, a load balancer. */
+  url: string | readonly string[];
   connections: number;
   durationS: number;
   headers?: Record<string, string>;
@@ -56,7 +57,7 @@ export function runLoad(options: LoadOptions): Promise<LoadSummary> {
   return new Promise((resolve, reject) => {
     current = autocannon(
       {
-        url: options.url,
+        url: typeof options.url === 'string' ? options.url : [...options.url],
         connections: options.connections,
         duration: options.durationS,
         pipelining: 1,

@@ -17,7 +17,7 @@ export interface LoadSettings {
 
 /** CPU time in percent of one core over a measured run (200% = both cores of a 2-core machine, fully). */
 export interface CpuDuringRun {
-  /** The app process. */
+  /** The app processes that served the route (their sum). */
   app: number;
   /** The benchmark process: autocannon. */
   loadGenerator: number;
@@ -34,9 +34,9 @@ export interface CpuDuringRun {
 export interface RouteResult extends LoadSummary {
   route: string;
   cpuPercentOfOneCore: CpuDuringRun;
-  /** The app process's CPU time per answered request, in microseconds. */
+  /** The CPU time of the app processes that served the route per answered request, in microseconds. */
   appCpuMicrosecondsPerRequest: number;
-  /** Queries the app process sent to PostgreSQL during the measured run, its background work included. */
+  /** Queries those processes sent to PostgreSQL during the measured run, their background work included. */
   postgres: { queries: number; topStatements: { statement: string; count: number }[] };
   /** The app's HotCache counts during the measured run. */
   cache: Record<ReadFamily, CacheFamilyCounts>;
@@ -118,19 +118,47 @@ function statementDelta(before: ServerCounters, after: ServerCounters): RouteRes
     .slice(0, topStatementsKept);
 }
 
+/** The counters of several app processes added up (each process counts its own since it started). */
+async function summedCounters(servers: readonly ServerProcess[]): Promise<ServerCounters> {
+  const each = await Promise.all(servers.map((server) => server.counters()));
+  const family = (name: ReadFamily): CacheFamilyCounts => ({
+    hits: each.reduce((sum, counters) => sum + counters.cache[name].hits, 0),
+    misses: each.reduce((sum, counters) => sum + counters.cache[name].misses, 0),
+    errors: each.reduce((sum, counters) => sum + counters.cache[name].errors, 0),
+    coalescedLoads: each.reduce((sum, counters) => sum + counters.cache[name].coalescedLoads, 0),
+  });
+  const byStatement: Record<string, number> = {};
+  for (const counters of each) {
+    for (const [statement, count] of Object.entries(counters.queries.byStatement)) {
+      byStatement[statement] = (byStatement[statement] ?? 0) + count;
+    }
+  }
+  return {
+    queries: { total: each.reduce((sum, counters) => sum + counters.queries.total, 0), byStatement },
+    cache: { payment: family('payment'), api_key: family('api_key') },
+    cpu: {
+      user: each.reduce((sum, counters) => sum + counters.cpu.user, 0),
+      system: each.reduce((sum, counters) => sum + counters.cpu.system, 0),
+    },
+  };
+}
+
 /**
  * A warm-up run (discarded), then the measured run of `path` on the app, with the app's counters, this process's
- * CPU time and the machine's read around the measured run only.
+ * CPU time and the machine's read around the measured run only. Several servers (the app's api processes): the
+ * connections are spread over them, as behind a load balancer, and their counters added up.
  */
 export async function measureRoute(
-  server: ServerProcess,
+  serverOrServers: ServerProcess | readonly ServerProcess[],
   redis: RedisCpuProbe,
   settings: LoadSettings,
   route: LoadedRoute,
   options: MeasureOptions = {},
 ): Promise<RouteResult> {
+  const servers = Array.isArray(serverOrServers) ? serverOrServers : [serverOrServers as ServerProcess];
+  const urls = servers.map((server) => `http://127.0.0.1:${server.port}${route.path}`);
   const load = {
-    url: `http://127.0.0.1:${server.port}${route.path}`,
+    url: urls.length === 1 ? urls[0]! : urls,
     connections: settings.connections,
     headers: route.headers,
     paths: route.paths,
@@ -141,7 +169,7 @@ export async function measureRoute(
   await runLoad({ ...load, durationS: settings.warmupS });
   await options.beforeMeasured?.();
   const processesBefore = await options.processes?.snapshot();
-  const before = await server.counters();
+  const before = await summedCounters(servers);
   const redisBefore = await redis.microseconds();
   const redisCommandsBefore = await redis.commandsProcessed();
   const ownCpuBefore = process.cpuUsage();
@@ -153,7 +181,7 @@ export async function measureRoute(
   const ownCpu = process.cpuUsage(ownCpuBefore);
   const redisAfter = await redis.microseconds();
   const redisCommandsAfter = await redis.commandsProcessed();
-  const after = await server.counters();
+  const after = await summedCounters(servers);
   const processesAfter = await options.processes?.snapshot();
 
   const appCpu = after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system;

@@ -5,13 +5,16 @@
  * driver itself sends late still counts from when it should have gone (no coordinated omission).
  *
  * undici's Pool keeps up to `connections` keep-alive connections; a request finding them all busy waits in the
- * pool's queue, its wait counted in its latency like any other.
+ * pool's queue, its wait counted in its latency like any other. With several origins, one Pool each.
  */
 import { Pool } from 'undici';
 
 export interface OpenLoopOptions {
-  /** `http://host:port`. */
-  origin: string;
+  /**
+   * `http://host:port`; several (the app's api processes): the requests go to each in turn, a round-robin load
+   * balancer, each origin with its share of the connections.
+   */
+  origin: string | readonly string[];
   path: string;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
@@ -86,12 +89,17 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
 
 export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   if (stopRequested) throw new Error('interrupted');
-  const pool = new Pool(options.origin, {
-    connections: options.connections,
-    pipelining: 1,
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-  });
+  const origins = typeof options.origin === 'string' ? [options.origin] : options.origin;
+  if (origins.length === 0) throw new Error('runOpenLoop: no origin');
+  const pools = origins.map(
+    (origin) =>
+      new Pool(origin, {
+        connections: Math.max(1, Math.ceil(options.connections / origins.length)),
+        pipelining: 1,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      }),
+  );
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
   const headers = body === undefined ? options.headers : { ...options.headers, 'content-type': 'application/json' };
   const warmups = Math.floor(options.ratePerSecond * options.warmupS);
@@ -112,7 +120,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   let gaveUp: string | undefined;
   const requests: Promise<void>[] = [];
 
-  const send = async (scheduledAtMs: number, measured: boolean): Promise<void> => {
+  const send = async (scheduledAtMs: number, measured: boolean, pool: Pool): Promise<void> => {
     if (measured) {
       inFlight.add(scheduledAtMs);
       inFlightMax = Math.max(inFlightMax, inFlight.size);
@@ -157,7 +165,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
         const scheduledAtMs = startMs + next * intervalMs;
         const measured = next >= warmups;
         if (measured) sendLags.push(now - scheduledAtMs);
-        requests.push(send(scheduledAtMs, measured));
+        requests.push(send(scheduledAtMs, measured, pools[next % pools.length]!));
         next += 1;
       }
       const elapsedS = (now - startMs) / 1000 - options.warmupS;
@@ -182,12 +190,12 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
     };
     timer = setTimeout(tick, startDelayMs);
   });
-  stopCurrent = () => void pool.destroy();
+  stopCurrent = () => void Promise.all(pools.map((pool) => pool.destroy()));
   try {
     await Promise.all(requests);
   } finally {
     stopCurrent = undefined;
-    await pool.close().catch(() => undefined);
+    await Promise.all(pools.map((pool) => pool.close().catch(() => undefined)));
   }
 
   latencies.sort((a, b) => a - b);

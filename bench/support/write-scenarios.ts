@@ -29,8 +29,11 @@ const openLoopTimeoutMs = 10_000;
 
 export interface WriteContext extends WorkProbes {
   app: AppProcesses;
-  /** The process serving HTTP: role `all`, or `api`. */
-  httpServer: ServerProcess;
+  /**
+   * The processes serving HTTP: one of role `all`, or the `api` ones; with several, the load goes to each in turn
+   * (a load balancer's round robin).
+   */
+  httpServers: readonly ServerProcess[];
   watch: PaymentEventsWatch;
   /** A connection to the app's database (payment counts). */
   database: Client;
@@ -91,8 +94,10 @@ export async function waitUntilSettled(context: WriteContext, deadlineMs = drain
 /** Creates `count` payments (the 4242 card, captured automatically) and waits until all are settled. */
 export async function seedPayments(context: WriteContext, count: number): Promise<string[]> {
   const ids: string[] = [];
+  let sent = 0;
   const createOne = async () => {
-    const response = await fetch(`http://127.0.0.1:${context.httpServer.port}/v1/payments`, {
+    const server = context.httpServers[sent++ % context.httpServers.length]!;
+    const response = await fetch(`http://127.0.0.1:${server.port}/v1/payments`, {
       method: 'POST',
       headers: { authorization: context.authorization, 'content-type': 'application/json', ...freshIdempotencyKey() },
       body: JSON.stringify(paymentBody()),
@@ -177,7 +182,7 @@ export async function measureCreate(
   let settledBefore = 0;
   const finalsBefore = context.watch.finalTypes();
   const run = await measureRoute(
-    context.httpServer,
+    context.httpServers,
     context.redis,
     settings,
     {
@@ -294,7 +299,7 @@ async function measureStep(
   };
   const window = await WorkWindow.open(context.app, context);
   const load = await runOpenLoop({
-    origin: `http://127.0.0.1:${context.httpServer.port}`,
+    origin: context.httpServers.map((server) => `http://127.0.0.1:${server.port}`),
     path: '/v1/payments',
     method: 'POST',
     headers: { authorization: context.authorization },

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { LRUCache } from 'lru-cache';
 import type { CombinedWrite } from '../database/combined-write';
 import { amountFromSql } from '../common/money/money';
 import { type ListObject, pageOf } from '../common/pagination';
@@ -20,6 +21,7 @@ import {
   merchantBalanceShown,
   type Posting,
 } from './ledger-transaction';
+import { ledgerLimits } from './ledger.limits';
 
 /** A merchant's ledger entries (postings), newest first (ledger_postings_merchant_sequence_idx). */
 const ledgerEntriesKeyset: Keyset = { id: ledgerPostings.id, order: [ledgerPostings.sequence], what: 'ledger entry' };
@@ -43,9 +45,9 @@ function accountKey(account: AccountRef): string {
 /** Records balanced ledger transactions; the only writer of ledger tables. */
 @Injectable()
 export class LedgerService {
-  // Account ids never change once committed, so they are safe to remember for the life of the process; an id is
-  // added only after the transaction that learned it commits (see accountId).
-  private readonly committedAccountIds = new Map<string, string>();
+  // Account ids never change once committed, so they are safe to remember in each process, without invalidation;
+  // an id is added only after the transaction that learned it commits (see accountId). Bounded for memory only.
+  private readonly committedAccountIds = new LRUCache<string, string>({ max: ledgerLimits.accountIdsRememberedMax });
 
   constructor(
     private readonly database: Database,
