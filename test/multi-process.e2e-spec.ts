@@ -14,7 +14,6 @@ import {
 } from '../packages/client/src';
 import { verifyWebhookSignature } from '../packages/client/src/webhooks';
 import type { EventObject } from '../src/events/event-types';
-import { ensureDatabaseExists } from '../src/database/migrate';
 import { feeMinor } from '../src/ledger/ledger-transaction';
 import { outboxLimits } from '../src/outbox/outbox.limits';
 import { AppProcess, type AppRole, assertBuilt, killAll } from './faults/support/app-process';
@@ -190,9 +189,6 @@ describe('2 api, 2 worker and 2 relay processes on the same services', () => {
     // Bound before any process runs, so it receives every event published.
     consumer = await EventsConsumer.start(names.eventsExchange);
     receiver = await WebhookReceiver.start();
-    // The database exists before the processes start, as a deployment's does: two first starts at once both send
-    // CREATE DATABASE, and the second one's error (23505 on pg_database_datname_index) ends its process.
-    await ensureDatabaseExists(databaseUrl);
     // The first relay reaches RabbitMQ through a proxy of the test's own, so that its confirms can be held back.
     relayProxy = await TcpProxy.start(new URL(rabbitmqServerUrl).hostname, Number(new URL(rabbitmqServerUrl).port));
     // All at once, as a deployment rolls out: every process migrates at start (serialized by its lock).

@@ -7,6 +7,17 @@ import { databaseLimits } from './database.limits';
 // Resolves to <project>/drizzle from both src/database (tests) and dist/database (built).
 export const migrationsFolder = path.resolve(__dirname, '..', '..', 'drizzle');
 
+/**
+ * Whether CREATE DATABASE failed only because another session created the same database at the same moment: 42P04
+ * when the other one had committed, 23505 on pg_database's name index when both were inserting at once (the second
+ * first starts of a deployment on an empty server, say). Either way the database now exists.
+ */
+export function isCreatedConcurrently(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+  return code === '42P04' && constraint !== 1;
+}
+
 function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
@@ -26,8 +37,8 @@ export async function ensureDatabaseExists(databaseUrl: string): Promise<void> {
   try {
     const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (existing.rowCount === 0) {
-      await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04') throw error; // created by a process that started at the same moment
+      await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`).catch((error: unknown) => {
+        if (!isCreatedConcurrently(error)) throw error;
       });
     }
   } finally {
