@@ -15,7 +15,7 @@ export const migrationsFolder = path.resolve(__dirname, '..', '..', 'drizzle');
 export function isCreatedConcurrently(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, constraint } = error as { code?: unknown; constraint?: unknown };
-  return code === '42P04' && constraint !== 1;
+  return code === '42P04' || (code === '23505' && constraint === 'pg_database_datname_index');
 }
 
 function quoteIdentifier(name: string): string {
