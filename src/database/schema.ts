@@ -473,3 +473,89 @@ export const simulatedNetworkAuthorizations = pgTable(
     ),
   ],
 );
+
+/**
+ * The card network simulator's journal, standing in for the network's own books (written only by the simulator,
+ * never by ledger code): one line per money movement the network settled, under the acquirer's idempotency key, so
+ * a retried capture or refund finds its line instead of adding one. Each UTC day's settlement report is read from
+ * here. Amounts are positive; the type says the direction.
+ */
+export const cardNetworkJournal = pgTable(
+  'card_network_journal',
+  {
+    /** The network's own reference of the line (net_…). */
+    reference: text().primaryKey(),
+    idempotencyKey: text().notNull().unique(),
+    type: text().notNull(),
+    paymentId: text().notNull(),
+    refundId: text(),
+    /** Our dispute id (dp_…) once we acknowledged the network's dispute; its fee and loss lines carry it. */
+    disputeId: text(),
+    /** The network's reference of what the line is about: the authorization of a capture, the dispute of a loss. */
+    relatedReference: text(),
+    amount: amount().notNull(),
+    currency: char({ length: 3 }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    // The day's report reads a range of created_at.
+    index('card_network_journal_created_idx').on(table.createdAt),
+    index('card_network_journal_payment_idx').on(table.paymentId),
+    check('card_network_journal_type_known', sql`${table.type} IN ('capture', 'refund', 'dispute', 'fee')`),
+    check('card_network_journal_amount_positive', sql`${table.amount} > 0`),
+  ],
+);
+
+/**
+ * The simulator's disputes: scheduled when the dispute test card is authorized, opened DISPUTE_DELAY_MS after the
+ * capture, decided by the evidence (or its absence by evidence_due_by).
+ */
+export const cardNetworkDisputes = pgTable(
+  'card_network_disputes',
+  {
+    /** The network's dispute reference (net_…). */
+    reference: text().primaryKey(),
+    paymentId: text().notNull().unique(),
+    /** The authorization's network reference. */
+    authorizationReference: text().notNull(),
+    /** Null until the capture reached the network. */
+    opensAt: timestamp({ withTimezone: true, precision: 3 }),
+    evidenceDueBy: timestamp({ withTimezone: true, precision: 3 }),
+    /** Captured minus refunded at the network when the dispute opened (fixed when first listed). */
+    amount: amount(),
+    currency: char({ length: 3 }).notNull(),
+    reason: text().notNull().default('fraudulent'),
+    /** Our dispute id, given when we acknowledged the dispute. */
+    disputeId: text().unique(),
+    acknowledgedAt: timestamp({ withTimezone: true, precision: 3 }),
+    evidenceText: text(),
+    evidenceSubmittedAt: timestamp({ withTimezone: true, precision: 3 }),
+    /** won | lost once decided; null while open. */
+    decision: text(),
+    decidedAt: timestamp({ withTimezone: true, precision: 3 }),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index('card_network_disputes_opening_idx')
+      .on(table.opensAt)
+      .where(sql`acknowledged_at IS NULL`),
+    check(
+      'card_network_disputes_decision_known',
+      sql`${table.decision} IS NULL OR ${table.decision} IN ('won', 'lost')`,
+    ),
+  ],
+);
+
+/**
+ * Test hook only (NODE_ENV=test or CARD_NETWORK_TEST_HOOKS=true, never in production): changes to a day's settlement
+ * report, so tests can make the network's report disagree with the ledger. `drop` and `alter` name a line by its
+ * network reference; `add` carries a whole line.
+ */
+export const cardNetworkReportAdjustments = pgTable('card_network_report_adjustments', {
+  id: bigserial({ mode: 'bigint' }).primaryKey(),
+  day: text().notNull(),
+  action: text().notNull(),
+  reference: text(),
+  line: jsonb().$type<Record<string, unknown>>(),
+  createdAt: createdAt(),
+});

@@ -5,12 +5,20 @@ import { z } from 'zod';
 import { isId } from '../common/ids';
 import { isTraceparent } from '../telemetry/trace-context';
 import type { PaymentStatus } from './payment-status';
-import { AUTHORIZE_PAYMENT_JOB, EXPIRE_AUTHORIZATION_JOB, type PaymentJobData } from './payments.constants';
+import {
+  AUTHORIZE_PAYMENT_JOB,
+  EXPIRE_AUTHORIZATION_JOB,
+  NETWORK_CAPTURE_JOB,
+  NETWORK_REFUND_JOB,
+  type PaymentJobData,
+} from './payments.constants';
 
 /** The payment a valid job is about; merchantId is null only for jobs queued before jobs carried it. */
 export interface PaymentJobTarget {
   paymentId: string;
   merchantId: string | null;
+  /** The refund a network refund job pays back; absent on every other job. */
+  refundId?: string;
 }
 
 export type PaymentJobParse = { valid: true; target: PaymentJobTarget } | { valid: false; reason: string };
@@ -49,9 +57,25 @@ const expireJobSchema = z
   .refine((data) => data.merchantId === undefined || data.expiresAt === undefined, legacyOnly('expiresAt'))
   .transform(targetOf);
 
+// The network jobs exist since issue 16: they always name their merchant.
+const networkCaptureJobSchema = z
+  .strictObject({ paymentId: paymentIdSchema, merchantId: merchantIdSchema, traceparent: traceparentSchema.optional() })
+  .transform(targetOf);
+
+const networkRefundJobSchema = z
+  .strictObject({
+    paymentId: paymentIdSchema,
+    merchantId: merchantIdSchema,
+    refundId: z.string().refine((value) => isId('re', value), { message: 'not a refund id' }),
+    traceparent: traceparentSchema.optional(),
+  })
+  .transform((data): PaymentJobTarget => ({ ...targetOf(data), refundId: data.refundId }));
+
 const jobDataSchemas: ReadonlyMap<string, z.ZodType<PaymentJobTarget>> = new Map<string, z.ZodType<PaymentJobTarget>>([
   [AUTHORIZE_PAYMENT_JOB, authorizeJobSchema],
   [EXPIRE_AUTHORIZATION_JOB, expireJobSchema],
+  [NETWORK_CAPTURE_JOB, networkCaptureJobSchema],
+  [NETWORK_REFUND_JOB, networkRefundJobSchema],
 ]);
 
 // A reason is logged, so it names paths and checks only: job data is never echoed (it could hold anything).
@@ -95,6 +119,11 @@ export function paymentJobData(payload: Readonly<Record<string, unknown>>): Paym
   // stalling every later row of its topic in the relay.
   const paymentId = typeof payload.paymentId === 'string' ? payload.paymentId : '';
   return typeof payload.merchantId === 'string' ? { paymentId, merchantId: payload.merchantId } : { paymentId };
+}
+
+/** The job data of a network refund's outbox row: the payment's ids and the refund's id. */
+export function networkRefundJobData(payload: Readonly<Record<string, unknown>>): PaymentJobData & { refundId: string } {
+  return { ...paymentJobData(payload), refundId: typeof payload.refundId === 'string' ? payload.refundId : '' };
 }
 
 /**

@@ -26,3 +26,16 @@ export interface ExpireAuthorizationOutboxPayload extends Required<PaymentJobDat
   /** ISO time, equal to the payment's authorization_expires_at when the row was written. */
   expiresAt: string;
 }
+
+export const NETWORK_CAPTURE_JOB = 'network-capture';
+/** Outbox topic whose rows become jobs that settle a payment's captured amount with the card network. */
+export const NETWORK_CAPTURE_TOPIC = 'payment.network_capture';
+
+export const NETWORK_REFUND_JOB = 'network-refund';
+/** Outbox topic whose rows become jobs that pay a refund back through the card network. */
+export const NETWORK_REFUND_TOPIC = 'refund.network_refund';
+
+/** A network refund job's data: the refund's ids only (its amount is read from the refund row). */
+export interface NetworkRefundJobData extends Required<PaymentJobData> {
+  refundId: string;
+}

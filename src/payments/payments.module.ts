@@ -13,9 +13,15 @@ import {
   AUTHORIZE_PAYMENT_TOPIC,
   EXPIRE_AUTHORIZATION_JOB,
   EXPIRE_AUTHORIZATION_TOPIC,
+  NETWORK_CAPTURE_JOB,
+  NETWORK_CAPTURE_TOPIC,
+  NETWORK_REFUND_JOB,
+  NETWORK_REFUND_TOPIC,
   PAYMENTS_QUEUE,
 } from './payments.constants';
-import { expiryDelayMs, paymentJobData } from './payment-jobs';
+import { expiryDelayMs, networkRefundJobData, paymentJobData } from './payment-jobs';
+import { CardNetworkReportHook } from './card-network/card-network-report-hook.service';
+import { SimulatedNetworkBooks } from './card-network/simulated-network-books';
 import { PaymentIntake } from './payment-intake';
 import { PaymentsController } from './payments.controller';
 import { paymentLimits } from './payments.limits';
@@ -38,12 +44,18 @@ const paymentJobOptions = (config: AppConfig): DeclaredJobOptions => ({
  * The payments queue. Outbox rows become jobs that carry ids only (paymentJobData); jobId = outbox id, so a
  * re-send is a no-op, and the processor reads everything else from the payment row. The expiry is a delayed job
  * computed from the stored deadline, so a late relay still cancels on time; the deadline stays in the outbox row,
- * and the job checks the payment's own authorization_expires_at when it runs.
+ * and the job checks the payment's own authorization_expires_at when it runs. A captured payment and a refund then
+ * reach the card network through their own jobs (network-capture, network-refund), retried like an authorization.
  */
 export const paymentsQueue = defineQueue({
   name: PAYMENTS_QUEUE,
   processor: PaymentsProcessor,
-  jobs: { [AUTHORIZE_PAYMENT_JOB]: paymentJobOptions, [EXPIRE_AUTHORIZATION_JOB]: paymentJobOptions },
+  jobs: {
+    [AUTHORIZE_PAYMENT_JOB]: paymentJobOptions,
+    [EXPIRE_AUTHORIZATION_JOB]: paymentJobOptions,
+    [NETWORK_CAPTURE_JOB]: paymentJobOptions,
+    [NETWORK_REFUND_JOB]: paymentJobOptions,
+  },
   outboxTopics: {
     [AUTHORIZE_PAYMENT_TOPIC]: { job: AUTHORIZE_PAYMENT_JOB, data: paymentJobData },
     [EXPIRE_AUTHORIZATION_TOPIC]: {
@@ -51,6 +63,8 @@ export const paymentsQueue = defineQueue({
       data: paymentJobData,
       delayMs: (payload, nowMs) => expiryDelayMs(payload.expiresAt, nowMs),
     },
+    [NETWORK_CAPTURE_TOPIC]: { job: NETWORK_CAPTURE_JOB, data: paymentJobData },
+    [NETWORK_REFUND_TOPIC]: { job: NETWORK_REFUND_JOB, data: networkRefundJobData },
   },
 });
 
@@ -69,8 +83,11 @@ export const paymentsQueue = defineQueue({
     CardPaymentMethod,
     CardVault,
     { provide: CardNetwork, useClass: CardNetworkSimulator },
+    SimulatedNetworkBooks,
+    CardNetworkReportHook,
   ],
-  exports: [PaymentsService, StrandedPaymentsService, PaymentMethodRegistry],
+  // CardNetwork: its disputes and settlement reports serve the features above payments (disputes, reconciliation).
+  exports: [PaymentsService, StrandedPaymentsService, PaymentMethodRegistry, CardNetwork, CardNetworkReportHook],
 })
 export class PaymentCommandsModule {}
 

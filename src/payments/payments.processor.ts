@@ -5,13 +5,14 @@ import { GracefulWorkerHost } from '../queueing/graceful-worker-host';
 import { AppConfig } from '../config/app-config';
 import type { AuthorizationResult } from './card-network/card-network.port';
 import { parsePaymentJob, type PaymentJobTarget } from './payment-jobs';
-import { AUTHORIZE_PAYMENT_JOB, PAYMENTS_QUEUE } from './payments.constants';
+import { AUTHORIZE_PAYMENT_JOB, NETWORK_CAPTURE_JOB, NETWORK_REFUND_JOB, PAYMENTS_QUEUE } from './payments.constants';
 import { PaymentsService } from './payments.service';
 import { closedKeyOutcomeLabel, outcomeOfClosedKey } from './stranded-payments';
 
 // Outcomes that only a replayed job explains innocently are worth a warning: they are what a forged job gets.
 const suspiciousOutcomes: ReadonlySet<string> = new Set([
   'unknown_payment',
+  'unknown_refund',
   'wrong_merchant',
   'card_mismatch',
   'unknown_payment_method',
@@ -53,7 +54,11 @@ export class PaymentsProcessor extends GracefulWorkerHost implements OnApplicati
     const result =
       job.name === AUTHORIZE_PAYMENT_JOB
         ? await this.authorize(job, parsed.target)
-        : await this.expire(job, parsed.target, token);
+        : job.name === NETWORK_CAPTURE_JOB
+          ? { outcome: await this.payments.captureAtNetwork(parsed.target) }
+          : job.name === NETWORK_REFUND_JOB
+            ? { outcome: await this.payments.refundAtNetwork(parsed.target) }
+            : await this.expire(job, parsed.target, token);
     if (suspiciousOutcomes.has(result.outcome)) {
       this.logger.warn(
         { jobId: job.id, jobName: job.name, paymentId: parsed.target.paymentId, outcome: result.outcome },

@@ -9,7 +9,7 @@ import { Database, type Tx } from '../database/database';
 import { CombinedWrite } from '../database/combined-write';
 import { GroupCommit, type ItemOutcome } from '../database/group-commit';
 import { type Keyset, newestFirst, rowsAfter } from '../database/keyset';
-import { payments } from '../database/schema';
+import { payments, refunds } from '../database/schema';
 import { rowsOf } from '../database/raw-rows';
 import { EventsService } from '../events/events.service';
 // The payment event types this service records are declared (registered) by importing their declaration.
@@ -19,7 +19,8 @@ import { OutboxService } from '../outbox/outbox.service';
 import { HotCache } from '../caching/hot-cache.service';
 import { activeTraceContext } from '../telemetry/trace-context';
 import { paymentCache } from './payment-cache';
-import type { AuthorizationResult } from './card-network/card-network.port';
+import { type AuthorizationResult, CardNetwork } from './card-network/card-network.port';
+import { postingsForNetworkFee } from '../ledger/network-fee-postings';
 import type { PaymentObject, PaymentRow } from './payment.presenter';
 import { PaymentMethodRegistry } from './payment-methods/payment-method.registry';
 import type {
@@ -46,8 +47,17 @@ import {
   type AuthorizePaymentJobData,
   EXPIRE_AUTHORIZATION_TOPIC,
   type ExpireAuthorizationOutboxPayload,
+  NETWORK_CAPTURE_TOPIC,
+  NETWORK_REFUND_TOPIC,
+  type NetworkRefundJobData,
+  type PaymentJobData,
 } from './payments.constants';
 import { amountFromSql } from '../common/money/money';
+
+/** The network-capture job of a succeeded payment: its ids only. */
+function networkCaptureJob(row: PaymentRow): Required<PaymentJobData> {
+  return { paymentId: row.id, merchantId: row.merchantId };
+}
 
 /** A merchant's payments, newest first (payments_merchant_created_idx; with a status, ..._status_created_idx). */
 const paymentsKeyset: Keyset = { id: payments.id, order: [payments.createdAt, payments.id], what: 'payment' };
@@ -166,6 +176,7 @@ export class PaymentsService {
     private readonly outbox: OutboxService,
     private readonly cache: HotCache,
     private readonly settlementMetrics: SettlementMetrics,
+    private readonly network: CardNetwork,
   ) {
     this.settlements = new GroupCommit({
       maxBatch: settlementLimits.batchMax,
@@ -474,6 +485,16 @@ export class PaymentsService {
             return { topic: EXPIRE_AUTHORIZATION_TOPIC, payload: { ...expiry }, traceContext };
           }),
       );
+      this.outbox.addManyTo(
+        writes,
+        done
+          .filter(({ row }) => row.status === 'succeeded')
+          .map(({ row, traceContext }) => ({
+            topic: NETWORK_CAPTURE_TOPIC,
+            payload: { ...networkCaptureJob(row) },
+            traceContext,
+          })),
+      );
       const releases = new Map<string, PaymentRelease[]>();
       for (const { current, row } of done) {
         const group = releases.get(current.paymentMethodType) ?? [];
@@ -544,6 +565,7 @@ export class PaymentsService {
     if (!row) throw stateInvalid(current, 'captured');
     const payment = this.methods.present(row);
     await this.events.record(tx, merchantId, 'payment.succeeded', payment);
+    await this.outbox.add(tx, NETWORK_CAPTURE_TOPIC, { ...networkCaptureJob(row) });
     return payment;
   }
 
@@ -677,7 +699,64 @@ export class PaymentsService {
       .where(eq(payments.id, current.id));
     this.paymentChanged(tx, merchantId, current.id);
     await this.ledger.record(tx, { ...transition.ledger!, merchantId, paymentId: current.id, refundId });
+    const networkRefund: NetworkRefundJobData = { paymentId: current.id, merchantId, refundId };
+    await this.outbox.add(tx, NETWORK_REFUND_TOPIC, { ...networkRefund });
     return { paymentId: current.id, currency: current.currency, amountMinor: transition.amountMinor };
+  }
+
+  /**
+   * Settles a succeeded payment's captured amount with the card network (the network-capture job), under a key
+   * stable for the payment, so a retried job finds the network's first record. The network's fee for it is then
+   * recorded in the ledger once (a network_fee transaction naming the payment). Answers what the job did.
+   */
+  async captureAtNetwork(target: PaymentJobTarget): Promise<string> {
+    const [row] = await this.database.db.select().from(payments).where(eq(payments.id, target.paymentId)).limit(1);
+    const check = checkJobTarget(row, target, 'succeeded');
+    if (!row || check !== 'ok') return check === 'ok' ? 'unknown_payment' : check;
+    const movement = await this.network.capture({
+      paymentId: row.id,
+      authorizationReference: row.networkReference,
+      amountMinor: amountFromSql(row.amountCaptured),
+      currency: row.currency,
+      idempotencyKey: `capture_${row.id}`,
+    });
+    if (movement.feeMinor === 0) return 'captured';
+    return this.database.transaction(async (tx) => {
+      // The payment row is the lock: two runs of the job record the fee once between them.
+      await tx.select({ id: payments.id }).from(payments).where(eq(payments.id, row.id)).for('update');
+      const recorded = await tx.execute(sql`
+        SELECT 1 FROM ledger_transactions WHERE payment_id = ${row.id} AND kind = 'network_fee' AND dispute_id IS NULL`);
+      if (recorded.rows.length > 0) return 'captured';
+      await this.ledger.record(tx, {
+        kind: 'network_fee',
+        merchantId: row.merchantId,
+        paymentId: row.id,
+        postings: postingsForNetworkFee({ currency: row.currency, feeMinor: movement.feeMinor }),
+      });
+      return 'captured';
+    });
+  }
+
+  /** Pays a refund back through the card network (the network-refund job), under the refund's id as its key. */
+  async refundAtNetwork(target: PaymentJobTarget): Promise<string> {
+    if (!target.refundId) return 'unknown_refund';
+    const [found] = await this.database.db
+      .select({ refund: refunds, payment: payments })
+      .from(refunds)
+      .innerJoin(payments, eq(payments.id, refunds.paymentId))
+      .where(eq(refunds.id, target.refundId))
+      .limit(1);
+    if (!found || found.payment.id !== target.paymentId) return 'unknown_refund';
+    if (target.merchantId !== null && found.refund.merchantId !== target.merchantId) return 'wrong_merchant';
+    await this.network.refund({
+      paymentId: found.payment.id,
+      refundId: found.refund.id,
+      authorizationReference: found.payment.networkReference,
+      amountMinor: amountFromSql(found.refund.amount),
+      currency: found.refund.currency,
+      idempotencyKey: found.refund.id,
+    });
+    return 'refunded';
   }
 
   /** The merchant's payment, row-locked for the rest of the transaction; another merchant's is a 404. */

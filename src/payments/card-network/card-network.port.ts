@@ -26,6 +26,59 @@ export type AuthorizationResult =
       networkReference: string | null;
     };
 
+/** A capture or refund the network settles: our ids, and a key stable for this movement (retries ask again). */
+export interface NetworkMovementRequest {
+  paymentId: string;
+  /** Set on a refund. */
+  refundId?: string;
+  /** The authorization's network reference (payments.network_reference). */
+  authorizationReference: string | null;
+  amountMinor: number;
+  currency: string;
+  /**
+   * Stable for one movement (`capture_<payment id>`, the refund's id): the network answers a repeated key with the
+   * line it recorded the first time, so a retried call never moves the money twice.
+   */
+  idempotencyKey: string;
+}
+
+/** What the network recorded for a movement: its reference, and the fee it charges us for it (0 for a refund). */
+export interface NetworkMovement {
+  networkReference: string;
+  feeMinor: number;
+}
+
+/** A dispute the network opened against one of our payments (API.md: test card 4000000000002685). */
+export interface NetworkDispute {
+  /** The network's dispute reference. */
+  networkReference: string;
+  paymentId: string;
+  /** Captured minus refunded at the network when it opened the dispute. */
+  amountMinor: number;
+  currency: string;
+  reason: 'fraudulent';
+  openedAt: Date;
+  /** Evidence submitted after this is too late; without evidence by then the dispute is lost. */
+  evidenceDueBy: Date;
+}
+
+/** Where a dispute stands at the network: open (no decision yet), won or lost. */
+export interface NetworkDisputeStatus {
+  decision: 'open' | 'won' | 'lost';
+  decidedAt: Date | null;
+}
+
+/** One line of the network's settlement report of a UTC day. Amounts are positive minor units; the type says how. */
+export interface SettlementReportLine {
+  type: 'capture' | 'refund' | 'dispute' | 'fee';
+  payment_id: string;
+  refund_id: string | null;
+  dispute_id: string | null;
+  network_reference: string;
+  amount: number;
+  currency: string;
+}
+
 /** The network could not answer this time (timeout, connection reset): the same request may be retried. */
 export class CardNetworkUnavailableError extends Error {
   override readonly name = 'CardNetworkUnavailableError';
@@ -44,4 +97,40 @@ export abstract class CardNetwork {
    * is never charged for a payment failed by the sweeper). Throws CardNetworkUnavailableError when it cannot say.
    */
   abstract close(idempotencyKey: string): Promise<AuthorizationResult | null>;
+
+  /**
+   * Settles a captured amount of an approved authorization; the same key answers the same movement. Throws
+   * CardNetworkUnavailableError when it cannot answer now (retry later).
+   */
+  abstract capture(request: NetworkMovementRequest): Promise<NetworkMovement>;
+
+  /** Pays a refund back to the card; the same key answers the same movement. Throws CardNetworkUnavailableError. */
+  abstract refund(request: NetworkMovementRequest): Promise<NetworkMovement>;
+
+  /**
+   * Disputes the network has opened that we have not acknowledged yet, oldest first, at most `limit`: a disputes job
+   * polls this, records each dispute and then acknowledges it (a crash in between lists it again).
+   */
+  abstract openedDisputes(limit: number): Promise<NetworkDispute[]>;
+
+  /**
+   * Tells the network our id for its dispute (idempotent: the same pair again changes nothing); its report lines
+   * about the dispute (the fee it charges, the amount if lost) carry that id from then on.
+   */
+  abstract acknowledgeDispute(networkReference: string, disputeId: string): Promise<void>;
+
+  /**
+   * Submits the merchant's evidence (once; a repeated submission answers the first one's status); the network
+   * decides on it. Evidence after `evidenceDueBy` is refused by the network: the caller checks the due date first.
+   */
+  abstract submitDisputeEvidence(networkReference: string, text: string): Promise<NetworkDisputeStatus>;
+
+  /** The merchant accepts the dispute: lost at once. Idempotent. */
+  abstract acceptDispute(networkReference: string): Promise<NetworkDisputeStatus>;
+
+  /** Where the dispute stands now (a dispute without evidence past its due date is lost). */
+  abstract disputeStatus(networkReference: string): Promise<NetworkDisputeStatus>;
+
+  /** The network's settlement report of the UTC day `day` (YYYY-MM-DD): what it settled with us that day. */
+  abstract settlementReport(day: string): Promise<SettlementReportLine[]>;
 }

@@ -11,7 +11,14 @@ import {
   type AuthorizationResult,
   CardNetwork,
   CardNetworkUnavailableError,
+  type NetworkDispute,
+  type NetworkDisputeStatus,
+  type NetworkMovement,
+  type NetworkMovementRequest,
+  type SettlementReportLine,
 } from './card-network.port';
+import { disputedTestCardNumber } from './card-network.limits';
+import { SimulatedNetworkBooks } from './simulated-network-books';
 import { recordedAnswer, type SimulatedOutcome, type SimulatedRecord, simulatedOutcome } from './simulated-outcomes';
 
 // A key closed before any authorization reached the network has no amount; ISO 4217 'XXX' means no currency.
@@ -76,6 +83,7 @@ export class CardNetworkSimulator extends CardNetwork {
   constructor(
     private readonly config: AppConfig,
     private readonly database: Database,
+    private readonly books: SimulatedNetworkBooks,
   ) {
     super();
   }
@@ -85,10 +93,61 @@ export class CardNetworkSimulator extends CardNetwork {
     const record = await this.reachingRecords(() => this.attempts.submit(request));
     if (this.config.payments.cardNetworkLatencyMs > 0) await delay(this.config.payments.cardNetworkLatencyMs);
     const recorded = recordedAnswer(record);
-    if (recorded) return recorded;
+    if (recorded) return this.disputeIfAsked(request, recorded);
     const outcome = simulatedOutcome(request.card.number, record.attempts);
     if (outcome.approved === 'unavailable') throw new CardNetworkUnavailableError(outcome.reason);
-    return this.reachingRecords(() => this.conclusions.submit({ idempotencyKey: request.idempotencyKey, outcome }));
+    const answer = await this.reachingRecords(() =>
+      this.conclusions.submit({ idempotencyKey: request.idempotencyKey, outcome }),
+    );
+    return this.disputeIfAsked(request, answer);
+  }
+
+  /** The disputed test card, approved: its dispute is scheduled (once) to open after the capture. */
+  private async disputeIfAsked(request: AuthorizationRequest, answer: AuthorizationResult): Promise<AuthorizationResult> {
+    if (answer.approved && request.card.number === disputedTestCardNumber) {
+      await this.reachingRecords(() =>
+        this.books.scheduleDispute(request.paymentId, answer.networkReference, request.currency),
+      );
+    }
+    return answer;
+  }
+
+  capture(request: NetworkMovementRequest): Promise<NetworkMovement> {
+    return this.reachingRecords(() => this.books.record('capture', request));
+  }
+
+  refund(request: NetworkMovementRequest): Promise<NetworkMovement> {
+    return this.reachingRecords(() => this.books.record('refund', request));
+  }
+
+  openedDisputes(limit: number): Promise<NetworkDispute[]> {
+    return this.reachingRecords(() => this.books.openedDisputes(limit));
+  }
+
+  acknowledgeDispute(networkReference: string, disputeId: string): Promise<void> {
+    return this.reachingRecords(() => this.books.acknowledgeDispute(networkReference, disputeId));
+  }
+
+  submitDisputeEvidence(networkReference: string, text: string): Promise<NetworkDisputeStatus> {
+    return this.reachingRecords(() => this.books.submitEvidence(networkReference, text));
+  }
+
+  acceptDispute(networkReference: string): Promise<NetworkDisputeStatus> {
+    return this.reachingRecords(() => this.books.accept(networkReference));
+  }
+
+  disputeStatus(networkReference: string): Promise<NetworkDisputeStatus> {
+    return this.reachingRecords(() => this.books.status(networkReference));
+  }
+
+  /** Throws RangeError for a day that is not YYYY-MM-DD (the caller's validation let it through). */
+  async settlementReport(day: string): Promise<SettlementReportLine[]> {
+    try {
+      return await this.books.report(day);
+    } catch (error) {
+      if (error instanceof RangeError) throw error;
+      throw new CardNetworkUnavailableError('the simulated network could not read its journal', { cause: error });
+    }
   }
 
   async close(idempotencyKey: string): Promise<AuthorizationResult | null> {

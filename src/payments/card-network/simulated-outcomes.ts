@@ -20,6 +20,8 @@ export const testCardBehaviours: Readonly<Record<string, SimulatedBehaviour>> = 
   },
   '4000000000000119': { kind: 'transient_then_approve', failingAttempts: 2 },
   '4000000000000259': { kind: 'always_timeout' },
+  // Approved; the network then disputes the payment DISPUTE_DELAY_MS after its capture (SimulatedNetworkBooks).
+  '4000000000002685': { kind: 'approve' },
 };
 
 /** What one attempt decides before the network's record gives it a reference: final, or no answer this time. */
