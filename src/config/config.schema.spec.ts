@@ -133,6 +133,24 @@ describe('parseConfig', () => {
     expect(config.fingerprintKey).toEqual(Buffer.from('cd'.repeat(32), 'hex'));
   });
 
+  it('turns the card network report hook on in tests only, and refuses it in production', () => {
+    expect(parseConfig({}).cardNetworkTestHooks).toBe(false);
+    expect(parseConfig({ NODE_ENV: 'test' }).cardNetworkTestHooks).toBe(true);
+    expect(parseConfig({ NODE_ENV: 'test', CARD_NETWORK_TEST_HOOKS: 'false' }).cardNetworkTestHooks).toBe(false);
+    expect(parseConfig({ CARD_NETWORK_TEST_HOOKS: 'true' }).cardNetworkTestHooks).toBe(true);
+    expect(parseConfig(production).cardNetworkTestHooks).toBe(false);
+    expect(() => parseConfig({ ...production, CARD_NETWORK_TEST_HOOKS: 'true' })).toThrow(
+      /^Invalid configuration: CARD_NETWORK_TEST_HOOKS/,
+    );
+  });
+
+  it('takes the settlement delay and the dispute timings', () => {
+    expect(parseConfig({}).settlement).toEqual({ delayMs: 0, releaseIntervalMs: 60_000 });
+    expect(parseConfig({ SETTLEMENT_DELAY_MS: '5000' }).settlement.delayMs).toBe(5000);
+    expect(() => parseConfig({ SETTLEMENT_DELAY_MS: '-1' })).toThrow(/SETTLEMENT_DELAY_MS/);
+    expect(parseConfig({ DISPUTE_DELAY_MS: '0' }).disputes).toEqual({ delayMs: 0, evidenceWindowMs: 7 * 86_400_000 });
+  });
+
   it('refuses production without an ADMIN_TOKEN, with a short one, or with the development one', () => {
     const { ADMIN_TOKEN: _, ...withoutToken } = production;
     expect(() => parseConfig(withoutToken)).toThrow(/^Invalid configuration: ADMIN_TOKEN/);

@@ -5,9 +5,15 @@ import {
   expiryDelayMs,
   parsePaymentJob,
   type PaymentJobParse,
+  networkRefundJobData,
   paymentJobData,
 } from './payment-jobs';
-import { AUTHORIZE_PAYMENT_JOB, EXPIRE_AUTHORIZATION_JOB } from './payments.constants';
+import {
+  AUTHORIZE_PAYMENT_JOB,
+  EXPIRE_AUTHORIZATION_JOB,
+  NETWORK_CAPTURE_JOB,
+  NETWORK_REFUND_JOB,
+} from './payments.constants';
 
 const paymentId = newId('pay');
 const merchantId = newId('mer');
@@ -94,6 +100,36 @@ describe('parsePaymentJob', () => {
     expect(reason).not.toContain(secret);
     expect(reason.length).toBeLessThanOrEqual(200);
     expect(reason).toMatch(/paymentId/);
+  });
+});
+
+describe('network jobs', () => {
+  const refundId = newId('re');
+
+  it('accepts a network capture naming its payment and merchant, and nothing more', () => {
+    expect(parsePaymentJob(NETWORK_CAPTURE_JOB, { paymentId, merchantId })).toEqual({
+      valid: true,
+      target: { paymentId, merchantId },
+    });
+    expect(parsePaymentJob(NETWORK_CAPTURE_JOB, { paymentId }).valid).toBe(false);
+    expect(parsePaymentJob(NETWORK_CAPTURE_JOB, { paymentId, merchantId, amount: 5 }).valid).toBe(false);
+  });
+
+  it('accepts a network refund naming its refund', () => {
+    expect(parsePaymentJob(NETWORK_REFUND_JOB, { paymentId, merchantId, refundId })).toEqual({
+      valid: true,
+      target: { paymentId, merchantId, refundId },
+    });
+    expect(parsePaymentJob(NETWORK_REFUND_JOB, { paymentId, merchantId }).valid).toBe(false);
+    expect(parsePaymentJob(NETWORK_REFUND_JOB, { paymentId, merchantId, refundId: paymentId }).valid).toBe(false);
+  });
+
+  it('queues a network refund with its refund id from the outbox row', () => {
+    expect(networkRefundJobData({ paymentId, merchantId, refundId, amount: 9 })).toEqual({
+      paymentId,
+      merchantId,
+      refundId,
+    });
   });
 });
 
