@@ -144,10 +144,8 @@ describe('parseConfig', () => {
     );
   });
 
-  it('takes the settlement delay and the dispute timings', () => {
-    expect(parseConfig({}).settlement).toEqual({ delayMs: 0, releaseIntervalMs: 60_000 });
-    expect(parseConfig({ SETTLEMENT_DELAY_MS: '5000' }).settlement.delayMs).toBe(5000);
-    expect(() => parseConfig({ SETTLEMENT_DELAY_MS: '-1' })).toThrow(/SETTLEMENT_DELAY_MS/);
+  it('takes the dispute timings', () => {
+    expect(() => parseConfig({ DISPUTE_DELAY_MS: '-1' })).toThrow(/DISPUTE_DELAY_MS/);
     expect(parseConfig({ DISPUTE_DELAY_MS: '0' }).disputes).toEqual({ delayMs: 0, evidenceWindowMs: 7 * 86_400_000 });
   });
 

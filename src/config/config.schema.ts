@@ -144,12 +144,6 @@ const environmentSchema = z
     // lapsed: a killed or frozen worker's jobs run elsewhere within about two of these. At most BullMQ's 30 s,
     // the time per attempt the stranded-payments retry budget allows.
     PAYMENT_JOB_LOCK_MS: integerFromEnv(1_000, 30_000).default(30_000),
-    // API.md "Settlement and payouts": 0 credits captured money to available at once; otherwise to pending, released
-    // to available by the settlement job once this long has passed since the capture (at most 90 days, far beyond
-    // any card scheme's settlement).
-    SETTLEMENT_DELAY_MS: integerFromEnv(0, 90 * 86_400_000).default(0),
-    // How often the settlement job releases due pending money (with SETTLEMENT_DELAY_MS set).
-    SETTLEMENT_RELEASE_INTERVAL_MS: integerFromEnv(1_000, 86_400_000).default(60_000),
     // API.md "Disputes": the simulated network opens the test card's dispute this long after the capture (a short
     // default, so that a local walkthrough sees one), and gives this long for evidence (7 days, as schemes roughly do).
     DISPUTE_DELAY_MS: integerFromEnv(0, 90 * 86_400_000).default(10_000),
@@ -317,9 +311,9 @@ const environmentSchema = z
       deadLetterRetentionCount: env.DEAD_LETTER_RETENTION_COUNT,
       idempotencySweepIntervalMs: env.IDEMPOTENCY_SWEEP_INTERVAL_MS,
       authorizationExpiryMs: env.AUTHORIZATION_EXPIRY_MS,
-      settlement: { delayMs: env.SETTLEMENT_DELAY_MS, releaseIntervalMs: env.SETTLEMENT_RELEASE_INTERVAL_MS },
       disputes: { delayMs: env.DISPUTE_DELAY_MS, evidenceWindowMs: env.DISPUTE_EVIDENCE_WINDOW_MS },
-      cardNetworkTestHooks: env.CARD_NETWORK_TEST_HOOKS === undefined ? env.NODE_ENV === 'test' : env.CARD_NETWORK_TEST_HOOKS === 'true',
+      cardNetworkTestHooks:
+        env.CARD_NETWORK_TEST_HOOKS === undefined ? env.NODE_ENV === 'test' : env.CARD_NETWORK_TEST_HOOKS === 'true',
       ledgerVerifyIntervalMs: env.LEDGER_VERIFY_INTERVAL_MS,
       strandedPaymentsSweepIntervalMs: env.STRANDED_PAYMENTS_SWEEP_INTERVAL_MS,
       payouts: { arrivalMs: env.PAYOUT_ARRIVAL_MS },
