@@ -122,7 +122,9 @@ export function paymentJobData(payload: Readonly<Record<string, unknown>>): Paym
 }
 
 /** The job data of a network refund's outbox row: the payment's ids and the refund's id. */
-export function networkRefundJobData(payload: Readonly<Record<string, unknown>>): PaymentJobData & { refundId: string } {
+export function networkRefundJobData(
+  payload: Readonly<Record<string, unknown>>,
+): PaymentJobData & { refundId: string } {
   return { ...paymentJobData(payload), refundId: typeof payload.refundId === 'string' ? payload.refundId : '' };
 }
 

@@ -103,7 +103,10 @@ export class CardNetworkSimulator extends CardNetwork {
   }
 
   /** The disputed test card, approved: its dispute is scheduled (once) to open after the capture. */
-  private async disputeIfAsked(request: AuthorizationRequest, answer: AuthorizationResult): Promise<AuthorizationResult> {
+  private async disputeIfAsked(
+    request: AuthorizationRequest,
+    answer: AuthorizationResult,
+  ): Promise<AuthorizationResult> {
     if (answer.approved && request.card.number === disputedTestCardNumber) {
       await this.reachingRecords(() =>
         this.books.scheduleDispute(request.paymentId, answer.networkReference, request.currency),
