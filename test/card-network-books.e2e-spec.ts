@@ -74,7 +74,7 @@ describe('the card network keeps its own books', () => {
   async function journalOf(paymentId: string): Promise<JournalLine[]> {
     const rows = await database.db.execute<JournalLine>(sql`
       SELECT reference, type, refund_id, dispute_id, amount::text FROM card_network_journal
-       WHERE payment_id = ${paymentId} ORDER BY created_at, reference`);
+       WHERE payment_id = ${paymentId} ORDER BY created_at, type = 'fee', reference`);
     return rows.rows;
   }
 

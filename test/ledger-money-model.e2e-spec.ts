@@ -112,11 +112,14 @@ describe('ledger transactions of payouts and disputes', () => {
       }),
     };
     await record(opened);
+    // The network's fee on the dispute names the dispute, beside the capture's network fee (its network-capture
+    // job's), which names only the payment.
     await record({
       kind: 'network_fee',
       merchantId: merchant.id,
       paymentId: payment.id,
-      postings: postingsForNetworkFee({ currency: 'USD', feeMinor: 12 }),
+      disputeId,
+      postings: postingsForNetworkFee({ currency: 'USD', feeMinor: 1500 }),
     });
     expect(await refusedBy(record(opened))).toBe('ledger_transactions_dispute_once');
     // A dispute's transaction must name its dispute, and nothing names both a payout and a dispute.

@@ -194,7 +194,10 @@ export class SimulatedNetworkBooks {
     });
   }
 
-  /** The journal's lines of the UTC day, oldest first, with the test hook's adjustments of that day applied. */
+  /**
+   * The journal's lines of the UTC day, oldest first (a movement before the fee written with it), with the test hook's
+   * adjustments of that day applied.
+   */
   async report(day: string): Promise<SettlementReportLine[]> {
     const range = utcDayRange(day);
     if (!range) throw new RangeError(`not a day: ${JSON.stringify(day)} (YYYY-MM-DD)`);
@@ -210,7 +213,7 @@ export class SimulatedNetworkBooks {
       SELECT type, payment_id, refund_id, dispute_id, reference, amount::text, currency
         FROM card_network_journal
        WHERE created_at >= ${range.start.toISOString()}::timestamptz AND created_at < ${range.end.toISOString()}::timestamptz
-       ORDER BY created_at, reference
+       ORDER BY created_at, type = 'fee', reference
        LIMIT ${cardNetworkLimits.reportLinesMax}`);
     const adjustments = await this.database.db.execute<{ action: string; reference: string | null; line: unknown }>(
       sql`SELECT action, reference, line FROM card_network_report_adjustments WHERE day = ${day} ORDER BY id`,
