@@ -7,6 +7,7 @@ import {
   AUTHORIZE_PAYMENT_JOB,
   type AuthorizePaymentJobData,
   PAYMENTS_QUEUE,
+  AUTHORIZE_PAYMENT_TOPIC,
 } from '../src/payments/payments.constants';
 import { PaymentsProcessor } from '../src/payments/payments.processor';
 import {
@@ -42,9 +43,10 @@ async function expectRefusal(work: Promise<unknown>, reason: RegExp): Promise<vo
   expect(error?.cause?.message ?? error?.message).toMatch(reason);
 }
 
+/** The payment's own ledger transactions: a capture's network fee comes later, from its network-capture job. */
 async function ledgerTransactionsOf(database: Database, paymentId: string): Promise<number> {
   const result = await database.db.execute<{ count: string }>(
-    sql`SELECT count(*) FROM ledger_transactions WHERE payment_id = ${paymentId}`,
+    sql`SELECT count(*) FROM ledger_transactions WHERE payment_id = ${paymentId} AND kind <> 'network_fee'`,
   );
   return Number(result.rows[0]!.count);
 }
@@ -108,7 +110,7 @@ describe('payment processing', () => {
     const created = await createPayment(subject, merchant);
     const payment = created.json<PaymentBody>();
     const outbox = await database.db.execute<{ id: string }>(
-      sql`SELECT id FROM outbox WHERE payload->>'paymentId' = ${payment.id}`,
+      sql`SELECT id FROM outbox WHERE payload->>'paymentId' = ${payment.id} AND topic = ${AUTHORIZE_PAYMENT_TOPIC}`,
     );
     const job = {
       id: outbox.rows[0]!.id,
@@ -156,7 +158,7 @@ describe('payment processing', () => {
     const payment = await settledPayment(subject, merchant, created.json<PaymentBody>().id);
     expect(payment).toMatchObject({ status: 'failed', failure_code: 'processing_error' });
     const outbox = await database.db.execute<{ id: string }>(
-      sql`SELECT id FROM outbox WHERE payload->>'paymentId' = ${payment.id}`,
+      sql`SELECT id FROM outbox WHERE payload->>'paymentId' = ${payment.id} AND topic = ${AUTHORIZE_PAYMENT_TOPIC}`,
     );
     const jobId = outbox.rows[0]!.id;
     const queuesUrl = `/admin/queues/api/queues?activeQueue=${PAYMENTS_QUEUE}&status=failed`;

@@ -110,7 +110,7 @@ describe('payments over HTTP', () => {
       const payment = await settledPayment(subject, merchant, created.json<PaymentBody>().id);
       expect(payment.status).toBe('succeeded');
       const outbox = await database.db.execute<{ id: string }>(
-        sql`SELECT id FROM outbox WHERE payload->>'paymentId' = ${payment.id}`,
+        sql`SELECT id FROM outbox WHERE payload->>'paymentId' = ${payment.id} AND topic = 'payment.authorize'`,
       );
       const { Queue } = await import('bullmq');
       const queue = new Queue('payments', {
