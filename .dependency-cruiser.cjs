@@ -33,6 +33,7 @@ const features = {
   webhooks: 'webhook endpoints, signing and the delivery processor',
   verification: 'the ledger verifier: checks payments and refunds against their postings, so above both features',
   maintenance: 'scheduled sweeps that call features (stranded payments, ledger verification, idempotency keys)',
+  reconciliation: 'the card network’s settlement reports against the ledger, per UTC day; above payments and ledger',
 };
 
 /**
@@ -48,6 +49,8 @@ const publicSurface = [
   '[.]limits[.]ts$',
   '-events[.]ts$', // a feature's event type declarations (ARCHITECTURE.md "Seams for extension")
   '^src/payments/(payment-status|payment-transitions|stranded-payments)[.]ts$',
+  // The card network port: the adapter contract, whose reports and disputes serve the features above payments.
+  '^src/payments/card-network/card-network[.]port[.]ts$',
   '^src/ledger/ledger-transaction[.]ts$',
   '^src/ledger/[a-z-]+-postings[.]ts$', // the postings of settlement releases, payouts, disputes, network fees
 ];

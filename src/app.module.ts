@@ -18,6 +18,7 @@ import { CryptoModule } from './common/crypto/crypto.module';
 import { MetricsModule, QueueMetricsModule } from './metrics/metrics.module';
 import { PaymentsModule } from './payments/payments.module';
 import { PayoutsModule } from './payouts/payouts.module';
+import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { RefundsModule } from './refunds/refunds.module';
 import { VerificationHttpModule, VerificationModule } from './verification/verification.module';
 import { QueueingModule } from './queueing/queueing.module';
@@ -58,6 +59,7 @@ export class AppModule {
         PaymentsModule.register(config.role),
         RefundsModule.register(config.role),
         PayoutsModule.register(config.role),
+        ReconciliationModule.register(config.role),
         MaintenanceModule.register(config.role),
         QueueMetricsModule,
         WebhooksModule.register(config.role),

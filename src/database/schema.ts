@@ -6,6 +6,7 @@ import {
   char,
   check,
   customType,
+  date,
   index,
   type AnyPgColumn,
   integer,
@@ -264,6 +265,8 @@ export const ledgerTransactions = pgTable(
   (table) => [
     // The verifier reads each payment's transactions, refunds included, by payment id.
     index('ledger_transactions_payment_idx').on(table.paymentId),
+    // Reconciliation reads the transactions of a few days at a time (LedgerService.networkMovements).
+    index('ledger_transactions_created_idx').on(table.createdAt),
     // A payment's authorization hold, capture, release and network fee each happen once, however often a job runs
     // (a dispute's transactions name its payment too, and have their own once-index).
     uniqueIndex('ledger_transactions_payment_once')
@@ -559,3 +562,35 @@ export const cardNetworkReportAdjustments = pgTable('card_network_report_adjustm
   line: jsonb().$type<Record<string, unknown>>(),
   createdAt: createdAt(),
 });
+
+/**
+ * The result of reconciling one UTC day (API.md "Reconciliation"): the network's settlement report against the
+ * ledger. A rerun of the day replaces its row. Each list keeps at most reconciliationLimits.itemsStoredMax items; its
+ * count column is the total found.
+ */
+export const reconciliations = pgTable(
+  'reconciliations',
+  {
+    /** The UTC day reconciled. */
+    date: date({ mode: 'string' }).primaryKey(),
+    status: text().notNull(),
+    matched: integer().notNull(),
+    missingInLedger: jsonb().$type<unknown[]>().notNull(),
+    missingInLedgerCount: integer().notNull(),
+    missingInReport: jsonb().$type<unknown[]>().notNull(),
+    missingInReportCount: integer().notNull(),
+    amountMismatches: jsonb().$type<unknown[]>().notNull(),
+    amountMismatchesCount: integer().notNull(),
+    /** When this result was made (a rerun's time). */
+    createdAt: createdAt(),
+  },
+  (table) => [
+    // The /metrics gauges read the latest run.
+    index('reconciliations_created_idx').on(table.createdAt),
+    check('reconciliations_status_known', sql`${table.status} IN ('matched', 'discrepancies')`),
+    check(
+      'reconciliations_counts_not_negative',
+      sql`${table.matched} >= 0 AND ${table.missingInLedgerCount} >= 0 AND ${table.missingInReportCount} >= 0 AND ${table.amountMismatchesCount} >= 0`,
+    ),
+  ],
+);

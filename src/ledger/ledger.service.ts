@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
 import type { CombinedWrite } from '../database/combined-write';
 import { amountFromSql } from '../common/money/money';
@@ -36,6 +36,19 @@ export interface LedgerEntry {
   payoutId?: string;
   disputeId?: string;
   postings: Posting[];
+}
+
+/** A ledger transaction that moves money between us and the card network (it posts to network_clearing). */
+export interface NetworkMovement {
+  transactionId: string;
+  kind: LedgerTransactionKind;
+  paymentId: string | null;
+  refundId: string | null;
+  disputeId: string | null;
+  /** What it moved to or from network_clearing, in this currency: positive minor units (the kind says which way). */
+  amountMinor: number;
+  currency: string;
+  recordedAt: Date;
 }
 
 function accountKey(account: AccountRef): string {
@@ -134,6 +147,56 @@ export class LedgerService {
         created_at: row.createdAt.toISOString(),
       };
     });
+  }
+
+  /**
+   * The transactions of `kinds` recorded in [from, to) that move money to or from the card network, with what each
+   * moved on network_clearing per currency: what the network's own books should show (reconciliation). At most
+   * `limit`; more is an error, not a truncated answer, since a reader compares the whole period.
+   */
+  async networkMovements(
+    kinds: readonly LedgerTransactionKind[],
+    period: { from: Date; to: Date },
+    limit: number,
+  ): Promise<NetworkMovement[]> {
+    if (kinds.length === 0) return [];
+    const rows = await this.database.db
+      .select({
+        transactionId: ledgerTransactions.id,
+        kind: ledgerTransactions.kind,
+        paymentId: ledgerTransactions.paymentId,
+        refundId: ledgerTransactions.refundId,
+        disputeId: ledgerTransactions.disputeId,
+        recordedAt: ledgerTransactions.createdAt,
+        currency: ledgerPostings.currency,
+        amount: sql<string>`abs(sum(${ledgerPostings.amount}))::text`,
+      })
+      .from(ledgerTransactions)
+      .innerJoin(ledgerPostings, eq(ledgerPostings.transactionId, ledgerTransactions.id))
+      .innerJoin(
+        ledgerAccounts,
+        and(eq(ledgerAccounts.id, ledgerPostings.accountId), eq(ledgerAccounts.kind, 'network_clearing')),
+      )
+      .where(
+        and(
+          gte(ledgerTransactions.createdAt, period.from),
+          lt(ledgerTransactions.createdAt, period.to),
+          inArray(ledgerTransactions.kind, [...kinds]),
+        ),
+      )
+      .groupBy(ledgerTransactions.id, ledgerPostings.currency)
+      .having(sql`sum(${ledgerPostings.amount}) <> 0`)
+      .limit(limit + 1);
+    if (rows.length > limit) {
+      throw new RangeError(
+        `more than ${limit} network movements between ${period.from.toISOString()} and ${period.to.toISOString()}`,
+      );
+    }
+    return rows.map(({ amount, kind, ...row }) => ({
+      ...row,
+      kind: kind as LedgerTransactionKind,
+      amountMinor: amountFromSql(amount),
+    }));
   }
 
   /** Appends one balanced transaction in `tx` and keeps merchant account balances equal to their postings. */

@@ -227,6 +227,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/reconciliations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ReconciliationController_list"];
+        put?: never;
+        post: operations["ReconciliationController_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/reconciliations/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ReconciliationController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhook_endpoints": {
         parameters: {
             query?: never;
@@ -735,6 +767,55 @@ export interface components {
         PayoutsRun: {
             /** @description Automatic payouts made by this run (none for a period already paid out). */
             payouts_created: number;
+        };
+        Reconciliation: {
+            /** @enum {string} */
+            object: "reconciliation";
+            /** @description The UTC day reconciled, YYYY-MM-DD. */
+            date: string;
+            /** @enum {string} */
+            status: "matched" | "discrepancies";
+            /** @description Lines of the day’s report that the ledger recorded at the same amount. */
+            matched: number;
+            /** @description Lines of the day’s report the ledger has no record of: at most 100 items (the count field is the total). */
+            missing_in_ledger: components["schemas"]["ReconciliationItem"][];
+            /** @description How many lines missing in the ledger were found. */
+            missing_in_ledger_count: number;
+            /** @description Ledger records of the day no report line covers: at most 100 items (the count field is the total). */
+            missing_in_report: components["schemas"]["ReconciliationItem"][];
+            /** @description How many records missing in the report were found. */
+            missing_in_report_count: number;
+            /** @description Lines of the day’s report whose amount differs from the ledger’s: at most 100 items (the count field is the total). */
+            amount_mismatches: components["schemas"]["ReconciliationItem"][];
+            /** @description How many amount mismatches were found. */
+            amount_mismatches_count: number;
+            /** @description ISO 8601 UTC: when this result was made (a rerun replaces it). */
+            created_at: string;
+        };
+        ReconciliationItem: {
+            /** @enum {string} */
+            type: "capture" | "refund" | "dispute" | "fee";
+            /** @description pay_… */
+            payment_id: string | null;
+            /** @description re_…: on a refund. */
+            refund_id: string | null;
+            /** @description dp_…: on a lost dispute and the network’s fee on it. */
+            dispute_id: string | null;
+            /** @description The network’s reference of its report line; null when the report has no line for it. */
+            network_reference: string | null;
+            /** @description Minor units the ledger recorded; null when the ledger has no record of it. */
+            expected_amount: number | null;
+            /** @description Minor units the network reported; null when the report has no line for it. */
+            reported_amount: number | null;
+            /** @description ISO 4217, upper case. */
+            currency: string;
+        };
+        ReconciliationList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["Reconciliation"][];
+            /** @description Whether another page follows: ask with `starting_after` = the last id. */
+            has_more: boolean;
         };
         Refund: {
             /** @description re_… */
@@ -2024,6 +2105,247 @@ export interface operations {
             };
             /** @description idempotency_error `idempotency_key_reused` (the key was used with another request), or invalid_request_error `amount_too_large`. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limit_error `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description api_error `service_unavailable`: a dependency is down; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ReconciliationController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reconciled days, newest day first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationList"];
+                };
+            };
+            /** @description invalid_request_error: `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_malformed`, … */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description authentication_error: the credential is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limit_error `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description api_error `service_unavailable`: a dependency is down; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ReconciliationController_run: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description honoured when sent */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    date: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The day’s reconciliation, just made. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reconciliation"];
+                };
+            };
+            /** @description invalid_request_error: `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_malformed`, … */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description authentication_error: the credential is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description idempotency_error `idempotency_key_in_use` (the first request with this key is still in flight), or invalid_request_error `*_state_invalid` (the object’s status does not allow it). */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_request_error `body_too_large`: bodies over 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_request_error `content_type_unsupported`: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description idempotency_error `idempotency_key_reused` (the key was used with another request), or invalid_request_error `amount_too_large`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limit_error `rate_limited`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description api_error `service_unavailable`: a dependency is down; retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ReconciliationController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The day’s last reconciliation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reconciliation"];
+                };
+            };
+            /** @description invalid_request_error: `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_malformed`, … */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description authentication_error: the credential is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_request_error `resource_missing`: no such object (also another merchant’s, or a malformed id). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
