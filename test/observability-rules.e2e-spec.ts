@@ -1,7 +1,7 @@
 // deploy/observability against the running application: the alert rules load (promtool, where installed), and every
 // metric the rules and the dashboard read is on /metrics of an app that has done what a deployment does (payments
-// created and settled each way, reads cached, errors answered, the ledger verified). A misspelled or removed metric
-// fails here instead of leaving an alert that can never fire or a panel that stays empty.
+// created and settled each way, reads cached, errors answered, the ledger verified, a day reconciled). A misspelled or
+// removed metric fails here instead of leaving an alert that can never fire or a panel that stays empty.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -116,6 +116,14 @@ describe('every metric the alert rules and the dashboard read, on /metrics', () 
       headers: { 'x-admin-token': testAdminToken },
     });
     expect(verified.statusCode).toBe(200);
+    // A day reconciled, so that the reconciliation gauges have their samples.
+    const reconciled = await subject.inject({
+      method: 'POST',
+      url: '/v1/admin/reconciliations',
+      headers: { 'x-admin-token': testAdminToken },
+      payload: { date: new Date().toISOString().slice(0, 10) },
+    });
+    expect(reconciled.statusCode).toBe(200);
     exposition = await scrape();
     samples = scrapedSamples(exposition);
     scraped = new Set(samples.map((sample) => sample.name));

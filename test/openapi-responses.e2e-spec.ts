@@ -296,6 +296,25 @@ describe('the OpenAPI document against real responses', () => {
       expect(verified.statusCode).toBe(200);
       expect(jsonOf<{ balanced: boolean }>(verified).balanced).toBe(true);
     });
+
+    it('run, read and list reconciliations', async () => {
+      const url = '/v1/admin/reconciliations';
+      const today = new Date().toISOString().slice(0, 10);
+      const run = await send({ method: 'POST', url, headers: operator, payload: { date: today } });
+      expect(run.statusCode).toBe(200);
+      expect(jsonOf<{ status: string }>(run).status).toBe('matched');
+      const invalid = await send({ method: 'POST', url, headers: operator, payload: { date: '2026-02-30' } });
+      expect(invalid.statusCode).toBe(400);
+      await bodyRefusals(url, operator, { date: '2026-01-02' }, 'operator', { payload: { date: '2026-01-03' } });
+      const read = await send({ method: 'GET', url: `${url}/${today}`, headers: operator });
+      expect(read.statusCode).toBe(200);
+      expect((await send({ method: 'GET', url: `${url}/2020-01-01`, headers: operator })).statusCode).toBe(404);
+      expect((await send({ method: 'GET', url: `${url}/2020-1-1`, headers: operator })).statusCode).toBe(400);
+      const listed = await send({ method: 'GET', url: `${url}?limit=1`, headers: operator });
+      expect(listed.statusCode).toBe(200);
+      expect(jsonOf<{ has_more: boolean }>(listed).has_more).toBe(true);
+      expect((await send({ method: 'GET', url: `${url}?starting_after=x`, headers: operator })).statusCode).toBe(400);
+    });
   });
 
   describe('merchant routes', () => {
