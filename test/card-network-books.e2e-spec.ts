@@ -95,7 +95,18 @@ describe('the card network keeps its own books', () => {
 
   const typesOf = (lines: readonly JournalLine[]) => lines.map((line) => `${line.type}:${line.amount}`).sort();
 
-  it('journals a capture and its fee once, even when the first call fails and the job runs again', async () => {
+  it('captures an automatic payment with its authorization (a sale): its fee settles with it, no capture job', async () => {
+    const payment = await paid(2500);
+    // Read once the payment is final: the fee is committed with the settlement, not by a later job.
+    expect(await networkFeesOf(payment.id)).toEqual(['10']);
+    expect(typesOf(await journalOf(payment.id))).toEqual(['capture:2500', 'fee:10']);
+    const captureJobs = await database.db.execute(
+      sql`SELECT id FROM outbox WHERE payload->>'paymentId' = ${payment.id} AND topic = 'payment.network_capture'`,
+    );
+    expect(captureJobs.rows).toEqual([]);
+  });
+
+  it('journals a capture and its fee once, even when the first journal write fails and the job runs again', async () => {
     const payment = await paid(failsOnceAmount);
     // 0.20 % of 4713 is 9.4 → 9, plus 5.
     const lines = await eventually(

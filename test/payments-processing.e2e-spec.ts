@@ -43,7 +43,7 @@ async function expectRefusal(work: Promise<unknown>, reason: RegExp): Promise<vo
   expect(error?.cause?.message ?? error?.message).toMatch(reason);
 }
 
-/** The payment's own ledger transactions: a capture's network fee comes later, from its network-capture job. */
+/** The payment's own ledger transactions, without the network's fee for capturing it. */
 async function ledgerTransactionsOf(database: Database, paymentId: string): Promise<number> {
   const result = await database.db.execute<{ count: string }>(
     sql`SELECT count(*) FROM ledger_transactions WHERE payment_id = ${paymentId} AND kind <> 'network_fee'`,

@@ -133,10 +133,19 @@ describe('payments over HTTP', () => {
       const postings = await database.db.execute<{ kind: string; amount: string }>(sql`
         SELECT a.kind, p.amount FROM ledger_postings p
         JOIN ledger_transactions t ON t.id = p.transaction_id JOIN ledger_accounts a ON a.id = p.account_id
-        WHERE t.payment_id = ${payment.id} ORDER BY a.kind`);
+        WHERE t.payment_id = ${payment.id} AND t.kind <> 'network_fee' ORDER BY a.kind`);
       expect(postings.rows).toEqual([
         { kind: 'merchant_available', amount: '-5000' },
         { kind: 'network_clearing', amount: '5000' },
+      ]);
+      // A sale: the network captured with the approval, so its fee (0.20 % + 5) is committed with the settlement.
+      const fee = await database.db.execute<{ kind: string; amount: string }>(sql`
+        SELECT a.kind, p.amount FROM ledger_postings p
+        JOIN ledger_transactions t ON t.id = p.transaction_id JOIN ledger_accounts a ON a.id = p.account_id
+        WHERE t.payment_id = ${payment.id} AND t.kind = 'network_fee' ORDER BY a.kind`);
+      expect(fee.rows).toEqual([
+        { kind: 'network_clearing', amount: '-15' },
+        { kind: 'network_fees', amount: '15' },
       ]);
     });
 

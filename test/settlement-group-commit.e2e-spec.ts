@@ -50,7 +50,7 @@ describe('authorization outcomes settled by group commit', () => {
   const ids = (payments: readonly { id: string }[]) => sql.param(payments.map((payment) => payment.id));
 
   /** How many transactions wrote these payments' ledger transactions (xmin: the transaction that inserted a row). */
-  // The settlement's own transactions: a capture's network fee is recorded later, by its network-capture job.
+  // The settlement's own transactions, without the network's fees (a sale's fee is committed with them).
   async function ledgerCommits(
     payments: readonly { id: string }[],
   ): Promise<{ transactions: number; commits: number }> {

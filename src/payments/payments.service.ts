@@ -19,7 +19,12 @@ import { OutboxService } from '../outbox/outbox.service';
 import { HotCache } from '../caching/hot-cache.service';
 import { activeTraceContext } from '../telemetry/trace-context';
 import { paymentCache } from './payment-cache';
-import { type AuthorizationResult, CardNetwork } from './card-network/card-network.port';
+import {
+  type AuthorizationResult,
+  CardNetwork,
+  captureKeyOf,
+  type NetworkMovement,
+} from './card-network/card-network.port';
 import { postingsForNetworkFee } from '../ledger/network-fee-postings';
 import type { PaymentObject, PaymentRow } from './payment.presenter';
 import { PaymentMethodRegistry } from './payment-methods/payment-method.registry';
@@ -53,6 +58,11 @@ import {
   type PaymentJobData,
 } from './payments.constants';
 import { amountFromSql } from '../common/money/money';
+
+/** The capture the network recorded with an approval (a sale), if it did. */
+function saleCaptureOf(outcome: AuthorizationOutcome): NetworkMovement | undefined {
+  return outcome.approved ? outcome.capture : undefined;
+}
 
 /** The network-capture job of a succeeded payment: its ids only. */
 function networkCaptureJob(row: PaymentRow): Required<PaymentJobData> {
@@ -485,10 +495,13 @@ export class PaymentsService {
             return { topic: EXPIRE_AUTHORIZATION_TOPIC, payload: { ...expiry }, traceContext };
           }),
       );
+      // A sale's capture is already at the network (its fee is recorded below); any other succeeded payment has
+      // its captured amount settled there by a network-capture job.
+      const succeeded = done.filter(({ row }) => row.status === 'succeeded');
       this.outbox.addManyTo(
         writes,
-        done
-          .filter(({ row }) => row.status === 'succeeded')
+        succeeded
+          .filter(({ outcome }) => !saleCaptureOf(outcome))
           .map(({ row, traceContext }) => ({
             topic: NETWORK_CAPTURE_TOPIC,
             payload: { ...networkCaptureJob(row) },
@@ -504,12 +517,24 @@ export class PaymentsService {
       for (const [type, group] of releases) await this.methods.handlerOf(type)?.releaseMany(tx, group, writes);
       // In the last statement: a merchant's balance row, which every batch settling its payments writes, stays
       // locked only for the rest of this transaction.
-      await this.ledger.recordManyTo(
-        writes,
-        done.flatMap(({ row, transition }) =>
+      await this.ledger.recordManyTo(writes, [
+        ...done.flatMap(({ row, transition }) =>
           transition.ledger ? [{ ...transition.ledger, merchantId: row.merchantId, paymentId: row.id }] : [],
         ),
-      );
+        // Once, with the settlement that moved the payment (captureAtNetwork records it for the others).
+        ...succeeded.flatMap(({ row, outcome }) => {
+          const feeMinor = saleCaptureOf(outcome)?.feeMinor ?? 0;
+          if (feeMinor === 0) return [];
+          return [
+            {
+              kind: 'network_fee' as const,
+              merchantId: row.merchantId,
+              paymentId: row.id,
+              postings: postingsForNetworkFee({ currency: row.currency, feeMinor }),
+            },
+          ];
+        }),
+      ]);
       await writes.run();
       return completed.map((entry) => entry?.payment ?? null);
     });
@@ -718,7 +743,7 @@ export class PaymentsService {
       authorizationReference: row.networkReference,
       amountMinor: amountFromSql(row.amountCaptured),
       currency: row.currency,
-      idempotencyKey: `capture_${row.id}`,
+      idempotencyKey: captureKeyOf(row.id),
     });
     if (movement.feeMinor === 0) return 'captured';
     return this.database.transaction(async (tx) => {

@@ -11,6 +11,12 @@ export interface AuthorizationRequest {
   idempotencyKey: string;
   /** 1 for the first try of this job; informational (the network counts attempts per key itself). */
   attempt: number;
+  /**
+   * A sale: the whole amount is captured with the authorization, in one message (automatic capture), as acquirers
+   * offer it. An approval then carries the capture the network recorded (under `capture_<payment id>`, the key a
+   * later capture call of the same payment uses), so the payment needs no capture call of its own.
+   */
+  capture?: boolean;
 }
 
 export type AuthorizationResult =
@@ -18,6 +24,8 @@ export type AuthorizationResult =
       approved: true;
       authorizationCode: string;
       /** the network's reference of this authorization */ networkReference: string;
+      /** The capture of a sale (`capture` asked): its reference and the network's fee for it. */
+      capture?: NetworkMovement;
     }
   | {
       approved: false;
@@ -25,6 +33,11 @@ export type AuthorizationResult =
       message: string;
       networkReference: string | null;
     };
+
+/** The network's key of a payment's capture: a sale's and a later capture call's are one. */
+export function captureKeyOf(paymentId: string): string {
+  return `capture_${paymentId}`;
+}
 
 /** A capture or refund the network settles: our ids, and a key stable for this movement (retries ask again). */
 export interface NetworkMovementRequest {

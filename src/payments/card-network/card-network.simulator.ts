@@ -11,6 +11,7 @@ import {
   type AuthorizationResult,
   CardNetwork,
   CardNetworkUnavailableError,
+  captureKeyOf,
   type NetworkDispute,
   type NetworkDisputeStatus,
   type NetworkMovement,
@@ -73,6 +74,13 @@ export class CardNetworkSimulator extends CardNetwork {
     runBatch: (requests) => this.countAttempts(requests),
     runAlone: (request) => this.countAttempt(request),
   });
+  // The captures of sales approved at once, journaled together (see SimulatedNetworkBooks.recordCaptures).
+  private readonly saleCaptures = new GroupCommit<NetworkMovementRequest, NetworkMovement>({
+    ...simulatorLimits,
+    name: 'card-network.capture-sales',
+    runBatch: (requests) => this.books.recordCaptures(requests),
+    runAlone: (request) => this.books.record('capture', request),
+  });
   private readonly conclusions = new GroupCommit<Conclusion, AuthorizationResult>({
     ...simulatorLimits,
     name: 'card-network.conclude',
@@ -93,13 +101,38 @@ export class CardNetworkSimulator extends CardNetwork {
     const record = await this.reachingRecords(() => this.attempts.submit(request));
     if (this.config.payments.cardNetworkLatencyMs > 0) await delay(this.config.payments.cardNetworkLatencyMs);
     const recorded = recordedAnswer(record);
-    if (recorded) return this.disputeIfAsked(request, recorded);
+    if (recorded) return this.captureIfSale(request, await this.disputeIfAsked(request, recorded));
     const outcome = simulatedOutcome(request.card.number, record.attempts);
     if (outcome.approved === 'unavailable') throw new CardNetworkUnavailableError(outcome.reason);
     const answer = await this.reachingRecords(() =>
       this.conclusions.submit({ idempotencyKey: request.idempotencyKey, outcome }),
     );
-    return this.disputeIfAsked(request, answer);
+    return this.captureIfSale(request, await this.disputeIfAsked(request, answer));
+  }
+
+  /**
+   * An approved sale captures the whole amount at once, recorded under the payment's capture key (a repeated sale
+   * finds the first record). The disputed test card's capture goes after its dispute was scheduled, through the
+   * path that starts the dispute's clock.
+   */
+  private async captureIfSale(
+    request: AuthorizationRequest,
+    answer: AuthorizationResult,
+  ): Promise<AuthorizationResult> {
+    if (!answer.approved || !request.capture) return answer;
+    const movement: NetworkMovementRequest = {
+      paymentId: request.paymentId,
+      authorizationReference: answer.networkReference,
+      amountMinor: request.amountMinor,
+      currency: request.currency,
+      idempotencyKey: captureKeyOf(request.paymentId),
+    };
+    const capture = await this.reachingRecords(() =>
+      request.card.number === disputedTestCardNumber
+        ? this.books.record('capture', movement)
+        : this.saleCaptures.submit(movement),
+    );
+    return { ...answer, capture };
   }
 
   /** The disputed test card, approved: its dispute is scheduled (once) to open after the capture. */

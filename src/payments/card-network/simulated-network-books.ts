@@ -5,6 +5,7 @@ import { currencyExponent } from '../../common/money/currency';
 import { amountFromSql } from '../../common/money/money';
 import { AppConfig } from '../../config/app-config';
 import { Database } from '../../database/database';
+import type { ItemOutcome } from '../../database/group-commit';
 import { feeMinor } from '../../ledger/ledger-transaction';
 import { cardNetworkLimits } from './card-network.limits';
 import type {
@@ -81,6 +82,54 @@ export class SimulatedNetworkBooks {
     const row = result.rows[0];
     if (!row) throw new Error(`no network journal line for ${request.idempotencyKey}`);
     return { networkReference: row.reference, feeMinor: row.fee === null ? 0 : amountFromSql(row.fee) };
+  }
+
+  /**
+   * `record('capture', …)` for a batch of sales (captures asked with their authorization, none of a disputed card:
+   * those start a dispute's clock, which `record` does), in one statement: each capture with its fee line, once per
+   * key. A key recorded before (a sale asked again) is read back as `record` would.
+   */
+  async recordCaptures(requests: readonly NetworkMovementRequest[]): Promise<ItemOutcome<NetworkMovement>[]> {
+    const keys = requests.map((request) => request.idempotencyKey);
+    if (new Set(keys).size !== keys.length) throw new Error('a capture is recorded twice in one batch');
+    const fees = requests.map((request) => feeMinor(request.amountMinor, cardNetworkLimits.interchangeFees));
+    const column = <T>(value: (request: NetworkMovementRequest, index: number) => T) => sql.param(requests.map(value));
+    const recorded = await this.database.db.execute<{ idempotency_key: string; reference: string }>(sql`
+      WITH asked AS (
+        SELECT * FROM unnest(${column(() => newId('net'))}::text[], ${sql.param(keys)}::text[],
+                             ${column((request) => request.paymentId)}::text[],
+                             ${column((request) => request.authorizationReference)}::text[],
+                             ${column((request) => String(request.amountMinor))}::bigint[],
+                             ${column((request) => request.currency)}::text[],
+                             ${column(() => newId('net'))}::text[], ${column((_, index) => String(fees[index]))}::bigint[])
+          AS asked(reference, idempotency_key, payment_id, related_reference, amount, currency, fee_reference, fee)),
+      movement AS (
+        INSERT INTO card_network_journal
+          (reference, idempotency_key, type, payment_id, related_reference, amount, currency)
+        SELECT reference, idempotency_key, 'capture', payment_id, related_reference, amount, currency
+          FROM asked ORDER BY idempotency_key
+        ON CONFLICT (idempotency_key) DO NOTHING
+        RETURNING reference, idempotency_key),
+      fee AS (
+        INSERT INTO card_network_journal
+          (reference, idempotency_key, type, payment_id, related_reference, amount, currency)
+        SELECT asked.fee_reference, 'fee:' || asked.idempotency_key, 'fee', asked.payment_id, movement.reference,
+               asked.fee, asked.currency
+          FROM movement JOIN asked USING (idempotency_key)
+         WHERE asked.fee > 0)
+      SELECT idempotency_key, reference FROM movement`);
+    const references = new Map(recorded.rows.map((row) => [row.idempotency_key, row.reference]));
+    return Promise.all(
+      requests.map(async (request, index): Promise<ItemOutcome<NetworkMovement>> => {
+        const reference = references.get(request.idempotencyKey);
+        if (reference) return { ok: true, value: { networkReference: reference, feeMinor: fees[index]! } };
+        try {
+          return { ok: true, value: await this.record('capture', request) };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      }),
+    );
   }
 
   /** The disputed test card was approved: its dispute waits for the capture (idempotent per payment). */

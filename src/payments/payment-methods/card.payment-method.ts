@@ -101,6 +101,7 @@ export class CardPaymentMethod extends PaymentMethodHandler<CardPaymentMethodInp
       card: { number: card.number, cvc: card.cvc, expMonth: payment.cardExpMonth!, expYear: payment.cardExpYear! },
       idempotencyKey: payment.id,
       attempt,
+      capture: payment.captureMethod === 'automatic',
     });
   }
 
