@@ -16,8 +16,8 @@ import {
   type RecordedSettlement,
   refund,
   releaseAuthorization,
-  sumPostings,
 } from './payment-transitions';
+import { sumPostings } from '../ledger/summed-postings';
 
 const merchantId = 'mer_0123456789ABCDEFGHIJabcd';
 const fees: FeeSchedule = { percentBasisPoints: 290, fixedMinor: 30 };

@@ -13,6 +13,7 @@ import {
   postingsForRefund,
   type SettlementAccountKind,
 } from '../ledger/ledger-transaction';
+import type { PostingSums } from '../ledger/summed-postings';
 import { refundAmount } from './refund-amount';
 import {
   type CaptureMethod,
@@ -348,22 +349,6 @@ function transitionsTo(
       }),
     },
   ];
-}
-
-/** The postings of one payment (or refund) summed per ledger transaction kind and account kind. */
-export type PostingSums = Map<string, number>;
-
-/** Sums ledger moves per transaction kind and account kind; zero sums are left out. */
-export function sumPostings(moves: readonly LedgerMove[]): PostingSums {
-  const sums: PostingSums = new Map();
-  for (const move of moves) {
-    for (const posting of move.postings) {
-      const key = `${move.kind}/${posting.account.kind}`;
-      sums.set(key, (sums.get(key) ?? 0) + posting.amountMinor);
-    }
-  }
-  for (const [key, sum] of sums) if (sum === 0) sums.delete(key);
-  return sums;
 }
 
 /** The payment amounts that postings mean: what was captured, what was refunded and what is still held. */

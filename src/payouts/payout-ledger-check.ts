@@ -3,7 +3,8 @@ import { sql } from 'drizzle-orm';
 import { amountFromSql } from '../common/money/money';
 import type { Tx } from '../database/database';
 import { LedgerChecks } from '../verification/ledger-checks.service';
-import { expectedPayoutLedger, postingDifferences, type PostingSums, sumPostings } from './payout-ledger';
+import { postingDifferences, type PostingSums, sumPostings } from '../ledger/summed-postings';
+import { expectedPayoutLedger } from './payout-ledger';
 import type { PayoutStatus } from './payout-status';
 
 // Payouts read per batch (keyset over their ids) in the verification's snapshot: memory stays bounded.

@@ -1,5 +1,6 @@
 import { assertBalanced } from '../ledger/ledger-transaction';
-import { expectedPayoutLedger, type PayoutMoney, postingDifferences, sumPostings } from './payout-ledger';
+import { postingDifferences, sumPostings } from '../ledger/summed-postings';
+import { expectedPayoutLedger, type PayoutMoney } from './payout-ledger';
 import { PAYOUT_STATUSES } from './payout-status';
 
 const payout = (status: PayoutMoney['status']): PayoutMoney => ({

@@ -12,9 +12,6 @@ export interface PayoutMoney {
   status: PayoutStatus;
 }
 
-/** Sums per `transaction kind/account kind` (`payout_created/merchant_available`); zero sums are left out. */
-export type PostingSums = Map<string, number>;
-
 const builders = {
   payout_created: postingsForPayoutCreated,
   payout_paid: postingsForPayoutPaid,
@@ -25,30 +22,4 @@ const builders = {
 export function expectedPayoutLedger(payout: PayoutMoney): LedgerMove[] {
   const input = { merchantId: payout.merchantId, currency: payout.currency, amountMinor: payout.amountMinor };
   return ledgerKindsOf(payout.status).map((kind) => ({ kind, postings: builders[kind](input) }));
-}
-
-export function sumPostings(moves: readonly LedgerMove[]): PostingSums {
-  const sums: PostingSums = new Map();
-  for (const move of moves) {
-    for (const posting of move.postings) {
-      const key = `${move.kind}/${posting.account.kind}`;
-      sums.set(key, (sums.get(key) ?? 0) + posting.amountMinor);
-    }
-  }
-  for (const [key, sum] of sums) if (sum === 0) sums.delete(key);
-  return sums;
-}
-
-export interface PostingDifference {
-  key: string;
-  expected: number;
-  actual: number;
-}
-
-/** The keys on which the expected and the recorded sums differ (0 where one side has none), in key order. */
-export function postingDifferences(expected: PostingSums, actual: PostingSums): PostingDifference[] {
-  const keys = [...new Set([...expected.keys(), ...actual.keys()])].sort();
-  return keys
-    .map((key) => ({ key, expected: expected.get(key) ?? 0, actual: actual.get(key) ?? 0 }))
-    .filter((entry) => entry.expected !== entry.actual);
 }

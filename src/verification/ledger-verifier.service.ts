@@ -4,14 +4,8 @@ import { AppConfig } from '../config/app-config';
 import { amountFromSql } from '../common/money/money';
 import { Database, type Tx } from '../database/database';
 import { ledgerVerifications } from '../database/schema';
-import {
-  expectedLedger,
-  moneyMoved,
-  type PaymentMoney,
-  type PostingSums,
-  recordedSettlement,
-  sumPostings,
-} from '../payments/payment-transitions';
+import { expectedLedger, moneyMoved, type PaymentMoney, recordedSettlement } from '../payments/payment-transitions';
+import { postingDifferences, type PostingSums, sumPostings } from '../ledger/summed-postings';
 import type { CaptureMethod, PaymentStatus } from '../payments/payment-status';
 import { type StrandedCheck, strandedThresholds } from '../payments/stranded-payments';
 import { LEDGER_TRANSACTION_KINDS, PAYMENT_TRANSACTION_KINDS, postingsForRefund } from '../ledger/ledger-transaction';
@@ -70,14 +64,6 @@ async function recordedSums(tx: Tx, owner: 'payment_id' | 'refund_id', ids: SQL)
     GROUP BY ${ownerColumn}, t.kind, a.kind`);
   for (const row of rows.rows) addSum(recorded, row);
   return recorded;
-}
-
-/** The keys on which two sets of sums differ, with both sums (0 where one side has none). */
-function differences(expected: PostingSums, actual: PostingSums): { key: string; expected: number; actual: number }[] {
-  const keys = [...new Set([...expected.keys(), ...actual.keys()])].sort();
-  return keys
-    .map((key) => ({ key, expected: expected.get(key) ?? 0, actual: actual.get(key) ?? 0 }))
-    .filter((entry) => entry.expected !== entry.actual);
 }
 
 function intervalOfMs(ms: number): SQL {
@@ -226,7 +212,7 @@ export class LedgerVerifier {
       );
       return;
     }
-    for (const difference of differences(sumPostings(expected), recorded)) {
+    for (const difference of postingDifferences(sumPostings(expected), recorded)) {
       report('payment_postings', difference.expected, difference.actual, difference.key);
     }
   }
@@ -273,7 +259,7 @@ export class LedgerVerifier {
           }),
         },
       ]);
-      for (const difference of differences(expected, actual)) {
+      for (const difference of postingDifferences(expected, actual)) {
         mismatches.push({
           check_name: 'payment_postings',
           id: row.id,
