@@ -29,6 +29,7 @@ const features = {
   payments: 'payments, their status machine, the card network and payment-method handlers',
   refunds: 'refunds of payments',
   payouts: 'payouts of available balances to bank accounts, the bank rail and the payout schedules',
+  disputes: 'disputes the card network opens on payments: their status machine, evidence and the money they move',
   ledger: 'double-entry accounts, postings and balances',
   webhooks: 'webhook endpoints, signing and the delivery processor',
   verification: 'the ledger verifier: checks payments and refunds against their postings, so above both features',

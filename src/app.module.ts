@@ -4,6 +4,7 @@ import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import type { AppConfigValues } from './config/config.schema';
 import { DatabaseModule } from './database/database.module';
+import { DisputesModule } from './disputes/disputes.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { EventsModule } from './events/events.module';
@@ -60,6 +61,7 @@ export class AppModule {
         RefundsModule.register(config.role),
         PayoutsModule.register(config.role),
         ReconciliationModule.register(config.role),
+        DisputesModule.register(config.role),
         MaintenanceModule.register(config.role),
         QueueMetricsModule,
         WebhooksModule.register(config.role),

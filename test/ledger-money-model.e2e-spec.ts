@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { Database } from '../src/database/database';
 import { postingsForDisputeOpened } from '../src/ledger/dispute-postings';
 import type { LedgerTransactionKind } from '../src/ledger/ledger-transaction';
@@ -99,6 +100,13 @@ describe('ledger transactions of payouts and disputes', () => {
   it('lets a dispute and a network fee name a payment beside its own transactions, each once', async () => {
     const { merchant, payment } = await paidMerchant(1000);
     const disputeId = 'dp_0123456789ABCDEFGHIJabcd';
+    // The dispute the transactions name (ledger_transactions.dispute_id is a foreign key to it), as the disputes
+    // feature records it when it opens, with the money the verifier's dispute_postings check expects.
+    await database.db.execute(sql`
+      INSERT INTO disputes (id, merchant_id, payment_id, network_reference, amount, fee, currency, status, reason,
+                            evidence_due_by)
+      VALUES (${disputeId}, ${merchant.id}, ${payment.id}, 'net_test_dispute', 1000, 1500, 'USD', 'needs_response',
+              'fraudulent', now() + interval '7 days')`);
     const opened = {
       kind: 'dispute_opened' as const,
       merchantId: merchant.id,
@@ -124,6 +132,9 @@ describe('ledger transactions of payouts and disputes', () => {
     expect(await refusedBy(record(opened))).toBe('ledger_transactions_dispute_once');
     // A dispute's transaction must name its dispute, and nothing names both a payout and a dispute.
     expect(await refusedBy(record({ ...opened, disputeId: undefined }))).toBe('ledger_transactions_dispute_named');
+    expect(await refusedBy(record({ ...opened, disputeId: 'dp_0123456789ABCDEFGHIJnone' }))).toBe(
+      'ledger_transactions_dispute_id_disputes_id_fk',
+    );
     expect(await refusedBy(record({ ...opened, kind: 'dispute_won', payoutId: 'po_x' }))).toBe(
       'ledger_transactions_one_owner',
     );

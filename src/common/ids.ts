@@ -16,6 +16,8 @@ export const ID_PREFIXES = [
   'cv',
   // payouts (API.md)
   'po',
+  // API.md "Disputes"
+  'dp',
   // the simulated card network's references (a real network has its own)
   'net',
 ] as const;

@@ -146,7 +146,22 @@ describe('parseConfig', () => {
 
   it('takes the dispute timings', () => {
     expect(() => parseConfig({ DISPUTE_DELAY_MS: '-1' })).toThrow(/DISPUTE_DELAY_MS/);
-    expect(parseConfig({ DISPUTE_DELAY_MS: '0' }).disputes).toEqual({ delayMs: 0, evidenceWindowMs: 7 * 86_400_000 });
+    expect(parseConfig({ DISPUTE_DELAY_MS: '0' }).disputes).toEqual({
+      delayMs: 0,
+      evidenceWindowMs: 7 * 86_400_000,
+      feeMajor: 15,
+      pollIntervalMs: 2_000,
+    });
+  });
+
+  it('takes the dispute fee in whole major units and the poll interval', () => {
+    expect(parseConfig({ DISPUTE_FEE: '0', DISPUTE_POLL_INTERVAL_MS: '200' }).disputes).toMatchObject({
+      feeMajor: 0,
+      pollIntervalMs: 200,
+    });
+    expect(() => parseConfig({ DISPUTE_FEE: '12.5' })).toThrow(/DISPUTE_FEE/);
+    expect(() => parseConfig({ DISPUTE_FEE: '-1' })).toThrow(/DISPUTE_FEE/);
+    expect(() => parseConfig({ DISPUTE_POLL_INTERVAL_MS: '10' })).toThrow(/DISPUTE_POLL_INTERVAL_MS/);
   });
 
   it('refuses production without an ADMIN_TOKEN, with a short one, or with the development one', () => {

@@ -148,6 +148,12 @@ const environmentSchema = z
     // default, so that a local walkthrough sees one), and gives this long for evidence (7 days, as schemes roughly do).
     DISPUTE_DELAY_MS: integerFromEnv(0, 90 * 86_400_000).default(10_000),
     DISPUTE_EVIDENCE_WINDOW_MS: integerFromEnv(1, 90 * 86_400_000).default(7 * 86_400_000),
+    // What a merchant pays per dispute, in whole major units of the payment's currency (15 USD = 1500 cents, 15 JPY),
+    // whatever the outcome. Whole units, so every currency's minor units are exact; at most 1,000 (a fee, not a price).
+    DISPUTE_FEE: integerFromEnv(0, 1_000).default(15),
+    // How often a worker asks the card network for disputes it opened (a real network pushes or lists them; the
+    // simulator lists them). A dispute is recorded at most this long after the network opens it.
+    DISPUTE_POLL_INTERVAL_MS: integerFromEnv(50, 3_600_000).default(2_000),
     // The card network simulator's report hook (tests alter its settlement report); on with NODE_ENV=test, refused in
     // production.
     CARD_NETWORK_TEST_HOOKS: z.enum(['true', 'false']).optional(),
@@ -311,7 +317,12 @@ const environmentSchema = z
       deadLetterRetentionCount: env.DEAD_LETTER_RETENTION_COUNT,
       idempotencySweepIntervalMs: env.IDEMPOTENCY_SWEEP_INTERVAL_MS,
       authorizationExpiryMs: env.AUTHORIZATION_EXPIRY_MS,
-      disputes: { delayMs: env.DISPUTE_DELAY_MS, evidenceWindowMs: env.DISPUTE_EVIDENCE_WINDOW_MS },
+      disputes: {
+        delayMs: env.DISPUTE_DELAY_MS,
+        evidenceWindowMs: env.DISPUTE_EVIDENCE_WINDOW_MS,
+        feeMajor: env.DISPUTE_FEE,
+        pollIntervalMs: env.DISPUTE_POLL_INTERVAL_MS,
+      },
       cardNetworkTestHooks:
         env.CARD_NETWORK_TEST_HOOKS === undefined ? env.NODE_ENV === 'test' : env.CARD_NETWORK_TEST_HOOKS === 'true',
       ledgerVerifyIntervalMs: env.LEDGER_VERIFY_INTERVAL_MS,

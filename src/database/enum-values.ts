@@ -21,3 +21,7 @@ export const PAYOUT_SCHEDULES = ['manual', 'daily', 'weekly'] as const;
 
 // Why a payout failed (API.md): the bank refused it at once, or returned it after it was in transit.
 export const PAYOUT_FAILURE_CODES = ['account_closed', 'could_not_process'] as const;
+
+// A dispute (API.md "Disputes"): needs_response until evidence or acceptance, under_review while the network decides
+// on the evidence, then won or lost for good (the status machine is disputes/dispute-status.ts).
+export const DISPUTE_STATUSES = ['needs_response', 'under_review', 'won', 'lost'] as const;

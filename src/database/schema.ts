@@ -22,6 +22,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import {
   CAPTURE_METHODS,
+  DISPUTE_STATUSES,
   PAYMENT_STATUSES,
   PAYOUT_FAILURE_CODES,
   PAYOUT_METHODS,
@@ -35,6 +36,7 @@ import {
 export const paymentStatus = pgEnum('payment_status', PAYMENT_STATUSES);
 export const captureMethod = pgEnum('capture_method', CAPTURE_METHODS);
 export const refundStatus = pgEnum('refund_status', REFUND_STATUSES);
+export const disputeStatus = pgEnum('dispute_status', DISPUTE_STATUSES);
 export const payoutStatus = pgEnum('payout_status', PAYOUT_STATUSES);
 export const payoutMethod = pgEnum('payout_method', PAYOUT_METHODS);
 export const payoutSchedule = pgEnum('payout_schedule', PAYOUT_SCHEDULES);
@@ -123,6 +125,11 @@ export const payments = pgTable(
     authorizationExpiresAt: timestamp({ withTimezone: true, precision: 3 }),
     failureCode: text(),
     failureMessage: text(),
+    /**
+     * True once the card network opened a dispute on the payment (API.md "Disputes"); set by the disputes feature
+     * through PaymentsService.openDispute, under the payment's lock, so a refund after it is refused.
+     */
+    disputed: boolean().notNull().default(false),
     description: text(),
     metadata: jsonb().$type<Record<string, string>>().notNull().default({}),
     createdAt: createdAt(),
@@ -258,8 +265,8 @@ export const ledgerTransactions = pgTable(
     refundId: text(),
     /** The payout a payout_* transaction moves (po_…). */
     payoutId: text().references((): AnyPgColumn => payouts.id),
-    /** The dispute a dispute_* transaction (or a network fee on it) moves (dp_…); its key comes with the disputes table. */
-    disputeId: text(),
+    /** The dispute a dispute_* transaction (or a network fee on it) moves (dp_…). */
+    disputeId: text().references((): AnyPgColumn => disputes.id),
     createdAt: createdAt(),
   },
   (table) => [
@@ -384,6 +391,50 @@ export const payouts = pgTable(
       'payouts_period_when_automatic',
       sql`(${table.method} = 'automatic') = (${table.schedulePeriod} IS NOT NULL)`,
     ),
+  ],
+);
+
+/**
+ * Disputes the card network opened against our payments (API.md "Disputes"): one per payment, recorded once per
+ * network dispute (its reference), with the money taken when it opened (amount: captured − refunded then; fee:
+ * DISPUTE_FEE in the currency's minor units). Written only by the disputes feature.
+ */
+export const disputes = pgTable(
+  'disputes',
+  {
+    id: text().primaryKey(),
+    merchantId: text()
+      .notNull()
+      .references(() => merchants.id),
+    paymentId: text()
+      .notNull()
+      .unique()
+      .references(() => payments.id),
+    /** The network's reference of the dispute: a dispute the network lists again is found here, not opened twice. */
+    networkReference: text().notNull().unique(),
+    amount: amount().notNull(),
+    /** What the merchant pays for the dispute, whatever its outcome (0 when DISPUTE_FEE is 0). */
+    fee: amount().notNull(),
+    currency: char({ length: 3 }).notNull(),
+    status: disputeStatus().notNull(),
+    reason: text().notNull(),
+    evidenceText: text(),
+    evidenceSubmittedAt: timestamp({ withTimezone: true, precision: 3 }),
+    evidenceDueBy: timestamp({ withTimezone: true, precision: 3 }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    index('disputes_merchant_created_idx').on(table.merchantId, table.createdAt.desc(), table.id.desc()),
+    index('disputes_merchant_status_created_idx').on(
+      table.merchantId,
+      table.status,
+      table.createdAt.desc(),
+      table.id.desc(),
+    ),
+    check('disputes_amount_positive', sql`${table.amount} > 0`),
+    check('disputes_fee_not_negative', sql`${table.fee} >= 0`),
+    check('disputes_evidence_whole', sql`(${table.evidenceText} IS NULL) = (${table.evidenceSubmittedAt} IS NULL)`),
   ],
 );
 

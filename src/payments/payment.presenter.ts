@@ -36,6 +36,11 @@ export const paymentSchema = apiComponent(
       card: cardSummarySchema.nullable().meta({ description: 'The card summary of a card payment; null otherwise.' }),
       failure_code: z.string().nullable().meta({ description: '`card_declined`, `insufficient_funds`, …' }),
       failure_message: z.string().nullable(),
+      disputed: z
+        .boolean()
+        .meta({
+          description: 'True once the card network opened a dispute on the payment (it can no longer be refunded).',
+        }),
       description: z.string().nullable(),
       metadata: z.record(z.string(), z.string()),
       created_at: z.string().meta({ description: 'ISO 8601 UTC.' }),
@@ -66,6 +71,7 @@ export function presentPayment(row: PaymentRow, method: PaymentMethodFields): Pa
     card: method.card,
     failure_code: row.failureCode,
     failure_message: row.failureMessage,
+    disputed: row.disputed,
     description: row.description,
     metadata: row.metadata,
     created_at: row.createdAt.toISOString(),

@@ -159,6 +159,15 @@ export interface PaymentToCreate {
   traceContext?: Context | undefined;
 }
 
+/** A payment a dispute was opened on, as it stood then (PaymentsService.openDispute). */
+export interface DisputedPayment {
+  paymentId: string;
+  merchantId: string;
+  currency: string;
+  capturedMinor: number;
+  refundedMinor: number;
+}
+
 /** What a refund took from a payment (PaymentsService.applyRefund). */
 export interface AppliedRefund {
   paymentId: string;
@@ -704,6 +713,17 @@ export class PaymentsService {
     requestedMinor: number | undefined,
   ): Promise<AppliedRefund> {
     const current = await this.lockOwned(tx, merchantId, paymentId);
+    // Checked under the payment's lock, which a dispute's opening takes too (openDispute): a refund either comes
+    // before the dispute (and lowers its amount) or is refused.
+    if (current.disputed) {
+      throw new ApiError(
+        409,
+        'invalid_request_error',
+        'payment_state_invalid',
+        'This payment is disputed; a disputed payment cannot be refunded.',
+        'payment_id',
+      );
+    }
     const transition = refund(paymentMoney(current), requestedMinor);
     if (!transition.allowed) {
       const { refusal } = transition;
@@ -727,6 +747,28 @@ export class PaymentsService {
     const networkRefund: NetworkRefundJobData = { paymentId: current.id, merchantId, refundId };
     await this.outbox.add(tx, NETWORK_REFUND_TOPIC, { ...networkRefund });
     return { paymentId: current.id, currency: current.currency, amountMinor: transition.amountMinor };
+  }
+
+  /**
+   * The card network opened a dispute on the payment: the payment row is locked for the rest of `tx` (refunds wait,
+   * and then see `disputed`), marked disputed (its cached reads invalidated after commit), and its money as it stands
+   * is answered, for the dispute's amount (captured − refunded). Null for a payment that is not ours to dispute: unknown,
+   * or not succeeded. Called by the disputes feature, in the transaction that records the dispute.
+   */
+  async openDispute(tx: Tx, paymentId: string): Promise<DisputedPayment | null> {
+    const [current] = await tx.select().from(payments).where(eq(payments.id, paymentId)).for('update').limit(1);
+    if (!current || current.status !== 'succeeded') return null;
+    if (!current.disputed) {
+      await tx.update(payments).set({ disputed: true, updatedAt: new Date() }).where(eq(payments.id, current.id));
+      this.paymentChanged(tx, current.merchantId, current.id);
+    }
+    return {
+      paymentId: current.id,
+      merchantId: current.merchantId,
+      currency: current.currency,
+      capturedMinor: amountFromSql(current.amountCaptured),
+      refundedMinor: amountFromSql(current.amountRefunded),
+    };
   }
 
   /**

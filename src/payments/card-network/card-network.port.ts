@@ -70,6 +70,8 @@ export interface NetworkDispute {
   amountMinor: number;
   currency: string;
   reason: 'fraudulent';
+  /** The network's own fee for the dispute (its report's `fee` line naming the dispute), charged when acknowledged. */
+  feeMinor: number;
   openedAt: Date;
   /** Evidence submitted after this is too late; without evidence by then the dispute is lost. */
   evidenceDueBy: Date;

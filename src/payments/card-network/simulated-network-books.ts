@@ -21,6 +21,11 @@ function intervalOfMs(ms: number) {
   return sql`(${ms}::double precision * interval '1 millisecond')`;
 }
 
+/** The network's fee per dispute in the currency's minor units. */
+function disputeFeeOf(currency: string): number {
+  return cardNetworkLimits.disputeFeeMajor * 10 ** currencyExponent(currency);
+}
+
 interface DisputeRow extends Record<string, unknown> {
   reference: string;
   payment_id: string;
@@ -167,6 +172,7 @@ export class SimulatedNetworkBooks {
       amountMinor: amountFromSql(row.amount!),
       currency: row.currency,
       reason: row.reason,
+      feeMinor: disputeFeeOf(row.currency),
       openedAt: new Date(row.opens_at),
       evidenceDueBy: new Date(row.evidence_due_by),
     }));
@@ -185,7 +191,7 @@ export class SimulatedNetworkBooks {
       if (row.dispute_id !== disputeId) {
         throw new Error(`network dispute ${networkReference} is already acknowledged as ${row.dispute_id}`);
       }
-      const fee = cardNetworkLimits.disputeFeeMajor * 10 ** currencyExponent(row.currency);
+      const fee = disputeFeeOf(row.currency);
       await tx.execute(sql`
         INSERT INTO card_network_journal
           (reference, idempotency_key, type, payment_id, dispute_id, related_reference, amount, currency)
