@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { type components, idempotencyKeyHeader } from '../packages/client/src';
+import type { components } from '../packages/client/src';
 import { Database } from '../src/database/database';
 import {
   clientAs,
@@ -14,6 +14,17 @@ import {
   settledPayment,
   uniqueKey,
 } from './support/api';
+import {
+  closeDispute,
+  type DisputeBody,
+  disputedCard,
+  disputeOfPayment,
+  disputesOf,
+  getDispute,
+  networkOpensDispute,
+  settledDispute,
+  submitEvidence,
+} from './support/disputes';
 import { fastProcessing } from './support/fast-processing';
 import { injectedResponse } from './support/inject-fetch';
 import { available, balanceOf, postAs, verifyLedger } from './support/money';
@@ -21,10 +32,8 @@ import { startTestApp, type TestApp } from './support/test-app';
 import { createEndpoint } from './support/webhooks-api';
 import { WebhookReceiver } from './support/webhooks-receiver';
 
-type DisputeBody = components['schemas']['Dispute'];
 type EventBody = components['schemas']['Event'];
 
-const disputedCard = '4000000000002685';
 const dayMs = 86_400_000;
 
 async function disputedPayment(subject: TestApp, merchant: Merchant, amount: number, currency = 'usd') {
@@ -32,52 +41,6 @@ async function disputedPayment(subject: TestApp, merchant: Merchant, amount: num
   const payment = await settledPayment(subject, merchant, created.json<PaymentBody>().id);
   expect(payment.status).toBe('succeeded');
   return payment;
-}
-
-async function disputesOf(subject: TestApp, merchant: Merchant, query: Record<string, string | number> = {}) {
-  const listed = await clientAs(subject, merchant).GET('/v1/disputes', { params: { query } });
-  return dataOf(listed, 'disputes');
-}
-
-/** The payment's dispute once the app recorded it (the poll found what the network opened). */
-async function disputeOfPayment(subject: TestApp, merchant: Merchant, paymentId: string): Promise<DisputeBody> {
-  const listed = await eventually(
-    () => disputesOf(subject, merchant, { payment_id: paymentId }),
-    (list) => list.data.length === 1,
-    { what: `the dispute of ${paymentId}` },
-  );
-  return listed.data[0]!;
-}
-
-async function getDispute(subject: TestApp, merchant: Merchant, id: string): Promise<DisputeBody> {
-  return dataOf(
-    await clientAs(subject, merchant).GET('/v1/disputes/{id}', { params: { path: { id } } }),
-    `dispute ${id}`,
-  );
-}
-
-async function settledDispute(subject: TestApp, merchant: Merchant, id: string): Promise<DisputeBody> {
-  return eventually(
-    () => getDispute(subject, merchant, id),
-    (dispute) => dispute.status === 'won' || dispute.status === 'lost',
-    { what: `dispute ${id} decided` },
-  );
-}
-
-async function submitEvidence(subject: TestApp, merchant: Merchant, id: string, text: unknown, key?: string) {
-  const { response } = await clientAs(subject, merchant).POST('/v1/disputes/{id}/evidence', {
-    params: { path: { id }, header: key === undefined ? undefined : idempotencyKeyHeader(key) },
-    body: { text } as { text: string },
-  });
-  return injectedResponse(response);
-}
-
-async function closeDispute(subject: TestApp, merchant: Merchant, id: string) {
-  const { response } = await clientAs(subject, merchant).POST('/v1/disputes/{id}/close', {
-    params: { path: { id } },
-    body: {},
-  });
-  return injectedResponse(response);
 }
 
 /** The merchant's events about `objectId`, oldest first. */
@@ -118,23 +81,6 @@ describe('disputes', () => {
     await subject.close();
   });
 
-  /** The network opens the payment's dispute now (once its capture reached the network, which starts its clock). */
-  async function networkOpensDispute(paymentId: string): Promise<void> {
-    await eventually(
-      async () =>
-        (
-          await database.db.execute<{ opens_at: string | null }>(
-            sql`SELECT opens_at FROM card_network_disputes WHERE payment_id = ${paymentId}`,
-          )
-        ).rows[0]?.opens_at ?? null,
-      (opensAt) => opensAt !== null,
-      { what: `the network's dispute clock of ${paymentId}` },
-    );
-    await database.db.execute(sql`
-      UPDATE card_network_disputes SET opens_at = now(), evidence_due_by = now() + interval '7 days'
-       WHERE payment_id = ${paymentId}`);
-  }
-
   async function journalTypes(paymentId: string): Promise<string[]> {
     const rows = await database.db.execute<{ type: string; amount: string }>(
       sql`SELECT type, amount::text FROM card_network_journal WHERE payment_id = ${paymentId} ORDER BY type, card_network_journal.amount`,
@@ -153,7 +99,7 @@ describe('disputes', () => {
     // Read once, so the cached payment must be invalidated when the dispute marks it.
     expect((await getPayment(subject, merchant, payment.id)).disputed).toBe(false);
 
-    await networkOpensDispute(payment.id);
+    await networkOpensDispute(subject, payment.id);
     const opened = await disputeOfPayment(subject, merchant, payment.id);
     expect(opened).toMatchObject({
       object: 'dispute',
@@ -233,7 +179,7 @@ describe('disputes', () => {
   it('is lost on evidence that does not win; the evidence is idempotent and then refused', async () => {
     const merchant = await createMerchant(subject, 'Disputes lost by evidence');
     const payment = await disputedPayment(subject, merchant, 3000);
-    await networkOpensDispute(payment.id);
+    await networkOpensDispute(subject, payment.id);
     const opened = await disputeOfPayment(subject, merchant, payment.id);
     expect(available(await balanceOf(subject, merchant), 'USD')).toBe(-1500);
 
@@ -264,7 +210,7 @@ describe('disputes', () => {
   it('is lost at once when the merchant closes it, with the fee in the currency’s minor units', async () => {
     const merchant = await createMerchant(subject, 'Disputes closed');
     const payment = await disputedPayment(subject, merchant, 5000, 'jpy');
-    await networkOpensDispute(payment.id);
+    await networkOpensDispute(subject, payment.id);
     const opened = await disputeOfPayment(subject, merchant, payment.id);
     expect(opened).toMatchObject({ amount: 5000, currency: 'JPY', fee: 15, status: 'needs_response' });
     expect(available(await balanceOf(subject, merchant), 'JPY')).toBe(-15);
@@ -292,7 +238,7 @@ describe('disputes', () => {
   it('refuses evidence from evidence_due_by on, before the deadline job has run', async () => {
     const merchant = await createMerchant(subject, 'Disputes late evidence');
     const payment = await disputedPayment(subject, merchant, 1300);
-    await networkOpensDispute(payment.id);
+    await networkOpensDispute(subject, payment.id);
     const opened = await disputeOfPayment(subject, merchant, payment.id);
     // The moment between the due time and its job: still needs_response, and too late.
     await database.db.execute(sql`UPDATE disputes SET evidence_due_by = now() WHERE id = ${opened.id}`);
@@ -302,11 +248,61 @@ describe('disputes', () => {
     expect((await getDispute(subject, merchant, opened.id)).status).toBe('needs_response');
   });
 
+  it('makes the verifier report a dispute whose stored money and postings disagree', async () => {
+    const merchant = await createMerchant(subject, 'Disputes verified');
+    const payment = await disputedPayment(subject, merchant, 1400);
+    await networkOpensDispute(subject, payment.id);
+    const opened = await disputeOfPayment(subject, merchant, payment.id);
+    expect((await closeDispute(subject, merchant, opened.id)).statusCode).toBe(200);
+    try {
+      await database.db.execute(sql`UPDATE disputes SET amount = amount + 1 WHERE id = ${opened.id}`);
+      const verification = await verifyLedger(subject);
+      expect(verification.balanced).toBe(false);
+      expect(verification.mismatches.filter((mismatch) => mismatch.id === opened.id)).toEqual([
+        {
+          check: 'dispute_postings',
+          id: opened.id,
+          currency: 'USD',
+          account: 'dispute_lost/merchant_dispute_reserve',
+          expected: '1401',
+          actual: '1400',
+        },
+        {
+          check: 'dispute_postings',
+          id: opened.id,
+          currency: 'USD',
+          account: 'dispute_lost/network_clearing',
+          expected: '-1401',
+          actual: '-1400',
+        },
+        {
+          check: 'dispute_postings',
+          id: opened.id,
+          currency: 'USD',
+          account: 'dispute_opened/merchant_available',
+          expected: '2901',
+          actual: '2900',
+        },
+        {
+          check: 'dispute_postings',
+          id: opened.id,
+          currency: 'USD',
+          account: 'dispute_opened/merchant_dispute_reserve',
+          expected: '-1401',
+          actual: '-1400',
+        },
+      ]);
+    } finally {
+      await database.db.execute(sql`UPDATE disputes SET amount = amount - 1 WHERE id = ${opened.id}`);
+    }
+    expect(await verifyLedger(subject)).toMatchObject({ balanced: true, mismatches: [] });
+  });
+
   it('lists by payment and status, hides other merchants’ disputes, and refuses bad input', async () => {
     const merchant = await createMerchant(subject, 'Disputes listed');
     const stranger = await createMerchant(subject, 'Disputes stranger');
     const payments = [await disputedPayment(subject, merchant, 1000), await disputedPayment(subject, merchant, 1100)];
-    for (const payment of payments) await networkOpensDispute(payment.id);
+    for (const payment of payments) await networkOpensDispute(subject, payment.id);
     const [older, newer] = [
       await disputeOfPayment(subject, merchant, payments[0]!.id),
       await disputeOfPayment(subject, merchant, payments[1]!.id),

@@ -12,10 +12,13 @@ import { WebhookReceiver } from './support/webhooks-receiver';
 import { type Widget, WidgetsModule } from './support/widgets.module';
 
 /**
- * API.md "Events and webhooks": the built-in types, in its order, with the payouts' (issue 16) listed by their object
- * between the payment's and the refund's (EventTypeRegistry: by object, then in each feature's order).
+ * API.md "Events and webhooks", "Settlement and payouts" and "Disputes": the built-in types, listed by object
+ * (dispute, payment, payout, refund; EventTypeRegistry: by object, then in each feature's order).
  */
 const apiEventTypes = [
+  'dispute.created',
+  'dispute.updated',
+  'dispute.closed',
   'payment.processing',
   'payment.requires_capture',
   'payment.succeeded',

@@ -12,6 +12,7 @@ import {
   testCards,
   uniqueKey,
 } from './support/api';
+import { disputedCard, networkOpensDispute } from './support/disputes';
 import { fastProcessing } from './support/fast-processing';
 import { type ContractRequest, OpenApiContract, pathOf } from './support/openapi-contract';
 import { startTestApp, type TestApp, testAdminToken } from './support/test-app';
@@ -23,6 +24,8 @@ const expectedComponents = [
   'ApiKeyCreated',
   'ApiKeyList',
   'Balance',
+  'Dispute',
+  'DisputeList',
   'Error',
   'Event',
   'EventList',
@@ -78,7 +81,13 @@ describe('the OpenAPI document against real responses', () => {
 
   beforeAll(async () => {
     // One failed authentication per second per address: the 429 of every route is reachable (see the last cases).
-    subject = await startTestApp({ ...fastProcessing, AUTH_FAILURES_PER_SECOND_PER_IP: '1' });
+    // Disputes open only when a case moves the network's opening to now (see 'read, list, answer and close disputes').
+    subject = await startTestApp({
+      ...fastProcessing,
+      AUTH_FAILURES_PER_SECOND_PER_IP: '1',
+      DISPUTE_DELAY_MS: '3600000',
+      DISPUTE_POLL_INTERVAL_MS: '100',
+    });
     database = subject.app.get(Database);
     receiver = await WebhookReceiver.start();
     const response = await subject.inject({ method: 'GET', url: '/docs-json' });
@@ -500,6 +509,51 @@ describe('the OpenAPI document against real responses', () => {
       expect(read.statusCode).toBe(200);
       const missing = await send({ method: 'GET', url: '/v1/refunds/re_nope', headers: merchant.headers });
       expect(missing.statusCode).toBe(404);
+    });
+
+    it('read, list, answer and close disputes', async () => {
+      // A merchant of its own: disputes take their amounts and fees from available, which the payouts' case needs.
+      const disputing = await createMerchant(subject, 'Disputes contract');
+      /** A dispute the network opened on a new payment of the test card, once the app recorded it. */
+      const openDispute = async (): Promise<string> => {
+        const created = await send({
+          method: 'POST',
+          url: '/v1/payments',
+          headers: { ...disputing.headers, 'idempotency-key': uniqueKey() },
+          payload: paymentBody({ amount: 700 }, { number: disputedCard }),
+        });
+        const paymentId = jsonOf<{ id: string }>(created).id;
+        await networkOpensDispute(subject, paymentId);
+        const listed = await eventually(
+          () => send({ method: 'GET', url: `/v1/disputes?payment_id=${paymentId}`, headers: disputing.headers }),
+          (response) => jsonOf<{ data: unknown[] }>(response).data.length === 1,
+          { what: 'the dispute recorded' },
+        );
+        return jsonOf<{ data: { id: string }[] }>(listed).data[0]!.id;
+      };
+      const answered = await openDispute();
+      const closed = await openDispute();
+      const read = await send({ method: 'GET', url: `/v1/disputes/${answered}`, headers: disputing.headers });
+      expect(read.statusCode).toBe(200);
+      expect((await send({ method: 'GET', url: '/v1/disputes/dp_nope', headers: disputing.headers })).statusCode).toBe(
+        404,
+      );
+      const badList = await send({ method: 'GET', url: '/v1/disputes?status=open', headers: disputing.headers });
+      expect(badList.statusCode).toBe(400);
+      const evidenceUrl = `/v1/disputes/${answered}/evidence`;
+      await bodyRefusals(evidenceUrl, disputing.headers, { text: 'a receipt' }, disputing.id, {
+        payload: { text: 'another receipt' },
+      });
+      const answer = (url: string, payload: object) =>
+        send({ method: 'POST', url, headers: { ...disputing.headers, 'idempotency-key': uniqueKey() }, payload });
+      expect((await answer(evidenceUrl, { text: 'again' })).statusCode).toBe(409);
+      expect((await answer(evidenceUrl, { text: '' })).statusCode).toBe(400);
+      expect((await answer('/v1/disputes/dp_nope/evidence', { text: 'x' })).statusCode).toBe(404);
+      const closeUrl = `/v1/disputes/${closed}/close`;
+      expect((await answer(closeUrl, { reason: 'x' })).statusCode).toBe(400);
+      expect((await answer('/v1/disputes/dp_nope/close', {})).statusCode).toBe(404);
+      await bodyRefusals(closeUrl, disputing.headers, {}, disputing.id, { url: `/v1/disputes/${answered}/close` });
+      expect((await answer(closeUrl, {})).statusCode).toBe(409);
     });
 
     it('read the balance and the ledger', async () => {
