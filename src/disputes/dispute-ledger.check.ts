@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { amountFromSql } from '../common/money/money';
 import type { Tx } from '../database/database';
 import { DISPUTE_TRANSACTION_KINDS } from '../ledger/ledger-transaction';
-import { type PostingSums, sumPostings } from '../payments/payment-transitions';
+import { postingDifferences, type PostingSums, sumPostings } from '../ledger/summed-postings';
 import { LedgerChecks } from '../verification/ledger-checks.service';
 import { expectedDisputeMoves } from './dispute-money';
 import type { DisputeStatus } from './dispute-status';
@@ -69,18 +69,14 @@ export class DisputeLedgerCheck implements OnModuleInit {
             status: row.status,
           }),
         );
-        const actual = recorded.get(row.id) ?? new Map<string, number>();
-        for (const key of [...new Set([...expected.keys(), ...actual.keys()])].sort()) {
-          const wanted = expected.get(key) ?? 0;
-          const found = actual.get(key) ?? 0;
-          if (wanted === found) continue;
+        for (const difference of postingDifferences(expected, recorded.get(row.id) ?? new Map<string, number>())) {
           mismatches.push({
             check: 'dispute_postings',
             id: row.id,
             currency: row.currency,
-            account: key,
-            expected: String(wanted),
-            actual: String(found),
+            account: difference.key,
+            expected: String(difference.expected),
+            actual: String(difference.actual),
           });
         }
       }

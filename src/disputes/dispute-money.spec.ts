@@ -1,4 +1,4 @@
-import { sumPostings } from '../payments/payment-transitions';
+import { sumPostings } from '../ledger/summed-postings';
 import { LedgerInputError } from '../ledger/ledger-transaction';
 import {
   disputedAmountMinor,
