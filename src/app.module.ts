@@ -20,6 +20,7 @@ import { MetricsModule, QueueMetricsModule } from './metrics/metrics.module';
 import { PaymentsModule } from './payments/payments.module';
 import { PayoutsModule } from './payouts/payouts.module';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
+import { SettlementModule } from './settlement/settlement.module';
 import { RefundsModule } from './refunds/refunds.module';
 import { VerificationHttpModule, VerificationModule } from './verification/verification.module';
 import { QueueingModule } from './queueing/queueing.module';
@@ -62,6 +63,7 @@ export class AppModule {
         PayoutsModule.register(config.role),
         ReconciliationModule.register(config.role),
         DisputesModule.register(config.role),
+        SettlementModule.register(config.role),
         MaintenanceModule.register(config.role),
         QueueMetricsModule,
         WebhooksModule.register(config.role),

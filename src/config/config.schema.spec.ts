@@ -164,6 +164,16 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ DISPUTE_POLL_INTERVAL_MS: '10' })).toThrow(/DISPUTE_POLL_INTERVAL_MS/);
   });
 
+  it('takes the settlement delay (0 by default: no pending) and its release interval', () => {
+    expect(parseConfig({}).settlement).toEqual({ delayMs: 0, releaseIntervalMs: 60_000 });
+    expect(parseConfig({ SETTLEMENT_DELAY_MS: '5000', SETTLEMENT_RELEASE_INTERVAL_MS: '1000' }).settlement).toEqual({
+      delayMs: 5000,
+      releaseIntervalMs: 1000,
+    });
+    expect(() => parseConfig({ SETTLEMENT_DELAY_MS: '-1' })).toThrow(/SETTLEMENT_DELAY_MS/);
+    expect(() => parseConfig({ SETTLEMENT_RELEASE_INTERVAL_MS: '10' })).toThrow(/SETTLEMENT_RELEASE_INTERVAL_MS/);
+  });
+
   it('refuses production without an ADMIN_TOKEN, with a short one, or with the development one', () => {
     const { ADMIN_TOKEN: _, ...withoutToken } = production;
     expect(() => parseConfig(withoutToken)).toThrow(/^Invalid configuration: ADMIN_TOKEN/);

@@ -165,6 +165,11 @@ const environmentSchema = z
     // API.md: manual payments not captured within 7 days are canceled.
     AUTHORIZATION_EXPIRY_MS: integerFromEnv(1, 31 * 86_400_000).default(7 * 86_400_000),
     LEDGER_VERIFY_INTERVAL_MS: integerFromEnv(1_000, 7 * 86_400_000).default(3_600_000),
+    // API.md "Settlement and payouts": captured money stays `pending` this long before it is `available`. 0 (the
+    // default) credits `available` at once, with no pending bookkeeping at all (the benchmark's hot path).
+    SETTLEMENT_DELAY_MS: integerFromEnv(0, 90 * 86_400_000).default(0),
+    // How often the release job moves due pending money to available: a due amount waits at most this much longer.
+    SETTLEMENT_RELEASE_INTERVAL_MS: integerFromEnv(1_000, 86_400_000).default(60_000),
     // How often stranded payments (stuck processing, overdue authorizations) are driven to a final state.
     STRANDED_PAYMENTS_SWEEP_INTERVAL_MS: integerFromEnv(1_000, 86_400_000).default(60_000),
     // API.md: a payout's arrival_date is its creation plus this, and the bank rail is asked for the outcome then. Two
@@ -328,6 +333,7 @@ const environmentSchema = z
       ledgerVerifyIntervalMs: env.LEDGER_VERIFY_INTERVAL_MS,
       strandedPaymentsSweepIntervalMs: env.STRANDED_PAYMENTS_SWEEP_INTERVAL_MS,
       payouts: { arrivalMs: env.PAYOUT_ARRIVAL_MS },
+      settlement: { delayMs: env.SETTLEMENT_DELAY_MS, releaseIntervalMs: env.SETTLEMENT_RELEASE_INTERVAL_MS },
       rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
       authFailuresPerSecondPerIp: env.AUTH_FAILURES_PER_SECOND_PER_IP,
       trustProxy: env.TRUST_PROXY,

@@ -645,3 +645,43 @@ export const reconciliations = pgTable(
     ),
   ],
 );
+
+/**
+ * What is still pending of a payment's captured money while SETTLEMENT_DELAY_MS runs (none is written without a
+ * delay), written in the capture's transaction. The ledger is append-only, so this is where the release job finds
+ * what is due: `amount` is lowered by refunds taken from pending; the release sets `released_at` and names its
+ * settlement_release ledger transaction (the verifier's check `settlement_release` sums the rows per transaction).
+ * A row refunded down to 0 is closed (`released_at` set) without a release transaction.
+ */
+export const pendingSettlements = pgTable(
+  'pending_settlements',
+  {
+    paymentId: text()
+      .primaryKey()
+      .references(() => payments.id),
+    merchantId: text()
+      .notNull()
+      .references(() => merchants.id),
+    currency: char({ length: 3 }).notNull(),
+    amount: amount().notNull(),
+    /** Capture + SETTLEMENT_DELAY_MS, by the database clock. */
+    dueAt: timestamp({ withTimezone: true, precision: 3 }).notNull(),
+    releasedAt: timestamp({ withTimezone: true, precision: 3 }),
+    releaseTransactionId: text().references(() => ledgerTransactions.id),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    // The release job's one read: the unreleased rows by due time.
+    index('pending_settlements_due_idx')
+      .on(table.dueAt)
+      .where(sql`released_at IS NULL`),
+    index('pending_settlements_release_idx')
+      .on(table.releaseTransactionId)
+      .where(sql`release_transaction_id IS NOT NULL`),
+    check('pending_settlements_amount_not_negative', sql`${table.amount} >= 0`),
+    check(
+      'pending_settlements_release_when_released',
+      sql`${table.releaseTransactionId} IS NULL OR ${table.releasedAt} IS NOT NULL`,
+    ),
+  ],
+);

@@ -26,6 +26,7 @@ import {
   type NetworkMovement,
 } from './card-network/card-network.port';
 import { postingsForNetworkFee } from '../ledger/network-fee-postings';
+import type { Posting } from '../ledger/ledger-transaction';
 import type { PaymentObject, PaymentRow } from './payment.presenter';
 import { PaymentMethodRegistry } from './payment-methods/payment-method.registry';
 import type {
@@ -58,6 +59,14 @@ import {
   type PaymentJobData,
 } from './payments.constants';
 import { amountFromSql } from '../common/money/money';
+import { pendingCreditMinor, settlementTarget } from '../settlement/pending-settlement';
+import {
+  addPendingTo,
+  insertPendingStatement,
+  type PendingCredit,
+  lockPendingMinor,
+  takeFromPending,
+} from '../settlement/pending-settlements.sql';
 
 /** The capture the network recorded with an approval (a sale), if it did. */
 function saleCaptureOf(outcome: AuthorizationOutcome): NetworkMovement | undefined {
@@ -465,6 +474,7 @@ export class PaymentsService {
           paymentMoney(current),
           outcome.approved ? { approved: true } : outcome,
           this.config.payments.fees,
+          settlementTarget(this.config.settlement.delayMs),
         );
         return transition.allowed ? { current, outcome, transition, traceContext } : null;
       });
@@ -524,6 +534,10 @@ export class PaymentsService {
         releases.set(current.paymentMethodType, group);
       }
       for (const [type, group] of releases) await this.methods.handlerOf(type)?.releaseMany(tx, group, writes);
+      // With a settlement delay, what the captures credited to pending is tracked until the release job moves it.
+      if (this.config.settlement.delayMs > 0) {
+        addPendingTo(writes, this.pendingCredits(succeeded), this.config.settlement.delayMs);
+      }
       // In the last statement: a merchant's balance row, which every batch settling its payments writes, stays
       // locked only for the rest of this transaction.
       await this.ledger.recordManyTo(writes, [
@@ -593,10 +607,20 @@ export class PaymentsService {
   /** Captures all or part of an authorization; the rest of the hold is released. */
   async capture(tx: Tx, merchantId: string, paymentId: string, amountMinor?: number): Promise<PaymentObject> {
     const current = await this.lockOwned(tx, merchantId, paymentId);
-    const transition = capture(paymentMoney(current), amountMinor, this.config.payments.fees);
+    const { delayMs } = this.config.settlement;
+    const transition = capture(
+      paymentMoney(current),
+      amountMinor,
+      this.config.payments.fees,
+      settlementTarget(delayMs),
+    );
     if (!transition.allowed) throw refusalError(current, 'captured', transition.refusal);
     const row = await this.finish(tx, current, transition);
     if (!row) throw stateInvalid(current, 'captured');
+    if (delayMs > 0) {
+      const credits = this.pendingCredits([{ row, transition }]);
+      if (credits.length > 0) await tx.execute(insertPendingStatement(credits, delayMs));
+    }
     const payment = this.methods.present(row);
     await this.events.record(tx, merchantId, 'payment.succeeded', payment);
     await this.outbox.add(tx, NETWORK_CAPTURE_TOPIC, { ...networkCaptureJob(row) });
@@ -674,6 +698,18 @@ export class PaymentsService {
     return row;
   }
 
+  /** What succeeded payments' capture postings credited to merchant_pending, for their pending rows. */
+  private pendingCredits(
+    settled: readonly { row: PaymentRow; transition: { ledger: { postings: readonly Posting[] } | null } }[],
+  ): PendingCredit[] {
+    return settled.flatMap(({ row, transition }) => {
+      const amountMinor = transition.ledger ? pendingCreditMinor(transition.ledger.postings) : 0;
+      return amountMinor > 0
+        ? [{ paymentId: row.id, merchantId: row.merchantId, currency: row.currency, amountMinor }]
+        : [];
+    });
+  }
+
   /** The payment's cached reads are deleted once `tx` commits (the balance is the ledger's to invalidate). */
   private paymentChanged(tx: Tx, merchantId: string, paymentId: string): void {
     this.cache.invalidateAfterCommit(tx, paymentCache, merchantId, paymentId);
@@ -724,7 +760,10 @@ export class PaymentsService {
         'payment_id',
       );
     }
-    const transition = refund(paymentMoney(current), requestedMinor);
+    // Without a delay nothing is read (no pending rows are written then); rows left by an earlier delay are still
+    // released by the release job, and a refund meanwhile takes from available.
+    const pendingMinor = this.config.settlement.delayMs > 0 ? await lockPendingMinor(tx, current.id) : 0;
+    const transition = refund(paymentMoney(current), requestedMinor, pendingMinor);
     if (!transition.allowed) {
       const { refusal } = transition;
       if (refusal.reason === 'state_invalid') {
@@ -743,6 +782,7 @@ export class PaymentsService {
       .set({ ...paymentColumns(transition.changes), updatedAt: new Date() })
       .where(eq(payments.id, current.id));
     this.paymentChanged(tx, merchantId, current.id);
+    await takeFromPending(tx, current.id, transition.fromPendingMinor);
     await this.ledger.record(tx, { ...transition.ledger!, merchantId, paymentId: current.id, refundId });
     const networkRefund: NetworkRefundJobData = { paymentId: current.id, merchantId, refundId };
     await this.outbox.add(tx, NETWORK_REFUND_TOPIC, { ...networkRefund });
