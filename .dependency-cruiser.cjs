@@ -35,6 +35,8 @@ const features = {
   verification: 'the ledger verifier: checks payments and refunds against their postings, so above both features',
   maintenance: 'scheduled sweeps that call features (stranded payments, ledger verification, idempotency keys)',
   reconciliation: 'the card network’s settlement reports against the ledger, per UTC day; above payments and ledger',
+  settlement:
+    'the settlement delay’s release of due pending money (captures write the rows), above ledger and verifier',
 };
 
 /**

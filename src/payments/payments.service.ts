@@ -59,14 +59,15 @@ import {
   type PaymentJobData,
 } from './payments.constants';
 import { amountFromSql } from '../common/money/money';
-import { pendingCreditMinor, settlementTarget } from '../settlement/pending-settlement';
 import {
   addPendingTo,
   insertPendingStatement,
-  type PendingCredit,
   lockPendingMinor,
+  type PendingCredit,
+  pendingCreditMinor,
+  settlementTarget,
   takeFromPending,
-} from '../settlement/pending-settlements.sql';
+} from './pending-settlements';
 
 /** The capture the network recorded with an approval (a sale), if it did. */
 function saleCaptureOf(outcome: AuthorizationOutcome): NetworkMovement | undefined {

@@ -2,11 +2,13 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
 import { amountFromSql } from '../common/money/money';
 import type { Tx } from '../database/database';
-import type { LedgerMismatch } from '../verification/ledger-verification.presenter';
 import { LedgerChecks } from '../verification/ledger-checks.service';
 
 // Release transactions read per batch (keyset over their ids) in the verification's snapshot: memory stays bounded.
 const releasesPerBatch = 500;
+
+/** The verifier's mismatch, as LedgerChecks takes it. */
+type LedgerMismatch = Awaited<ReturnType<Parameters<LedgerChecks['register']>[0]['run']>>[number];
 
 interface ReleasedRow extends Record<string, unknown> {
   transaction_id: string;

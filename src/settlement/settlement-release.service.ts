@@ -4,7 +4,7 @@ import { amountFromSql } from '../common/money/money';
 import { Database } from '../database/database';
 import { LedgerService } from '../ledger/ledger.service';
 import { postingsForSettlementRelease } from '../ledger/settlement-postings';
-import { type DuePending, releaseGroups } from './pending-settlement';
+import { type DuePending, releaseGroups } from './settlement-release';
 import { settlementLimits } from './settlement.limits';
 
 interface DueRow extends Record<string, unknown> {

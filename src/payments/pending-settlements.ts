@@ -2,6 +2,22 @@ import { sql, type SQL } from 'drizzle-orm';
 import { amountFromSql } from '../common/money/money';
 import type { CombinedWrite } from '../database/combined-write';
 import type { Tx } from '../database/database';
+import type { Posting, SettlementAccountKind } from '../ledger/ledger-transaction';
+
+/**
+ * Where captured money goes: merchant_pending while a settlement delay is configured, merchant_available (as before
+ * the delay existed, and with no pending bookkeeping at all) when it is 0.
+ */
+export function settlementTarget(delayMs: number): SettlementAccountKind {
+  return delayMs > 0 ? 'merchant_pending' : 'merchant_available';
+}
+
+/** What a capture's postings credit to merchant_pending (positive minor units; 0 when it credits available). */
+export function pendingCreditMinor(postings: readonly Posting[]): number {
+  return postings
+    .filter((posting) => posting.account.kind === 'merchant_pending')
+    .reduce((sum, posting) => sum - posting.amountMinor, 0);
+}
 
 function intervalOfMs(ms: number): SQL {
   return sql`(${ms}::double precision * interval '1 millisecond')`;
