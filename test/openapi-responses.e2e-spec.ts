@@ -650,6 +650,38 @@ describe('the OpenAPI document against real responses', () => {
       );
     });
 
+    it('run the settlement release (operator extra)', async () => {
+      const run = await send({ method: 'POST', url: '/v1/admin/settlements/run', headers: operator, payload: {} });
+      expect(run.statusCode).toBe(200);
+      const withField = await send({
+        method: 'POST',
+        url: '/v1/admin/settlements/run',
+        headers: operator,
+        payload: { merchant: 'mer_1' },
+      });
+      expect(withField.statusCode).toBe(400);
+      await bodyRefusals('/v1/admin/settlements/run', operator, {}, 'operator', {
+        url: '/v1/admin/merchants',
+        payload: { name: 'Reuse' },
+      });
+      // The run takes no parameters, so its own 422 is a key first used on another path.
+      const usedKey = uniqueKey('used');
+      const elsewhere = await send({
+        method: 'POST',
+        url: '/v1/admin/merchants',
+        headers: { ...operator, 'idempotency-key': usedKey },
+        payload: { name: 'Elsewhere' },
+      });
+      expect(elsewhere.statusCode).toBe(201);
+      const reusedHere = await send({
+        method: 'POST',
+        url: '/v1/admin/settlements/run',
+        headers: { ...operator, 'idempotency-key': usedKey },
+        payload: {},
+      });
+      expect(reusedHere.statusCode).toBe(422);
+    });
+
     it('list and read events', async () => {
       const listed = await send({ method: 'GET', url: '/v1/events?limit=100', headers: merchant.headers });
       expect(listed.statusCode).toBe(200);
