@@ -127,10 +127,32 @@ describe('settlement delay', () => {
     expect(await verifyLedger(subject)).toMatchObject({ balanced: true, mismatches: [] });
   });
 
-  it('the verifier finds a release whose postings differ from what its rows released', async () => {
+  it('the verifier finds a pending balance or a release that differs from its rows', async () => {
     const merchant = await createMerchant(subject, 'Tampered');
     const payment = await pay(merchant, { amount: 900 });
     expect(payment.status).toBe('succeeded');
+    const database = subject.app.get(Database).db;
+    // Still pending: a row that holds more than the pending balance is found.
+    await database.execute(sql`UPDATE pending_settlements SET amount = amount + 1 WHERE payment_id = ${payment.id}`);
+    try {
+      const verification = await verifyLedger(subject);
+      expect(verification.balanced).toBe(false);
+      expect(verification.mismatches).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            check: 'settlement_release',
+            id: merchant.id,
+            currency: 'USD',
+            account: 'merchant_pending',
+            expected: '901',
+            actual: '900',
+          }),
+        ]),
+      );
+    } finally {
+      await database.execute(sql`UPDATE pending_settlements SET amount = amount - 1 WHERE payment_id = ${payment.id}`);
+    }
+    expect(await verifyLedger(subject)).toMatchObject({ balanced: true, mismatches: [] });
     await eventually(
       async () => {
         await runRelease();
@@ -139,7 +161,7 @@ describe('settlement delay', () => {
       (amount) => amount === 900,
       { deadlineMs: delayMs * 4, intervalMs: 250, what: 'the payment released' },
     );
-    const database = subject.app.get(Database).db;
+    // Released: the release's postings no longer match what its row says it released.
     await database.execute(sql`UPDATE pending_settlements SET amount = amount + 1 WHERE payment_id = ${payment.id}`);
     try {
       const verification = await verifyLedger(subject);

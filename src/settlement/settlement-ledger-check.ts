@@ -29,7 +29,8 @@ interface PostingRow extends Record<string, unknown> {
  * The verifier's proof of settlement releases (check `settlement_release`): each settlement_release transaction
  * moved exactly what the pending rows that name it released, D merchant_pending and C merchant_available of the
  * rows' merchant and currency, and posts nothing else; a row that names a transaction of another kind is a mismatch
- * too. A release that moved money no row accounts for, or one recorded twice for the same rows, is found.
+ * too. A release that moved money no row accounts for, or one recorded twice for the same rows, is found. And each
+ * merchant's pending balance equals what its unreleased rows hold (comparePending).
  */
 @Injectable()
 export class SettlementLedgerCheck implements OnModuleInit {
@@ -55,6 +56,7 @@ export class SettlementLedgerCheck implements OnModuleInit {
         actual: '0',
       });
     }
+    await this.comparePending(tx, limit, mismatches);
     for (let after = ''; mismatches.length < limit;) {
       const batch = (
         await tx.execute<{ id: string }>(sql`
@@ -84,6 +86,34 @@ export class SettlementLedgerCheck implements OnModuleInit {
       }
     }
     return mismatches.slice(0, limit);
+  }
+
+  /**
+   * Each merchant's pending balance per currency against its unreleased rows: money credited to pending and not yet
+   * released (or refunded from it) is exactly what the rows still hold, so the release job will move all of it and
+   * nothing more. Balances are the accounts' kept ones (the verifier proves them equal to their postings).
+   */
+  private async comparePending(tx: Tx, limit: number, mismatches: LedgerMismatch[]): Promise<void> {
+    const rows = await tx.execute<{ merchant_id: string; currency: string; pending: string; held: string }>(sql`
+      SELECT coalesce(a.merchant_id, r.merchant_id) AS merchant_id, coalesce(a.currency, r.currency) AS currency,
+             (-coalesce(a.balance, 0))::text AS pending, coalesce(r.held, 0)::text AS held
+        FROM (SELECT merchant_id, currency, sum(balance) AS balance FROM ledger_accounts
+               WHERE kind = 'merchant_pending' GROUP BY merchant_id, currency) a
+        FULL JOIN (SELECT merchant_id, currency, sum(amount) AS held FROM pending_settlements
+                    WHERE released_at IS NULL GROUP BY merchant_id, currency) r
+          ON r.merchant_id = a.merchant_id AND r.currency = a.currency
+       WHERE -coalesce(a.balance, 0) <> coalesce(r.held, 0)
+       ORDER BY 1, 2 LIMIT ${limit}`);
+    for (const row of rows.rows) {
+      mismatches.push({
+        check: 'settlement_release',
+        id: row.merchant_id,
+        currency: row.currency,
+        account: 'merchant_pending',
+        expected: row.held,
+        actual: row.pending,
+      });
+    }
   }
 
   /** The postings each transaction should have: D merchant_pending, C merchant_available, the rows' sums. */
