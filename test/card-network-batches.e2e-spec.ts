@@ -59,6 +59,24 @@ describe('card network simulator records in batches', () => {
     expect(new Set(stored.map((record) => record.writers)).size).toBeLessThan(30);
   });
 
+  it("stores a first attempt's final answer in the statement that counts it: one write per key", async () => {
+    const keys = [newId('pay'), newId('pay'), newId('pay')];
+    const numbers = [testCards.visa, testCards.declined, testCards.transientTwice];
+    const answers = await Promise.allSettled(keys.map((key, index) => network.authorize(request(key, numbers[index]))));
+    expect(answers[0]).toMatchObject({ status: 'fulfilled', value: { approved: true } });
+    expect(answers[1]).toMatchObject({ status: 'fulfilled', value: { approved: false, declineCode: 'card_declined' } });
+    expect(answers[2]).toMatchObject({ status: 'rejected' });
+    const written = await database.db.execute<{ key: string; outcome: string | null; once: boolean }>(sql`
+      SELECT idempotency_key AS key, outcome, updated_at = created_at AS once FROM simulated_network_authorizations
+      WHERE idempotency_key = ANY(${sql.param(keys)}::text[])`);
+    const byKey = new Map(written.rows.map((row) => [row.key, row]));
+    // Inserted with its answer (a later UPDATE would have moved updated_at past created_at)...
+    expect(byKey.get(keys[0]!)).toMatchObject({ outcome: 'approved', once: true });
+    expect(byKey.get(keys[1]!)).toMatchObject({ outcome: 'declined', once: true });
+    // ...except the card whose first attempts get no answer: counted without one, as before.
+    expect(byKey.get(keys[2]!)).toMatchObject({ outcome: null });
+  });
+
   it('counts a key asked twice at once twice, and answers both with its one final answer', async () => {
     const twice = newId('pay');
     const others = Array.from({ length: 10 }, () => newId('pay'));

@@ -113,3 +113,69 @@ describe('outbox wake-ups by topic', () => {
     expect(dispatched['test.idle']).toEqual([]);
   });
 });
+
+/**
+ * The fallback for rows no notification announced is one poll for all topics: it wakes only the idle topics that have
+ * unsent rows, so a relay with nothing to do runs no pass per topic and interval.
+ */
+describe('outbox fallback poll', () => {
+  let subject: TestApp;
+
+  beforeAll(async () => {
+    subject = await startTestApp({ APP_ROLE: 'relay', OUTBOX_POLL_INTERVAL_MS: '50' });
+  });
+  afterAll(async () => {
+    await subject?.close();
+  });
+
+  it('finds rows written without a notification, and leaves the topics without rows idle', async () => {
+    const relay = subject.app.get(OutboxRelay);
+    const database = subject.app.get(Database);
+    const dispatched: Record<string, OutboxMessage[]> = { 'test.polled': [], 'test.quiet': [] };
+    const passes: Record<string, number> = { 'test.polled': 0, 'test.quiet': 0 };
+    const drainTopic = relay.drainTopic.bind(relay);
+    jest.spyOn(relay, 'drainTopic').mockImplementation((topic: string) => {
+      if (topic in passes) passes[topic]! += 1;
+      return drainTopic(topic);
+    });
+    for (const topic of Object.keys(dispatched)) {
+      relay.register(topic, (messages) => {
+        dispatched[topic]!.push(...messages);
+        return Promise.resolve(messages.map(() => sentOutcome));
+      });
+    }
+    await eventually(
+      () => Promise.resolve({ ...passes }),
+      (seen) => seen['test.polled']! >= 1 && seen['test.quiet']! >= 1,
+      { what: 'the first pass of both topics' },
+    );
+    // The relay's LISTEN connection wakes every topic once when it connects: that pass comes before the baseline.
+    await eventually(
+      () =>
+        database.pool.query<{ listening: number }>(
+          `SELECT count(*)::int AS listening FROM pg_stat_activity
+           WHERE datname = current_database() AND query = 'LISTEN ${outboxNotifyChannel}'`,
+        ),
+      (result) => result.rows[0]!.listening >= 1,
+      { what: "the relay's LISTEN connection" },
+    );
+    let quietPassesBefore = 0;
+    // Rows one after the other, each written without NOTIFY (as a writer of an earlier release might): each is found
+    // only by a poll, so a poll interval at least goes by for each after the first.
+    for (let row = 1; row <= 4; row += 1) {
+      await database.pool.query(
+        `INSERT INTO outbox (id, topic, payload) VALUES ('obx_polled_${Date.now()}_${row}', 'test.polled', $1)`,
+        [{ row }],
+      );
+      await eventually(
+        () => Promise.resolve(dispatched['test.polled']!.length),
+        (count) => count === row,
+        { what: `row ${row} found by the poll and dispatched` },
+      );
+      if (row === 1) quietPassesBefore = passes['test.quiet']!;
+    }
+    // A pass per topic and interval would have passed over the quiet topic at every poll meanwhile.
+    expect(passes['test.quiet']).toBe(quietPassesBefore);
+    expect(dispatched['test.quiet']).toEqual([]);
+  });
+});

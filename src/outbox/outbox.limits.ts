@@ -19,6 +19,9 @@ export const outboxLimits = {
   // relay transaction, one broker round trip): at a moderate rate, a pass per commit would cost most of a payment's
   // CPU. It adds at most this much to a message's way out, far below what anything downstream waits.
   wakeupGatherMs: 10,
+  // An idle topic is woken by its commits' notifications and by the relay's one poll for all topics
+  // (OUTBOX_POLL_INTERVAL_MS); past this it takes a pass anyway, should both have missed its rows.
+  idleTopicPassMaxIntervalMs: 30_000,
   retryDelayInitialMs: 100,
   retryDelayMaxMs: 5_000,
   listenReconnectDelayMs: 1_000,

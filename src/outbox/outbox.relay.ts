@@ -96,6 +96,8 @@ interface TopicDrain {
   readonly wakeup: Wakeup;
   retryDelayMs: number;
   loop: Promise<void>;
+  /** Waiting for rows (after a pass that left none it could take): what the poll wakes. */
+  idle: boolean;
 }
 
 /**
@@ -115,6 +117,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly stopping = new AbortController();
   private listener: Client | undefined;
   private running = false;
+  private polling: Promise<void> = Promise.resolve();
   private readonly relayed: Counter<'topic' | 'outcome'>;
 
   constructor(
@@ -150,6 +153,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.running = true;
     void this.listen();
     for (const topic of this.dispatchers.keys()) this.startDrain(topic);
+    this.polling = this.poll();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -157,6 +161,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.stopping.abort();
     for (const drain of this.drains.values()) drain.wakeup.signal();
     await Promise.all([...this.drains.values()].map((drain) => drain.loop));
+    await this.polling;
     await this.listener?.end().catch(() => undefined);
   }
 
@@ -261,6 +266,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       wakeup: new Wakeup(),
       retryDelayMs: outboxLimits.retryDelayInitialMs,
       loop: Promise.resolve(),
+      idle: false,
     };
     this.drains.set(topic, drain);
     drain.loop = this.runDrain(topic, drain);
@@ -292,7 +298,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       // A full window may have more rows behind it, and a pass that failed or held rows after progress is retried
       // at once (the next pass backs off if it makes none); otherwise the topic waits for the next commit or poll.
       if (outcome.dueCount < outboxLimits.batchSize && outcome.sentCount === outcome.dueCount) {
-        await drain.wakeup.wait(this.config.outboxPollIntervalMs);
+        // Idle until a commit's notification or the poll (below) finds rows for this topic.
+        drain.idle = true;
+        await drain.wakeup.wait(outboxLimits.idleTopicPassMaxIntervalMs);
+        drain.idle = false;
         // Woken, the topic gathers the commits of the next moment into its next batch: a pass costs a transaction
         // and a broker round trip whatever its size, so at a moderate rate one pass a commit is most of the cost.
         if (this.running)
@@ -309,6 +318,29 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private notify(topic?: string): void {
     if (topic) this.drains.get(topic)?.wakeup.signal();
     else for (const drain of this.drains.values()) drain.wakeup.signal();
+  }
+
+  /**
+   * The fallback for a missed notification (the LISTEN connection down, a commit from a writer that does not
+   * notify, rows a stopped relay left): every OUTBOX_POLL_INTERVAL_MS, one statement asks which of this process's
+   * idle topics have unsent rows, and only those are woken. A pass per topic and interval would cost a transaction
+   * each (ten topics at the default 500 ms: twenty transactions a second while nothing happens).
+   */
+  private async poll(): Promise<void> {
+    while (this.running) {
+      await delay(this.config.outboxPollIntervalMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+      const idle = [...this.drains].flatMap(([topic, drain]) => (drain.idle ? [topic] : []));
+      if (!this.running || idle.length === 0) continue;
+      try {
+        // One probe of outbox_unsent_topic_idx per topic.
+        const due = await this.database.db.execute<{ topic: string }>(sql`
+          SELECT topic FROM unnest(${sql.param(idle)}::text[]) AS idle (topic)
+          WHERE EXISTS (SELECT 1 FROM outbox WHERE sent_at IS NULL AND outbox.topic = idle.topic)`);
+        for (const { topic } of due.rows) this.drains.get(topic)?.wakeup.signal();
+      } catch (error) {
+        this.logger.warn({ err: error }, 'outbox poll failed; the topics wait for notifications or the next poll');
+      }
+    }
   }
 
   /** LISTEN wakes the relay the moment a transaction with outbox rows commits; the poll is only a fallback. */

@@ -67,7 +67,7 @@ function finalColumns(outcome: FinalOutcome): {
 @Injectable()
 export class CardNetworkSimulator extends CardNetwork {
   // The records of the authorizations asked at once are written together, as a network's would be: one statement
-  // counts the attempts of a batch, one stores its answers (see GroupCommit).
+  // counts the attempts of a batch (storing the first attempts' answers with them), one stores the later answers.
   private readonly attempts = new GroupCommit<AuthorizationRequest, CountedRecord>({
     ...simulatorLimits,
     name: 'card-network.count-attempts',
@@ -97,7 +97,9 @@ export class CardNetworkSimulator extends CardNetwork {
   }
 
   async authorize(request: AuthorizationRequest): Promise<AuthorizationResult> {
-    // Counted before the latency: a caller killed while waiting has still asked once.
+    // Counted before the latency: a caller killed while waiting has still asked once. A key's first attempt stores
+    // its final answer in the statement that counts it (firstAnswerOf), so the usual authorization costs the network
+    // one statement, not two; a key seen before, or one its first attempt left without an answer, goes on below.
     const record = await this.reachingRecords(() => this.attempts.submit(request));
     if (this.config.payments.cardNetworkLatencyMs > 0) await delay(this.config.payments.cardNetworkLatencyMs);
     const recorded = recordedAnswer(record);
@@ -216,6 +218,7 @@ export class CardNetworkSimulator extends CardNetwork {
         attempts: 1,
         amount: BigInt(request.amountMinor),
         currency: request.currency,
+        ...this.firstAnswerOf(request),
       })
       .onConflictDoUpdate({
         target: records.idempotencyKey,
@@ -233,13 +236,22 @@ export class CardNetworkSimulator extends CardNetwork {
   private async countAttempts(requests: readonly AuthorizationRequest[]): Promise<ItemOutcome<CountedRecord>[]> {
     const keys = requests.map((request) => request.idempotencyKey);
     if (new Set(keys).size !== keys.length) throw new Error('a key is asked twice in one batch');
+    const firsts = requests.map((request) => this.firstAnswerOf(request));
     const counted = await this.database.db.execute<RecordRow>(sql`
-      INSERT INTO simulated_network_authorizations AS record (idempotency_key, reference, attempts, amount, currency)
-      SELECT asked.idempotency_key, asked.reference, 1, asked.amount, asked.currency
+      INSERT INTO simulated_network_authorizations AS record
+        (idempotency_key, reference, attempts, amount, currency, outcome, authorization_code, decline_code,
+         decline_message)
+      SELECT asked.idempotency_key, asked.reference, 1, asked.amount, asked.currency, asked.outcome,
+             asked.authorization_code, asked.decline_code, asked.decline_message
       FROM unnest(${sql.param(keys)}::text[], ${sql.param(requests.map(() => newId('net')))}::text[],
                   ${sql.param(requests.map((request) => String(request.amountMinor)))}::bigint[],
-                  ${sql.param(requests.map((request) => request.currency))}::text[])
-        AS asked(idempotency_key, reference, amount, currency)
+                  ${sql.param(requests.map((request) => request.currency))}::text[],
+                  ${sql.param(firsts.map((first) => first.outcome ?? null))}::text[],
+                  ${sql.param(firsts.map((first) => first.authorizationCode ?? null))}::text[],
+                  ${sql.param(firsts.map((first) => first.declineCode ?? null))}::text[],
+                  ${sql.param(firsts.map((first) => first.declineMessage ?? null))}::text[])
+        AS asked(idempotency_key, reference, amount, currency, outcome, authorization_code, decline_code,
+                 decline_message)
       ORDER BY asked.idempotency_key
       ON CONFLICT (idempotency_key) DO UPDATE SET attempts = record.attempts + 1, updated_at = now()
       RETURNING ${recordColumns}`);
@@ -248,6 +260,17 @@ export class CardNetworkSimulator extends CardNetwork {
       const record = byKey.get(key);
       return record ? { ok: true, value: record } : { ok: false, error: new Error(`no network record for ${key}`) };
     });
+  }
+
+  /**
+   * The columns a key's record is first written with: its final answer when the first attempt has one, as a network
+   * decides before its answer travels back (the simulated latency comes after: a caller killed while waiting finds
+   * that answer when it asks again, or close() does). A key already recorded keeps its own columns: only its
+   * attempts are counted.
+   */
+  private firstAnswerOf(request: AuthorizationRequest): ReturnType<typeof finalColumns> | Record<string, never> {
+    const outcome = simulatedOutcome(request.card.number, 1);
+    return outcome.approved === 'unavailable' ? {} : finalColumns(outcome);
   }
 
   /** `conclude` for a batch: one statement stores the answers of the keys that have none yet. */
