@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { Client } from 'pg';
 import { Database } from '../src/database/database';
 import {
   createMerchant,
@@ -76,6 +77,42 @@ describe('payment creation by group commit', () => {
     const events = await database.db.execute<{ count: string }>(sql`
       SELECT count(*) AS count FROM events WHERE type = 'payment.processing' AND object_id = ANY(${sql.param(payments.map((payment) => payment.id))}::text[])`);
     expect(Number(events.rows[0]!.count)).toBe(40);
+  });
+
+  it('writes a burst of new keys with one statement per batch: claims, responses and rows together', async () => {
+    const sent: string[] = [];
+    const original = Client.prototype.query as (this: Client, ...args: unknown[]) => unknown;
+    Client.prototype.query = function countedQuery(this: Client, ...args: unknown[]): unknown {
+      const query = args[0];
+      sent.push(typeof query === 'string' ? query : String((query as { text?: string }).text));
+      return original.apply(this, args);
+    } as Client['query'];
+    let responses;
+    try {
+      responses = await Promise.all(Array.from({ length: 20 }, () => createPayment(subject, merchant)));
+    } finally {
+      Client.prototype.query = original as Client['query'];
+    }
+    expect(responses.map((response) => response.statusCode)).toEqual(responses.map(() => 202));
+    const creates = sent.filter((text) => text.includes('INSERT INTO payments'));
+    expect(creates.length).toBeGreaterThan(0);
+    expect(creates.length).toBeLessThan(20);
+    // The key's row is inserted finished, in the statement of its payment: no claim first, no update after.
+    for (const text of creates) {
+      expect(text).toContain('INSERT INTO idempotency_keys');
+      expect(text).toContain('response_sealed');
+    }
+    expect(sent.filter((text) => /UPDATE idempotency_keys/.test(text))).toEqual([]);
+    // The answer was made before the row was written, timestamps included: it is what a read gives.
+    for (const response of responses.slice(0, 5)) {
+      const created = response.json<PaymentBody>();
+      const read = await getPayment(subject, merchant, created.id);
+      expect(read).toMatchObject({
+        created_at: created.created_at,
+        updated_at: created.updated_at,
+        amount: created.amount,
+      });
+    }
   });
 
   it('answers a key used twice in one burst once: the other request is told it is in flight, or replayed', async () => {

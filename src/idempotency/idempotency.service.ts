@@ -200,6 +200,39 @@ export class IdempotencyService implements OnApplicationBootstrap {
     });
   }
 
+  /**
+   * Claims keys that no one holds and stores their responses at once, as a part of a combined write: one INSERT of
+   * finished rows (what `claimMany` then `storeManyTo` leave behind, in one row write each). A key that exists (stored,
+   * in flight, expired or abandoned) makes the whole statement fail with a unique violation
+   * (`isKeyTakenError`): the caller then claims the careful way, with `claimMany`.
+   */
+  claimStoredManyTo(writes: CombinedWrite, claims: readonly KeyClaim[], responses: readonly StoredResponse[]): void {
+    if (claims.length === 0) return;
+    if (claims.length !== responses.length) throw new Error('claimStoredManyTo: one response per claim');
+    const retentionSeconds = idempotencyLimits.keyRetentionMs / 1000;
+    const sealed = responses.map((response) =>
+      sealResponseBody(this.keyring, response.scope, response.key, response.body),
+    );
+    writes.add(
+      sql`
+      INSERT INTO idempotency_keys
+        (scope, key, request_fingerprint, owner_token, locked_at, expires_at, response_status, response_sealed)
+      SELECT claim.scope, claim.key, claim.fingerprint, claim.owner_token, NULL,
+             now() + make_interval(secs => ${retentionSeconds}), claim.status, claim.sealed
+      FROM unnest(${sql.param(claims.map((claim) => claim.scope))}::text[], ${sql.param(claims.map((claim) => claim.key))}::text[],
+                  ${sql.param(claims.map((claim) => claim.fingerprint))}::text[],
+                  ${sql.param(claims.map(() => newOwnerToken()))}::text[],
+                  ${sql.param(responses.map((response) => response.status))}::int[],
+                  ${sql.param(sealed)}::bytea[]) AS claim(scope, key, fingerprint, owner_token, status, sealed)
+      ORDER BY claim.scope, claim.key
+      RETURNING 1`,
+      {
+        tail: (stored) => sql`(SELECT count(*) FROM ${stored})`,
+        check: (count) => checkStored(Number(count), claims.length),
+      },
+    );
+  }
+
   private storeStatement(responses: readonly StoredResponse[]): SQL {
     const sealed = responses.map((response) =>
       sealResponseBody(this.keyring, response.scope, response.key, response.body),

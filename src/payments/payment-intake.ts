@@ -6,8 +6,8 @@ import { paymentLimits } from './payments.limits';
 import { PaymentsService, type PaymentToCreate } from './payments.service';
 
 /**
- * The group commit of POST /v1/payments: concurrent creates share one transaction of three statements (their
- * idempotency claims; their vault entries and payments; their events, outbox rows and stored responses) and one
+ * The group commit of POST /v1/payments: concurrent creates share one transaction and, when their keys are new, one
+ * statement (their keys with their stored responses, vault entries, payments, events and outbox rows) and one
  * commit, and each request is answered 202 only once that transaction has committed.
  */
 @Injectable()

@@ -10,7 +10,6 @@ import { CombinedWrite } from '../database/combined-write';
 import { GroupCommit, type ItemOutcome } from '../database/group-commit';
 import { type Keyset, newestFirst, rowsAfter } from '../database/keyset';
 import { payments, refunds } from '../database/schema';
-import { rowsOf } from '../database/raw-rows';
 import { EventsService } from '../events/events.service';
 // The payment event types this service records are declared (registered) by importing their declaration.
 import './payment-events';
@@ -257,51 +256,71 @@ export class PaymentsService {
   /**
    * `create` for a batch of payments (the group commit of POST /v1/payments), in their order, with one statement
    * per table: the methods' rows (the vault), the payments, their `payment.processing` events and the outbox rows
-   * of their authorization jobs. With `writes`, the methods' rows go with the payments' statement and the events
-   * and outbox rows wait in `writes` for the caller's next statement.
+   * of their authorization jobs. With `writes`, all of them wait there for the caller's statement (nothing is read
+   * back: the payments' rows, and so the answers, are made here).
    */
   async createMany(tx: Tx, requests: readonly PaymentToCreate[], writes?: CombinedWrite): Promise<PaymentObject[]> {
     if (requests.length === 0) return [];
     const methodColumns = await this.prepareMethods(tx, requests, writes);
-    const ids = requests.map(() => newId('pay'));
+    // The rows are made here, timestamps included, so the answers need nothing back from the database: with
+    // `writes`, the insert waits there and goes in the caller's one statement (IdempotentGroup).
+    const createdAt = new Date();
+    const rows = requests.map(({ merchantId, input }, index): PaymentRow => ({
+      id: newId('pay'),
+      merchantId,
+      amount: BigInt(input.amount),
+      currency: input.currency,
+      status: 'processing',
+      captureMethod: input.capture_method,
+      amountCapturable: 0n,
+      amountCaptured: 0n,
+      amountRefunded: 0n,
+      paymentMethodType: input.payment_method.type,
+      cardBrand: methodColumns[index]!.cardBrand ?? null,
+      cardLast4: methodColumns[index]!.cardLast4 ?? null,
+      cardExpMonth: methodColumns[index]!.cardExpMonth ?? null,
+      cardExpYear: methodColumns[index]!.cardExpYear ?? null,
+      cardFingerprint: methodColumns[index]!.cardFingerprint ?? null,
+      paymentMethodDetails: methodColumns[index]!.paymentMethodDetails ?? null,
+      vaultToken: methodColumns[index]!.vaultToken ?? null,
+      networkReference: null,
+      authorizationExpiresAt: null,
+      failureCode: null,
+      failureMessage: null,
+      disputed: false,
+      description: input.description ?? null,
+      metadata: input.metadata ?? {},
+      createdAt,
+      updatedAt: createdAt,
+    }));
     // One statement on arrays, whatever the batch's size (a Drizzle multi-row insert builds every row's every column).
-    const column = <T>(value: (request: PaymentToCreate, index: number) => T) => sql.param(requests.map(value));
+    const column = <T>(value: (row: PaymentRow) => T) => sql.param(rows.map(value));
     const insert = sql`
       INSERT INTO payments (id, merchant_id, amount, currency, status, capture_method, payment_method_type, card_brand,
         card_last4, card_exp_month, card_exp_year, card_fingerprint, payment_method_details, vault_token, description,
-        metadata)
+        metadata, created_at, updated_at)
       SELECT created.id, created.merchant_id, created.amount, created.currency, 'processing', created.capture_method,
         created.payment_method_type, created.card_brand, created.card_last4, created.card_exp_month,
         created.card_exp_year, created.card_fingerprint, created.payment_method_details, created.vault_token,
-        created.description, created.metadata
+        created.description, created.metadata, created.created_at, created.created_at
       FROM unnest(
-        ${column((_, index) => ids[index]!)}::text[], ${column((request) => request.merchantId)}::text[],
-        ${column((request) => String(request.input.amount))}::bigint[], ${column((request) => request.input.currency)}::text[],
-        ${column((request) => request.input.capture_method)}::capture_method[],
-        ${column((request) => request.input.payment_method.type)}::text[],
-        ${column((_, index) => methodColumns[index]!.cardBrand ?? null)}::text[],
-        ${column((_, index) => methodColumns[index]!.cardLast4 ?? null)}::text[],
-        ${column((_, index) => methodColumns[index]!.cardExpMonth ?? null)}::smallint[],
-        ${column((_, index) => methodColumns[index]!.cardExpYear ?? null)}::smallint[],
-        ${column((_, index) => methodColumns[index]!.cardFingerprint ?? null)}::text[],
-        ${column((_, index) => jsonOrNull(methodColumns[index]!.paymentMethodDetails))}::jsonb[],
-        ${column((_, index) => methodColumns[index]!.vaultToken ?? null)}::text[],
-        ${column((request) => request.input.description ?? null)}::text[],
-        ${column((request) => JSON.stringify(request.input.metadata ?? {}))}::jsonb[]
+        ${column((row) => row.id)}::text[], ${column((row) => row.merchantId)}::text[],
+        ${column((row) => String(row.amount))}::bigint[], ${column((row) => row.currency)}::text[],
+        ${column((row) => row.captureMethod)}::capture_method[], ${column((row) => row.paymentMethodType)}::text[],
+        ${column((row) => row.cardBrand)}::text[], ${column((row) => row.cardLast4)}::text[],
+        ${column((row) => row.cardExpMonth)}::smallint[], ${column((row) => row.cardExpYear)}::smallint[],
+        ${column((row) => row.cardFingerprint)}::text[],
+        ${column((row) => jsonOrNull(row.paymentMethodDetails))}::jsonb[],
+        ${column((row) => row.vaultToken)}::text[], ${column((row) => row.description)}::text[],
+        ${column((row) => JSON.stringify(row.metadata))}::jsonb[],
+        ${column((row) => row.createdAt.toISOString())}::timestamptz[]
       ) WITH ORDINALITY AS created(id, merchant_id, amount, currency, capture_method, payment_method_type, card_brand,
         card_last4, card_exp_month, card_exp_year, card_fingerprint, payment_method_details, vault_token, description,
-        metadata, position)
-      ORDER BY created.position
-      RETURNING *`;
-    const inserted = writes ? await writes.execute(insert) : (await tx.execute<Record<string, unknown>>(insert)).rows;
-    const rows = rowsOf(payments, inserted);
-    // RETURNING gives the rows of a multi-row INSERT in no promised order: matched back by id.
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    const presented = ids.map((id) => {
-      const row = byId.get(id);
-      if (!row) throw new Error(`payment ${id} was not inserted`);
-      return this.methods.present(row);
-    });
+        metadata, created_at, position)
+      ORDER BY created.position`;
+    if (writes) writes.add(insert);
+    else await tx.execute(insert);
+    const presented = rows.map((row) => this.methods.present(row));
     // Nothing to invalidate: the ids were made here, at random (newId), so no read can have asked for one of them
     // before, and no "not found" for it can be cached.
     const processingEvents = presented.map((payment, index) => ({
