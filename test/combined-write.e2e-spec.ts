@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { Client } from 'pg';
+import { recordSentStatements, type SentStatements } from './support/sent-statements';
 import { parseConfig } from '../src/config/config.schema';
 import { CombinedWrite } from '../src/database/combined-write';
 import { Database } from '../src/database/database';
@@ -13,8 +14,7 @@ import { dropDatabase, postgresServerUrl, uniqueDatabaseName } from './support/t
 describe('CombinedWrite', () => {
   const name = uniqueDatabaseName();
   let database: Database;
-  let statements: string[];
-  let restoreQuery: () => void;
+  let recording: SentStatements;
 
   beforeAll(async () => {
     const admin = new Client({ connectionString: `${postgresServerUrl}/postgres` });
@@ -27,21 +27,13 @@ describe('CombinedWrite', () => {
       CREATE TABLE children (id text PRIMARY KEY, parent_id text NOT NULL REFERENCES parents (id));
       CREATE TABLE notes (id text PRIMARY KEY, body text NOT NULL)`);
     // Every statement the pool's clients send, to count round trips.
-    const original = Client.prototype.query as (this: Client, ...args: unknown[]) => unknown;
-    Client.prototype.query = function countedQuery(this: Client, ...args: unknown[]): unknown {
-      const query = args[0];
-      statements.push(typeof query === 'string' ? query : String((query as { text?: string }).text));
-      return original.apply(this, args);
-    } as Client['query'];
-    restoreQuery = () => {
-      Client.prototype.query = original as Client['query'];
-    };
+    recording = recordSentStatements();
   });
   beforeEach(() => {
-    statements = [];
+    recording.sent.length = 0;
   });
   afterAll(async () => {
-    restoreQuery();
+    recording.stop();
     await database.onApplicationShutdown();
     await dropDatabase(name);
   });
@@ -63,8 +55,8 @@ describe('CombinedWrite', () => {
       expect(writes.size).toBe(0);
     });
     // begin, the combined statement, commit.
-    expect(statements).toHaveLength(3);
-    expect(statements[1]).toMatch(/^WITH combined_0 AS \(INSERT INTO notes/);
+    expect(recording.sent).toHaveLength(3);
+    expect(recording.sent[1]).toMatch(/^WITH combined_0 AS \(INSERT INTO notes/);
     expect(seen.map(Number)).toEqual([1]);
     expect(await count('notes')).toBe(2);
     expect(await count('parents')).toBe(1);
@@ -100,7 +92,7 @@ describe('CombinedWrite', () => {
       return read;
     });
     expect(rows).toEqual([{ id: 'c1', parent_id: 'p3' }]);
-    expect(statements).toHaveLength(3);
+    expect(recording.sent).toHaveLength(3);
     // A child whose parent is in no part is refused: the key is checked at the statement's end, not skipped.
     const refused = await database
       .transaction(async (tx) => {
@@ -134,7 +126,7 @@ describe('CombinedWrite', () => {
       await writes.run();
     });
     // The part went once, with the first run: the second run sent nothing.
-    expect(statements.filter((text) => /combined_0/.test(text))).toHaveLength(1);
+    expect(recording.sent.filter((text) => /combined_0/.test(text))).toHaveLength(1);
     expect(await count('notes')).toBe(3);
   });
 });

@@ -8,6 +8,30 @@ import { eventually } from './support/api';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
+ * Registers a dispatcher for each topic that takes every message (kept in `dispatched`) and counts the relay's passes
+ * over these topics (`passes`).
+ */
+function watchTopics(
+  relay: OutboxRelay,
+  topics: readonly string[],
+): { dispatched: Record<string, OutboxMessage[]>; passes: Record<string, number> } {
+  const dispatched: Record<string, OutboxMessage[]> = Object.fromEntries(topics.map((topic) => [topic, []]));
+  const passes: Record<string, number> = Object.fromEntries(topics.map((topic) => [topic, 0]));
+  const drainTopic = relay.drainTopic.bind(relay);
+  jest.spyOn(relay, 'drainTopic').mockImplementation((topic: string) => {
+    if (topic in passes) passes[topic]! += 1;
+    return drainTopic(topic);
+  });
+  for (const topic of topics) {
+    relay.register(topic, (messages) => {
+      dispatched[topic]!.push(...messages);
+      return Promise.resolve(messages.map(() => sentOutcome));
+    });
+  }
+  return { dispatched, passes };
+}
+
+/**
  * A commit wakes the relay for the topics it added rows to, and only those: the notification names the topic, so
  * at a moderate rate each commit costs one pass of its own topics, not one of every topic.
  */
@@ -79,19 +103,7 @@ describe('outbox wake-ups by topic', () => {
     const relay = subject.app.get(OutboxRelay);
     const outbox = subject.app.get(OutboxService);
     const database = subject.app.get(Database);
-    const dispatched: Record<string, OutboxMessage[]> = { 'test.woken': [], 'test.idle': [] };
-    const passes: Record<string, number> = { 'test.woken': 0, 'test.idle': 0 };
-    const drainTopic = relay.drainTopic.bind(relay);
-    jest.spyOn(relay, 'drainTopic').mockImplementation((topic: string) => {
-      if (topic in passes) passes[topic]! += 1;
-      return drainTopic(topic);
-    });
-    for (const topic of Object.keys(dispatched)) {
-      relay.register(topic, (messages) => {
-        dispatched[topic]!.push(...messages);
-        return Promise.resolve(messages.map(() => sentOutcome));
-      });
-    }
+    const { dispatched, passes } = watchTopics(relay, ['test.woken', 'test.idle']);
     // Each new drain makes its first pass at once; wait for both to be idle, waiting for a wake-up.
     await eventually(
       () => Promise.resolve({ ...passes }),
@@ -131,19 +143,7 @@ describe('outbox fallback poll', () => {
   it('finds rows written without a notification, and leaves the topics without rows idle', async () => {
     const relay = subject.app.get(OutboxRelay);
     const database = subject.app.get(Database);
-    const dispatched: Record<string, OutboxMessage[]> = { 'test.polled': [], 'test.quiet': [] };
-    const passes: Record<string, number> = { 'test.polled': 0, 'test.quiet': 0 };
-    const drainTopic = relay.drainTopic.bind(relay);
-    jest.spyOn(relay, 'drainTopic').mockImplementation((topic: string) => {
-      if (topic in passes) passes[topic]! += 1;
-      return drainTopic(topic);
-    });
-    for (const topic of Object.keys(dispatched)) {
-      relay.register(topic, (messages) => {
-        dispatched[topic]!.push(...messages);
-        return Promise.resolve(messages.map(() => sentOutcome));
-      });
-    }
+    const { dispatched, passes } = watchTopics(relay, ['test.polled', 'test.quiet']);
     await eventually(
       () => Promise.resolve({ ...passes }),
       (seen) => seen['test.polled']! >= 1 && seen['test.quiet']! >= 1,

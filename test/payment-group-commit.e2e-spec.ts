@@ -1,5 +1,4 @@
 import { sql } from 'drizzle-orm';
-import { Client } from 'pg';
 import { Database } from '../src/database/database';
 import {
   createMerchant,
@@ -12,6 +11,7 @@ import {
   uniqueKey,
 } from './support/api';
 import { fastProcessing } from './support/fast-processing';
+import { recordSentStatements } from './support/sent-statements';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -80,19 +80,14 @@ describe('payment creation by group commit', () => {
   });
 
   it('writes a burst of new keys with one statement per batch: claims, responses and rows together', async () => {
-    const sent: string[] = [];
-    const original = Client.prototype.query as (this: Client, ...args: unknown[]) => unknown;
-    Client.prototype.query = function countedQuery(this: Client, ...args: unknown[]): unknown {
-      const query = args[0];
-      sent.push(typeof query === 'string' ? query : String((query as { text?: string }).text));
-      return original.apply(this, args);
-    } as Client['query'];
+    const recording = recordSentStatements();
     let responses;
     try {
       responses = await Promise.all(Array.from({ length: 20 }, () => createPayment(subject, merchant)));
     } finally {
-      Client.prototype.query = original as Client['query'];
+      recording.stop();
     }
+    const { sent } = recording;
     expect(responses.map((response) => response.statusCode)).toEqual(responses.map(() => 202));
     const creates = sent.filter((text) => text.includes('INSERT INTO payments'));
     expect(creates.length).toBeGreaterThan(0);
