@@ -8,6 +8,8 @@ declare module 'autocannon' {
       /** Several: the connections are spread over them in turn (connection i to url i mod n). */
       url: string | string[];
       connections?: number;
+      /** Requests per second over all connections at most (bench/ab's moderate rate). */
+      overallRate?: number;
       /** Seconds. */
       duration?: number;
       pipelining?: number;
