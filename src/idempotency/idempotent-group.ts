@@ -12,8 +12,8 @@ import { isKeyTakenError } from './key-taken-error';
 
 /**
  * The business write of a group: every item of a batch at once, in `writes.tx` (multi-row statements; writes whose
- * rows it does not read go into `writes`, sent with the claims and stored responses in one statement), answering one response
- * body per item in the items' order. It must not refuse one item with an error: an error rolls the whole
+ * rows it does not read go into `writes`, sent with the claims and stored responses in one statement), answering
+ * one response body per item in the items' order. It must not refuse one item with an error: an error rolls the whole
  * batch back, and each item is then written apart through the single-request path (where a refusal is stored as
  * the key's answer, as for any idempotent request).
  */
@@ -47,7 +47,8 @@ type BatchDecision = ({ answer: ItemOutcome<IdempotentResponse> } | { readStored
 /**
  * Idempotent requests written by group commit (see GroupCommit): concurrent requests of one route share one
  * transaction, whose one statement inserts their keys with their responses and their business rows (multi-row
- * statements as CTEs); a key with a row already makes the batch claim first, store after (writeBatch). The contract is the single-request path's (IdempotencyService.execute):
+ * statements as CTEs); a key with a row already makes the batch claim first, store after (writeBatch). The
+ * contract is the single-request path's (IdempotencyService.execute):
  *
  * - a key already stored is replayed (or 422 for a different request), one still in flight gets 409;
  * - two requests of one batch with the same key: the first is written, the second answered from what it stored
