@@ -254,7 +254,10 @@ export interface SustainedStep {
   load: OpenLoopResult;
   /** Requests whose payment was final, with both events published, within the bound of their scheduled send. */
   settledWithinBound: number;
+  /** Of the requests the step was to offer: those it never sent (it gave up early) count as not settled. */
   settledShare: number;
+  /** Of the requests it sent: what tells a settling pipeline that is late from a step stopped by its creates. */
+  settledShareOfSent: number;
   /** Scheduled send → both events arrived, of the payments that settled. */
   settleMs: { p50: number; p99: number; max: number };
   drain: Drain;
@@ -350,6 +353,7 @@ async function measureStep(
   const settledWithinBound = settleTimes.filter((ms) => ms <= sustainedBounds.settledWithinMs).length;
   // Of what the step was to offer: requests it never sent (it gave up) count as not settled.
   const settledShare = planned > 0 ? settledWithinBound / planned : 0;
+  const settledShareOfSent = answers.length > 0 ? settledWithinBound / answers.length : 0;
   const quantile = (p: number) =>
     settleTimes.length === 0
       ? 0
@@ -362,7 +366,8 @@ async function measureStep(
   if (settledShare < sustainedBounds.settledShareMin) {
     misses.push(
       `${Math.round(settledShare * 1000) / 10}% settled within ${sustainedBounds.settledWithinMs} ms ` +
-        `(< ${sustainedBounds.settledShareMin * 100}%)`,
+        `(< ${sustainedBounds.settledShareMin * 100}%; ${Math.round(settledShareOfSent * 1000) / 10}% of the ` +
+        `${answers.length} sent)`,
     );
   }
   if (load.non2xx > 0 || load.errors > 0) misses.push(`${load.non2xx} non-2xx, ${load.errors} errors`);
@@ -372,6 +377,7 @@ async function measureStep(
     load,
     settledWithinBound,
     settledShare: Math.round(settledShare * 10000) / 10000,
+    settledShareOfSent: Math.round(settledShareOfSent * 10000) / 10000,
     settleMs: { p50: quantile(0.5), p99: quantile(0.99), max: Math.round(settleTimes.at(-1) ?? 0) },
     drain,
     holds: misses.length === 0,
