@@ -17,8 +17,10 @@ export const outboxLimits = {
   // cap, so an outage is not hammered; the other topics do not wait with it.
   // A topic woken by a commit waits this long before its pass, so the commits of that moment share one batch (one
   // relay transaction, one broker round trip): at a moderate rate, a pass per commit would cost most of a payment's
-  // CPU. It adds at most this much to a message's way out, far below what anything downstream waits.
-  wakeupGatherMs: 10,
+  // CPU. It adds at most this much to a message's way out, far below what anything downstream waits. 25 ms against
+  // 10 ms, at 200 creates/s (npm run bench:ab, 2 rounds): 0.59 commits per payment against 0.62, app and PostgreSQL
+  // CPU per payment 8–10 % lower.
+  wakeupGatherMs: 25,
   // An idle topic is woken by its commits' notifications and by the relay's one poll for all topics
   // (OUTBOX_POLL_INTERVAL_MS); past this it takes a pass anyway, should both have missed its rows.
   idleTopicPassMaxIntervalMs: 30_000,
