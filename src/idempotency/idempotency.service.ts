@@ -210,9 +210,7 @@ export class IdempotencyService implements OnApplicationBootstrap {
     if (claims.length === 0) return;
     if (claims.length !== responses.length) throw new Error('claimStoredManyTo: one response per claim');
     const retentionSeconds = idempotencyLimits.keyRetentionMs / 1000;
-    const sealed = responses.map((response) =>
-      sealResponseBody(this.keyring, response.scope, response.key, response.body),
-    );
+    const sealed = this.sealedBodies(responses);
     writes.add(
       sql`
       INSERT INTO idempotency_keys
@@ -233,10 +231,13 @@ export class IdempotencyService implements OnApplicationBootstrap {
     );
   }
 
+  /** Each response's body sealed under its key, as stored (a stored response may hold a secret shown once). */
+  private sealedBodies(responses: readonly StoredResponse[]): Buffer[] {
+    return responses.map((response) => sealResponseBody(this.keyring, response.scope, response.key, response.body));
+  }
+
   private storeStatement(responses: readonly StoredResponse[]): SQL {
-    const sealed = responses.map((response) =>
-      sealResponseBody(this.keyring, response.scope, response.key, response.body),
-    );
+    const sealed = this.sealedBodies(responses);
     return sql`
       UPDATE idempotency_keys AS stored
       SET response_status = response.status, response_sealed = response.sealed, response_body = NULL,

@@ -1,4 +1,4 @@
-import { types } from 'node:util';
+import { someWrappedError } from './wrapped-errors';
 
 // Failures that mean PostgreSQL, Redis or RabbitMQ could not be reached, or the connection to one broke: the
 // client gets a 503 and may retry (the same request, with the same Idempotency-Key, succeeds once it is back).
@@ -34,9 +34,6 @@ const unavailableMessages = [
   /Client network socket disconnected/i,
   /Command timed out/i,
 ];
-// Wrappers (DrizzleQueryError, Nest's, our own) nest the driver's error in `cause`; a cycle must not loop forever.
-const causeDepthMax = 8;
-
 function isUnavailableItself(error: Error): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (networkErrorCodes.has(code) || postgresUnavailableStates.test(code))) return true;
@@ -44,12 +41,6 @@ function isUnavailableItself(error: Error): boolean {
 }
 
 /** True when `error`, or an error it wraps, says a dependency is down or unreachable rather than that we erred. */
-export function isDependencyFailure(error: unknown, depth = 0): boolean {
-  // isNativeError too: Node's socket errors come from its own realm when the caller runs in another (a vm context).
-  if (!(error instanceof Error || types.isNativeError(error)) || depth > causeDepthMax) return false;
-  if (isUnavailableItself(error)) return true;
-  const inner = (error as { errors?: unknown }).errors;
-  if (Array.isArray(inner) && inner.some((each) => isDependencyFailure(each, depth + 1))) return true;
-  const cause = (error as { cause?: unknown }).cause;
-  return cause !== error && isDependencyFailure(cause, depth + 1);
+export function isDependencyFailure(error: unknown): boolean {
+  return someWrappedError(error, isUnavailableItself);
 }
