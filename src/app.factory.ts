@@ -11,6 +11,7 @@ import { requestIdOf } from './http/request-id';
 import { refuseNonOriginForm } from './http/request-target';
 import { RequestLogController } from './logging/request-log.controller';
 import { createRootLogger } from './logging/root-logger';
+import { lazyRequestLogger } from './logging/lazy-request-logger';
 import { connectEventSubscribers } from './events/event-subscribers';
 import { setupOpenApi } from './openapi/openapi.setup';
 import { protectDashboard } from './queueing/dashboard-auth';
@@ -34,6 +35,8 @@ export async function createApp(
   const adapter = new FastifyAdapter({
     loggerInstance: rootLogger,
     logController: new RequestLogController(),
+    // A request's logger is made at its first line: most requests write none at LOG_LEVEL=warn.
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: requestBodyLimitBytes,
     genReqId: requestIdOf,
     requestIdHeader: false,
