@@ -217,6 +217,7 @@ async function main(): Promise<number> {
   let redis: RedisCpuProbe | undefined;
   let database: Client | undefined;
   let statements: PostgresStatements | undefined;
+  let autovacuumOff: boolean | undefined;
   let processes: ProcessCpuProbe | undefined;
   let scenarios: Scenarios;
   const cleanupFailures: string[] = [];
@@ -233,6 +234,8 @@ async function main(): Promise<number> {
     redis = await RedisCpuProbe.connect(config.redis.url);
     database = new Client({ connectionString: config.database.url });
     await database.connect();
+    const { rows: autovacuumRows } = await database.query<{ autovacuum: string }>('SHOW autovacuum');
+    autovacuumOff = autovacuumRows[0]?.autovacuum === 'off';
     statements = await PostgresStatements.connect(config.database.url);
     await migrateDatabase(pgbenchDatabaseUrl);
     await preparePgbenchDatabase(pgbenchDatabaseUrl);
@@ -252,6 +255,7 @@ async function main(): Promise<number> {
       rabbitmqUrl: config.rabbitmq.urls[0]!,
       watch,
       database,
+      vacuumBeforeScenarios: autovacuumOff,
       authorization,
       profileDirectory,
       interrupted: () => interrupted,
@@ -370,6 +374,13 @@ async function main(): Promise<number> {
     ...(watch && watch.unreadable > 0 ? [`${watch.unreadable} messages on payment.* were not payment events`] : []),
     ...(watch && watch.duplicates > 0 ? [`RabbitMQ delivered ${watch.duplicates} event(s) twice (counted once)`] : []),
     ...(statements?.unavailable ? [`PostgreSQL statements: ${statements.unavailable}.`] : []),
+    ...(autovacuumOff
+      ? [
+          "PostgreSQL's autovacuum is off on this server: the benchmark ran VACUUM (ANALYZE) on the app's database " +
+            'before `create` and before each `sustained` step, outside their measured windows, as autovacuum would ' +
+            'have cleared the dead rows of the scenarios before (outbox rows marked sent, payments moved on).',
+        ]
+      : []),
     'PostgreSQL CPU counts the backends of the two bench databases and the server processes (checkpointer, WAL ' +
       'writer, …); backends of other databases (other users of this server) are left out. Redis: the whole ' +
       'redis-server the app uses (its commandstats too), other users included; RabbitMQ: beam.smp and its ' +
