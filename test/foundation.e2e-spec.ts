@@ -1,5 +1,6 @@
 import { ProbeGate, ProbeModule, probeGate } from './support/probe.module';
 import { startTestApp, type TestApp, testAdminToken } from './support/test-app';
+import { Database } from '../src/database/database';
 
 function expectErrorShape(body: string, status: number, code: string): Record<string, unknown> {
   const parsed = JSON.parse(body) as { error: Record<string, unknown> };
@@ -34,6 +35,15 @@ describe('the service foundation on the real PostgreSQL, Redis and RabbitMQ', ()
     const response = await subject.inject({ method: 'GET', url: '/health/live' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ status: 'ok' });
+  });
+
+  it("warns once at start exactly when PostgreSQL's autovacuum is off (a setting of the server, not of a test)", async () => {
+    const { rows } = await subject.app.get(Database).pool.query<{ autovacuum: string }>('SHOW autovacuum');
+    const warnings = subject.logs
+      .records()
+      .filter((record) => typeof record.msg === 'string' && record.msg.includes("PostgreSQL's autovacuum is off"));
+    expect(warnings).toHaveLength(rows[0]?.autovacuum === 'off' ? 1 : 0);
+    for (const warning of warnings) expect(warning).toMatchObject({ level: 40, context: 'DatabaseModule' });
   });
 
   it('gives every response a Request-Id, and keeps a sane caller-supplied one', async () => {
