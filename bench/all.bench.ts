@@ -16,6 +16,9 @@
  * 3. With `--processes` (or BENCH_PROCESSES=1), scaled: two `api`, two `worker` and one `relay` process, the load
  *    spread over both api processes in turn as a load balancer would: create and sustained again, reported beside
  *    the single process and the split roles (which run whatever BENCH_SPLIT_ROLES says).
+ * 4. A profiled pass, judged nothing (BENCH_PROFILED_PASS=0 leaves it out): a fresh app of role `all` runs the
+ *    spread get-cached and create again for BENCH_PROFILED_S under V8's profiler (support/profiled-pass.ts), and the
+ *    report says where its time went.
  *
  * A payment is settled once the benchmark's own queue on the app's events exchange has received its
  * `payment.processing` and its final event (support/payment-events-watch.ts). CPU by process from /proc (app
@@ -26,7 +29,7 @@
  *   # BENCH_DURATION_S=10 BENCH_WARMUP_S=3 BENCH_CONNECTIONS=50 BENCH_SPREAD_PAYMENTS=1000
  *   # BENCH_SUSTAINED_HOLD_S=30 BENCH_SUSTAINED_START_RATE=100 BENCH_SUSTAINED_STEP_PERCENT=50
  *   # BENCH_SUSTAINED_STEPS=10 BENCH_SUSTAINED_STEPS_DOWN=3 BENCH_SUSTAINED_REFINE_STEPS=2
- *   # BENCH_SUSTAINED_CONNECTIONS=256 BENCH_SPLIT_ROLES=1 BENCH_PROCESSES=0
+ *   # BENCH_SUSTAINED_CONNECTIONS=256 BENCH_SPLIT_ROLES=1 BENCH_PROCESSES=0 BENCH_PROFILED_PASS=1 BENCH_PROFILED_S=5
  *   # BENCH_CPU_PROFILE_DIR=/tmp/prof (V8 profiles of the app over `create`), BENCH_RESULTS_DIR=bench/results,
  *   # BENCH_UPDATE_README=1 (puts README-table.md into README.md between its bench-results markers)
  *
@@ -35,7 +38,7 @@
  * Everything the run makes — databases, Redis keys, the exchange and queues, the app processes — is removed at
  * the end, on failure and on Ctrl-C too.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -70,6 +73,7 @@ import { type LoadSettings, measureRoute, type RouteResult } from './support/mea
 import { ResidentMemoryWatch } from './support/memory-watch';
 import { stopOpenLoop } from './support/open-loop';
 import { PaymentEventsWatch } from './support/payment-events-watch';
+import { runProfiledPass } from './support/profiled-pass';
 import { preparePgbenchDatabase } from './support/pgbench';
 import { ProcessCpuProbe } from './support/process-cpu';
 import { machineDescription } from './support/report';
@@ -81,7 +85,9 @@ import {
   measureCreate,
   measureDbCeiling,
   measureSustained,
+  paymentCreateRoute,
   seedPayments,
+  waitUntilSettled,
   type SustainedSettings,
   type WriteContext,
 } from './support/write-scenarios';
@@ -189,6 +195,7 @@ async function main(): Promise<number> {
   const scaled = process.argv.includes('--processes') || flag('BENCH_PROCESSES', false);
   // The scaled phase is compared with one process per role: --processes runs the split phase too.
   const split = flag('BENCH_SPLIT_ROLES', true) || scaled;
+  const profiledPass = flag('BENCH_PROFILED_PASS', true);
   const resultsDirectory = path.resolve(process.env.BENCH_RESULTS_DIR ?? path.join(__dirname, 'results'));
   const profileDirectory = process.env.BENCH_CPU_PROFILE_DIR
     ? path.resolve(process.env.BENCH_CPU_PROFILE_DIR)
@@ -334,6 +341,47 @@ async function main(): Promise<number> {
     };
     if (split) scenarios.split = await measurePhase(splitRoles, 'split');
     if (scaled) scenarios.scaled = await measurePhase(scaledRoles, 'scaled');
+    if (profiledPass) {
+      await Promise.all(servers.map((server) => server.stop()));
+      await processes?.close();
+      processes = undefined;
+      console.log("profiled pass: a fresh app (all) under V8's profiler, judged nothing…");
+      const profiled = await start('all');
+      servers.push(profiled);
+      const directory = profileDirectory ?? (await mkdtemp(path.join(os.tmpdir(), 'bench-profiles-')));
+      try {
+        scenarios.profiled = await runProfiledPass(
+          profiled,
+          redis,
+          { ...settings, warmupS: 1, durationS: positiveInteger('BENCH_PROFILED_S', 5) },
+          directory,
+          [
+            {
+              scenario: `get-cached, ${spreadIds.length} payments`,
+              route: {
+                path: `/v1/payments/${paymentId}`,
+                paths: spreadIds.map((id) => `/v1/payments/${id}`),
+                headers: { authorization },
+              },
+              window: 'the measured reads',
+            },
+            {
+              scenario: 'create',
+              route: paymentCreateRoute(authorization),
+              afterLoad: async () => {
+                if (!(await waitUntilSettled(context)).drained) throw new Error('the profiled creates did not settle');
+              },
+              window: 'the measured creates, then until every payment was settled (authorization, ledger, events)',
+            },
+          ],
+        );
+      } finally {
+        if (!profileDirectory) await rm(directory, { recursive: true, force: true });
+      }
+      for (const run of scenarios.profiled) {
+        console.log(`  ${run.scenario}: ${run.requestsPerSecond} req/s profiled, ${run.profile.busyMs} ms busy`);
+      }
+    }
   } finally {
     memory.stop();
     await processes?.close().catch(() => undefined);

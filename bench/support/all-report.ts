@@ -6,6 +6,8 @@ import type { ChartRow } from './chart';
 import type { LoadSettings, RouteResult } from './measure';
 import type { BenchEnvironment } from './report';
 import { sustainedBounds, targets } from './targets';
+import type { ProfileSummary } from './cpu-profile';
+import type { ProfiledRun } from './profiled-pass';
 import type { WorkCost } from './work-window';
 import type { CreateScenario, DbCeiling, SustainedScenario, SustainedSettings, SustainedStep } from './write-scenarios';
 
@@ -29,6 +31,8 @@ export interface Scenarios {
   split?: PhaseResult;
   /** Two `api` (the load spread over both) and two `worker` processes, one `relay` (`--processes`). */
   scaled?: PhaseResult;
+  /** V8 profiles of a fresh app after the measured scenarios (BENCH_PROFILED_PASS): judged nothing. */
+  profiled?: ProfiledRun[];
 }
 
 /** The write phases of a run, with the name each is shown under beside the scenario's (none for `all`). */
@@ -97,13 +101,13 @@ function closedLoopBound(run: RouteResult, cores: number): string {
       .sort((a, b) => b[1] - a[1])[0]!;
     return (
       `CPU-bound: the processes used ${total}% of ${cores * 100}% (${busiest} the most, ${busiestPercent}%); ` +
-      'moved by less CPU per payment (see the CPU per payment by process, the profile and the statements below)'
+      'moved by less CPU per payment (see the CPU per payment by process, the statements and the V8 profiles below)'
     );
   }
   if (app >= 90) {
     return (
       `the app's event loop: ${app}% of one core in the app process (one thread); moved by less app CPU per ` +
-      'request (the profile below) or more app processes'
+      'request (the V8 profiles below) or more app processes'
     );
   }
   return (
@@ -122,7 +126,7 @@ function cpuBound(cost: WorkCost): string {
   return (
     `${busiest} takes the most, ${thousands(us)} CPU-µs per payment (app by process: ${byProcess}); ` +
     `${round1(cost.appQueries.total)} queries per payment from the app: moved by fewer statements, round trips ` +
-    'and commits per payment and less app CPU per payment (see below)'
+    'and commits per payment and less app CPU per payment (see the statements and the V8 profiles below)'
   );
 }
 
@@ -514,25 +518,50 @@ function costDetail(name: string, cost: WorkCost): string[] {
     '',
   );
   for (const profile of cost.profiles ?? []) {
-    lines.push(
-      `V8 profile of the app process \`${profile.process}\` (\`${profile.file}\`): ${profile.busyMs} ms busy, ` +
-        `${profile.idleMs} ms idle. Self time by source:`,
-      '',
-      '| source | self ms | % of busy |',
-      '|---|---|---|',
-      ...profile.bySource.map(({ source, selfMs, percent }) => `| ${source} | ${selfMs} | ${percent} |`),
-      '',
-      'Top functions by self time:',
-      '',
-      '| function | where | self ms | % of busy |',
-      '|---|---|---|---|',
-      ...profile.topFunctions.map(
-        ({ name: fn, where, selfMs, percent }) => `| \`${fn}\` | ${where} | ${selfMs} | ${percent} |`,
-      ),
-      '',
-    );
+    lines.push(...profileLines(`V8 profile of the app process \`${profile.process}\` (\`${profile.file}\`)`, profile));
   }
   return lines;
+}
+
+/** A V8 profile's summary: self time by source, then the top functions. */
+function profileLines(title: string, profile: ProfileSummary): string[] {
+  return [
+    `${title}: ${profile.busyMs} ms busy, ${profile.idleMs} ms idle. Self time by source:`,
+    '',
+    '| source | self ms | % of busy |',
+    '|---|---|---|',
+    ...profile.bySource.map(({ source, selfMs, percent }) => `| ${source} | ${selfMs} | ${percent} |`),
+    '',
+    'Top functions by self time:',
+    '',
+    '| function | where | self ms | % of busy |',
+    '|---|---|---|---|',
+    ...profile.topFunctions.map(
+      ({ name: fn, where, selfMs, percent }) => `| \`${fn}\` | ${where} | ${selfMs} | ${percent} |`,
+    ),
+    '',
+  ];
+}
+
+/** The profiled pass: where the app's time went in the scenarios the targets judge. */
+function profiledPassLines(runs: readonly ProfiledRun[] | undefined): string[] {
+  if (!runs || runs.length === 0) return [];
+  return [
+    "## Where the app's time goes: V8 profiles (profiled pass)",
+    '',
+    "After the measured scenarios, a fresh app (role `all`) ran each of these again for a few seconds under V8's " +
+      'sampling profiler (BENCH_PROFILED_PASS=0 leaves it out). The profiler costs the app CPU, so this pass judges ' +
+      'nothing: it shows where the app\'s time goes in the scenarios the targets judge. "busy" is the time the ' +
+      'event loop was not waiting; a sample taken while the process waited for a core (two cores shared with ' +
+      'PostgreSQL, Redis and RabbitMQ) counts where it stood, often a socket write.',
+    '',
+    ...runs.flatMap((run) =>
+      profileLines(
+        `### \`${run.scenario}\`, ${run.requestsPerSecond} req/s while profiled\n\nOver ${run.window}`,
+        run.profile,
+      ),
+    ),
+  ];
 }
 
 function machineLine(environment: BenchEnvironment): string {
@@ -675,6 +704,7 @@ export function formatMarkdown(result: BenchResult, chartFile: string): string {
         ? costDetail(`sustained (${roles}) at ${step(sustained.highestHeld)}`, sustained.highestHeld.cost)
         : []),
     ]),
+    ...profiledPassLines(scenarios.profiled),
     '## pgbench: average latency per statement of the payment script (ms)',
     '',
     '| with NOTIFY | without | statement |',

@@ -29,8 +29,9 @@ export interface ProfileSummary {
 }
 
 /** Where a frame's code is from: `node_modules/<package>`, `node:internal`, `src/<folder>`, or V8's own. */
-function sourceOf(url: string, functionName: string): string {
-  if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
+function sourceOf(fullUrl: string, functionName: string): string {
+  if (fullUrl === '') return functionName.startsWith('(') ? functionName : '(native)';
+  const url = withoutBuildDirectory(fullUrl);
   const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (modules) return modules[1]!;
   if (url.startsWith('node:')) return 'node:internal';
@@ -39,7 +40,16 @@ function sourceOf(url: string, functionName: string): string {
   return url;
 }
 
-function shortUrl(url: string): string {
+/**
+ * The app's own code, as the benchmark builds it (support/app-build.ts: under node_modules/.cache/<name>/<build>/),
+ * rooted at the build: `/src/...`, so that it reads as the app's src/ and not as a package named `.cache`.
+ */
+function withoutBuildDirectory(url: string): string {
+  return url.replace(/^.*\/node_modules\/\.cache\/[^/]+\/[^/]+\//, '/');
+}
+
+function shortUrl(fullUrl: string): string {
+  const url = withoutBuildDirectory(fullUrl);
   const modules = url.lastIndexOf('node_modules/');
   if (modules >= 0) return url.slice(modules + 'node_modules/'.length);
   const project = /\/((?:src|bench)\/.*)$/.exec(url);

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Client } from 'pg';
-import type { LoadSettings, RouteResult } from './measure';
+import type { LoadedRoute, LoadSettings, RouteResult } from './measure';
 import { measureRoute } from './measure';
 import { runOpenLoop, type OpenLoopResult } from './open-loop';
 import type { PaymentEventsWatch } from './payment-events-watch';
@@ -54,6 +54,17 @@ export function paymentBody(): unknown {
 }
 
 const freshIdempotencyKey = () => ({ 'idempotency-key': `bench-${randomBytes(12).toString('hex')}` });
+
+/** `POST /v1/payments` as `create` loads it: a payment that succeeds, a fresh Idempotency-Key each request. */
+export function paymentCreateRoute(authorization: string): LoadedRoute {
+  return {
+    path: '/v1/payments',
+    method: 'POST',
+    headers: { authorization },
+    body: paymentBody(),
+    perRequestHeaders: freshIdempotencyKey,
+  };
+}
 
 async function paymentCount(database: Client): Promise<number> {
   const { rows } = await database.query<{ count: string }>('SELECT count(*) AS count FROM payments');
@@ -198,13 +209,7 @@ export async function measureCreate(
     context.httpServers,
     context.redis,
     settings,
-    {
-      path: '/v1/payments',
-      method: 'POST',
-      headers: { authorization: context.authorization },
-      body: paymentBody(),
-      perRequestHeaders: freshIdempotencyKey,
-    },
+    paymentCreateRoute(context.authorization),
     {
       processes: context.processes,
       beforeMeasured: async () => {
