@@ -1,26 +1,14 @@
-import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
 import { lazyRequestLogger, LazyRequestLogger } from './lazy-request-logger';
 import { RequestLogController } from './request-log.controller';
 import { createRootLogger } from './root-logger';
+import { LogCapture } from '../../test/support/log-capture';
 
 /** A root logger at `level` (the app's, with its redaction) and the JSON lines it wrote. */
 function rootAt(level: string): { root: Logger; lines: () => Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const lines = () =>
-    chunks
-      .join('')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { root: createRootLogger(level, stream), lines };
+  const capture = new LogCapture();
+  return { root: createRootLogger(level, capture), lines: () => capture.records() };
 }
 
 describe('LazyRequestLogger', () => {

@@ -1,25 +1,13 @@
-import { Writable } from 'node:stream';
 import { context, trace } from '@opentelemetry/api';
 import { node } from '@opentelemetry/sdk-node';
 import { markTracingOn } from '../telemetry/trace-context';
 import { createRootLogger } from './root-logger';
+import { LogCapture } from '../../test/support/log-capture';
 
 /** The JSON lines a logger wrote. */
-function captured(): { stream: Writable; lines: () => Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const lines = () =>
-    chunks
-      .join('')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { stream, lines };
+function captured(): { stream: LogCapture; lines: () => Record<string, unknown>[] } {
+  const stream = new LogCapture();
+  return { stream, lines: () => stream.records() };
 }
 
 describe('createRootLogger', () => {
