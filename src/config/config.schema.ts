@@ -162,6 +162,10 @@ const environmentSchema = z
     OUTBOX_POLL_INTERVAL_MS: integerFromEnv(10, 60_000).default(500),
     DEAD_LETTER_RETENTION_COUNT: integerFromEnv(1, 1_000_000).default(10_000),
     IDEMPOTENCY_SWEEP_INTERVAL_MS: integerFromEnv(1_000, 86_400_000).default(3_600_000),
+    // Outbox rows the relay has sent are kept this long (for an operator looking into a message), then deleted by a
+    // sweep this often: the outbox is a transport, its rows are not the record (events and the ledger are).
+    OUTBOX_RETENTION_HOURS: integerFromEnv(1, 8_760).default(24),
+    OUTBOX_SWEEP_INTERVAL_MS: integerFromEnv(1_000, 86_400_000).default(3_600_000),
     // API.md: manual payments not captured within 7 days are canceled.
     AUTHORIZATION_EXPIRY_MS: integerFromEnv(1, 31 * 86_400_000).default(7 * 86_400_000),
     LEDGER_VERIFY_INTERVAL_MS: integerFromEnv(1_000, 7 * 86_400_000).default(3_600_000),
@@ -321,6 +325,7 @@ const environmentSchema = z
       outboxPollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS,
       deadLetterRetentionCount: env.DEAD_LETTER_RETENTION_COUNT,
       idempotencySweepIntervalMs: env.IDEMPOTENCY_SWEEP_INTERVAL_MS,
+      outboxSweep: { retentionMs: env.OUTBOX_RETENTION_HOURS * 3_600_000, intervalMs: env.OUTBOX_SWEEP_INTERVAL_MS },
       authorizationExpiryMs: env.AUTHORIZATION_EXPIRY_MS,
       disputes: {
         delayMs: env.DISPUTE_DELAY_MS,

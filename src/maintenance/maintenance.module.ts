@@ -6,6 +6,7 @@ import { VerificationModule } from '../verification/verification.module';
 import {
   MAINTENANCE_QUEUE,
   SWEEP_IDEMPOTENCY_KEYS_JOB,
+  SWEEP_SENT_OUTBOX_JOB,
   SWEEP_STRANDED_PAYMENTS_JOB,
   VERIFY_LEDGER_JOB,
 } from './maintenance.constants';
@@ -27,11 +28,13 @@ export const maintenanceQueue = defineQueue({
     [SWEEP_IDEMPOTENCY_KEYS_JOB]: housekeepingJobOptions,
     [VERIFY_LEDGER_JOB]: housekeepingJobOptions,
     [SWEEP_STRANDED_PAYMENTS_JOB]: housekeepingJobOptions,
+    [SWEEP_SENT_OUTBOX_JOB]: housekeepingJobOptions,
   },
   schedules: (config) => [
     { job: SWEEP_IDEMPOTENCY_KEYS_JOB, everyMs: config.idempotencySweepIntervalMs },
     { job: VERIFY_LEDGER_JOB, everyMs: config.ledgerVerifyIntervalMs },
     { job: SWEEP_STRANDED_PAYMENTS_JOB, everyMs: config.strandedPaymentsSweepIntervalMs },
+    { job: SWEEP_SENT_OUTBOX_JOB, everyMs: config.outboxSweep.intervalMs },
   ],
 });
 

@@ -2,12 +2,15 @@ import { Processor } from '@nestjs/bullmq';
 import { ModuleRef } from '@nestjs/core';
 import type { Job } from 'bullmq';
 import { GracefulWorkerHost } from '../queueing/graceful-worker-host';
+import { AppConfig } from '../config/app-config';
 import { IdempotencyService } from '../idempotency/idempotency.service';
+import { OutboxService } from '../outbox/outbox.service';
 import { StrandedPaymentsService } from '../payments/stranded-payments.service';
 import { LedgerVerifier } from '../verification/ledger-verifier.service';
 import {
   MAINTENANCE_QUEUE,
   SWEEP_IDEMPOTENCY_KEYS_JOB,
+  SWEEP_SENT_OUTBOX_JOB,
   SWEEP_STRANDED_PAYMENTS_JOB,
   VERIFY_LEDGER_JOB,
 } from './maintenance.constants';
@@ -19,6 +22,8 @@ export class MaintenanceProcessor extends GracefulWorkerHost {
     private readonly idempotency: IdempotencyService,
     private readonly verifier: LedgerVerifier,
     private readonly moduleRef: ModuleRef,
+    private readonly outbox: OutboxService,
+    private readonly config: AppConfig,
   ) {
     super();
   }
@@ -60,6 +65,8 @@ export class MaintenanceProcessor extends GracefulWorkerHost {
       }
       case SWEEP_STRANDED_PAYMENTS_JOB:
         return this.strandedPayments().sweep();
+      case SWEEP_SENT_OUTBOX_JOB:
+        return { deleted: await this.outbox.sweepSent(this.config.outboxSweep.retentionMs) };
       default:
         throw new Error(`unknown maintenance job ${job.name}`);
     }

@@ -27,6 +27,8 @@ export const outboxLimits = {
   retryDelayInitialMs: 100,
   retryDelayMaxMs: 5_000,
   listenReconnectDelayMs: 1_000,
+  // Rows the sweep of sent rows reads (and deletes, when sent long enough ago) per statement.
+  sweepBatchSize: 5_000,
   // A scrape must answer even when PostgreSQL does not: the lag gauges are left out past this deadline.
   lagQueryTimeoutMs: 500,
 };

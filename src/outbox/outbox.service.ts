@@ -3,9 +3,9 @@ import type { Context } from '@opentelemetry/api';
 import { type SQL, sql } from 'drizzle-orm';
 import type { CombinedWrite } from '../database/combined-write';
 import { newId } from '../common/ids';
-import type { Tx } from '../database/database';
+import { Database, type Tx } from '../database/database';
 import { activeTraceContext, carrierOf, isTracingOn } from '../telemetry/trace-context';
-import { outboxNotifyChannel } from './outbox.limits';
+import { outboxLimits, outboxNotifyChannel } from './outbox.limits';
 
 /** One row for the relay: the topic that says where it goes and what the dispatcher needs (ids only). */
 export interface OutboxRowInput {
@@ -18,12 +18,21 @@ export interface OutboxRowInput {
   traceContext?: Context | undefined;
 }
 
+interface SweptBatch extends Record<string, unknown> {
+  swept: number;
+  scanned: number;
+  last: string | null;
+  allOld: boolean;
+}
+
 /** Writes outbox rows inside a business transaction; the relay delivers them once it commits. */
 @Injectable()
 export class OutboxService {
   // The topics each transaction has already asked a wake-up for: one NOTIFY per topic and transaction, however many
   // rows it adds.
   private readonly notified = new WeakMap<Tx, Set<string>>();
+
+  constructor(private readonly database: Database) {}
 
   async add(tx: Tx, topic: string, payload: Record<string, unknown>): Promise<string> {
     const [id] = await this.addMany(tx, [{ topic, payload }]);
@@ -52,6 +61,37 @@ export class OutboxService {
     if (!this.needsNotify(writes.tx, rows)) writes.add(insert);
     else writes.add(sql`${insert} RETURNING topic`, { tail: (added) => sql`(${notifyTopicsOf(added)})` });
     return ids;
+  }
+
+  /**
+   * Deletes the rows sent more than `retentionMs` ago, oldest first, a batch per statement; answers how many. It walks
+   * the table in `sequence` order from its start and stops at the first batch holding a row created within the
+   * retention (every row after it is younger), so a sweep reads the old rows once and never the whole table. Unsent
+   * rows stay whatever their age: they are the relay's (a topic held up by its broker, say).
+   */
+  async sweepSent(retentionMs: number, batchSize: number = outboxLimits.sweepBatchSize): Promise<number> {
+    let swept = 0;
+    let after = '0';
+    for (;;) {
+      const { rows } = await this.database.db.execute<SweptBatch>(sql`
+        WITH scanned AS (
+          SELECT sequence, sent_at, created_at FROM outbox
+          WHERE sequence > ${after}::bigint ORDER BY sequence LIMIT ${batchSize}
+        ), swept AS (
+          DELETE FROM outbox USING scanned
+          WHERE outbox.sequence = scanned.sequence
+            AND scanned.sent_at < now() - ${retentionMs}::float8 * interval '1 millisecond'
+          RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM swept)::int AS swept, (SELECT count(*) FROM scanned)::int AS scanned,
+          (SELECT max(sequence) FROM scanned)::text AS last,
+          coalesce((SELECT bool_and(created_at < now() - ${retentionMs}::float8 * interval '1 millisecond') FROM scanned),
+            false) AS "allOld"`);
+      const batch = rows[0]!;
+      swept += batch.swept;
+      if (batch.scanned < batchSize || !batch.allOld || batch.last === null) return swept;
+      after = batch.last;
+    }
   }
 
   /**
