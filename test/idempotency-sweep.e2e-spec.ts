@@ -1,8 +1,8 @@
-import { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import { Database } from '../src/database/database';
-import { MAINTENANCE_QUEUE, SWEEP_IDEMPOTENCY_KEYS_JOB } from '../src/maintenance/maintenance.constants';
+import { SWEEP_IDEMPOTENCY_KEYS_JOB } from '../src/maintenance/maintenance.constants';
 import { eventually } from './support/api';
+import { maintenanceScheduleEvery } from './support/maintenance-schedules';
 import { startTestApp, type TestApp } from './support/test-app';
 
 describe('expired idempotency keys', () => {
@@ -22,20 +22,7 @@ describe('expired idempotency keys', () => {
       VALUES ('mer_x', 'expired-1', 'f', 201, '{}', now() - interval '1 second'),
              ('mer_x', 'expired-2', 'f', 201, '{}', now() - interval '2 days'),
              ('mer_x', 'live', 'f', 201, '{}', now() + interval '1 day')`);
-    const queue = new Queue(MAINTENANCE_QUEUE, {
-      connection: { url: subject.config.redis.url },
-      prefix: subject.config.redis.queuePrefix,
-    });
-    try {
-      const schedulers = await eventually(
-        () => queue.getJobSchedulers(),
-        (list) => list.some((scheduler) => scheduler.key === SWEEP_IDEMPOTENCY_KEYS_JOB),
-        { what: 'the sweep scheduler' },
-      );
-      expect(schedulers.find((scheduler) => scheduler.key === SWEEP_IDEMPOTENCY_KEYS_JOB)?.every).toBe(1000);
-    } finally {
-      await queue.close();
-    }
+    expect(await maintenanceScheduleEvery(subject, SWEEP_IDEMPOTENCY_KEYS_JOB)).toBe(1000);
     const remaining = await eventually(
       async () =>
         (await database.db.execute<{ key: string }>(sql`SELECT key FROM idempotency_keys WHERE scope = 'mer_x'`)).rows,

@@ -1,9 +1,9 @@
-import { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import { Database } from '../src/database/database';
-import { MAINTENANCE_QUEUE, SWEEP_SENT_OUTBOX_JOB } from '../src/maintenance/maintenance.constants';
+import { SWEEP_SENT_OUTBOX_JOB } from '../src/maintenance/maintenance.constants';
 import { OutboxService } from '../src/outbox/outbox.service';
 import { eventually } from './support/api';
+import { maintenanceScheduleEvery } from './support/maintenance-schedules';
 import { startTestApp, type TestApp } from './support/test-app';
 
 // A topic no dispatcher drains: rows written here by hand (without NOTIFY) are never picked up by the relay.
@@ -55,20 +55,7 @@ describe('sent outbox rows', () => {
         ...keptRows,
         { name: 'sent-30h', createdHoursAgo: 30, sentHoursAgo: 29 },
       ]);
-      const queue = new Queue(MAINTENANCE_QUEUE, {
-        connection: { url: subject.config.redis.url },
-        prefix: subject.config.redis.queuePrefix,
-      });
-      try {
-        const schedulers = await eventually(
-          () => queue.getJobSchedulers(),
-          (list) => list.some((scheduler) => scheduler.key === SWEEP_SENT_OUTBOX_JOB),
-          { what: 'the outbox sweep scheduler' },
-        );
-        expect(schedulers.find((scheduler) => scheduler.key === SWEEP_SENT_OUTBOX_JOB)?.every).toBe(1000);
-      } finally {
-        await queue.close();
-      }
+      expect(await maintenanceScheduleEvery(subject, SWEEP_SENT_OUTBOX_JOB)).toBe(1000);
       const remaining = await eventually(
         () => remainingNames(database),
         (names) => !names.includes('sent-3h') && !names.includes('sent-30h'),
