@@ -8,11 +8,14 @@ import type { Bindings, ChildLoggerOptions, Level } from 'pino';
  * app's CPU on a cached GET, even when the request writes nothing (LOG_LEVEL=warn and a request that succeeds).
  * What it writes is exactly what the child would write: same bindings, same options, same redaction.
  */
+/** Fastify's logger as pino gives it: one that says whether a level is written. */
+type LevelAwareLogger = FastifyBaseLogger & { isLevelEnabled(level: string): boolean };
+
 export class LazyRequestLogger implements FastifyBaseLogger {
   private made: FastifyBaseLogger | undefined;
 
   constructor(
-    private readonly parent: FastifyBaseLogger & { isLevelEnabled(level: string): boolean },
+    private readonly parent: LevelAwareLogger,
     private readonly bindings: Bindings,
     private readonly options: ChildLoggerOptions,
   ) {}
@@ -75,5 +78,5 @@ export function lazyRequestLogger(
   bindings: Bindings,
   options: ChildLoggerOptions,
 ): FastifyBaseLogger {
-  return new LazyRequestLogger(logger as FastifyBaseLogger & { isLevelEnabled(level: string): boolean }, bindings, options);
+  return new LazyRequestLogger(logger as LevelAwareLogger, bindings, options);
 }

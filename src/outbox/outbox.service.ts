@@ -74,19 +74,18 @@ export class OutboxService {
     let after = '0';
     for (;;) {
       const { rows } = await this.database.db.execute<SweptBatch>(sql`
-        WITH scanned AS (
+        WITH cutoff AS (SELECT now() - ${retentionMs}::float8 * interval '1 millisecond' AS at),
+        scanned AS (
           SELECT sequence, sent_at, created_at FROM outbox
           WHERE sequence > ${after}::bigint ORDER BY sequence LIMIT ${batchSize}
         ), swept AS (
-          DELETE FROM outbox USING scanned
-          WHERE outbox.sequence = scanned.sequence
-            AND scanned.sent_at < now() - ${retentionMs}::float8 * interval '1 millisecond'
+          DELETE FROM outbox USING scanned, cutoff
+          WHERE outbox.sequence = scanned.sequence AND scanned.sent_at < cutoff.at
           RETURNING 1
         )
         SELECT (SELECT count(*) FROM swept)::int AS swept, (SELECT count(*) FROM scanned)::int AS scanned,
           (SELECT max(sequence) FROM scanned)::text AS last,
-          coalesce((SELECT bool_and(created_at < now() - ${retentionMs}::float8 * interval '1 millisecond') FROM scanned),
-            false) AS "allOld"`);
+          coalesce((SELECT bool_and(created_at < cutoff.at) FROM scanned, cutoff), false) AS "allOld"`);
       const batch = rows[0]!;
       swept += batch.swept;
       if (batch.scanned < batchSize || !batch.allOld || batch.last === null) return swept;
