@@ -47,7 +47,7 @@ describe('CombinedWrite', () => {
       const writes = new CombinedWrite(tx);
       writes.add(sql`INSERT INTO notes (id, body) VALUES ('n1', 'one'), ('n2', 'two')`);
       writes.add(sql`INSERT INTO parents (id) VALUES ('p1') RETURNING id`, {
-        tail: (rows) => sql`(SELECT count(*) FROM ${rows})`,
+        tail: '(SELECT count(*) FROM {rows})',
         check: (value) => seen.push(value),
       });
       expect(writes.size).toBe(2);
@@ -69,7 +69,7 @@ describe('CombinedWrite', () => {
         const writes = new CombinedWrite(tx);
         writes.add(sql`INSERT INTO notes (id, body) VALUES ('n3', 'three')`);
         writes.add(sql`INSERT INTO parents (id) VALUES ('p2') RETURNING id`, {
-          tail: (rows) => sql`(SELECT count(*) FROM ${rows})`,
+          tail: '(SELECT count(*) FROM {rows})',
           check: (value) => {
             if (Number(value) !== 2) throw new Error(`expected 2 rows, got ${String(value)}`);
           },
@@ -113,7 +113,7 @@ describe('CombinedWrite', () => {
     await database.transaction(async (tx) => {
       const writes = new CombinedWrite(tx);
       writes.add(sql`INSERT INTO notes (id, body) VALUES ('n9', 'nine') RETURNING id`, {
-        tail: (added) => sql`(SELECT count(*) FROM ${added})`,
+        tail: '(SELECT count(*) FROM {rows})',
       });
       await writes.execute(sql`SELECT 1 AS one`);
       expect(writes.size).toBe(1);

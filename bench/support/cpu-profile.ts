@@ -8,6 +8,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -102,4 +103,57 @@ export async function summarizeProfile(file: string, count: number): Promise<Pro
       .slice(0, count)
       .map(([source, us]) => ({ source, selfMs: ms(us), percent: percent(us) })),
   };
+}
+
+/** True for a frame of the app's own code (src/), as built or run from source. */
+function isAppFrame(url: string): boolean {
+  const rooted = withoutBuildDirectory(url);
+  return rooted.includes('/src/') && !rooted.includes('node_modules/');
+}
+
+/**
+ * Busy time charged to the app's own function nearest each sample's leaf (its self time plus that of the libraries
+ * and Node internals it called), most first; a sample with no app frame on its stack is charged to its leaf's source
+ * (`(no app frame) <source>`): what of ours the time was spent for, where self time says only where it was spent.
+ */
+export async function appFramesOf(file: string): Promise<{ name: string; where: string; percent: number }[]> {
+  const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const chargedTo = new Map<number, string>();
+  const chargeOf = (leaf: number): string => {
+    const known = chargedTo.get(leaf);
+    if (known !== undefined) return known;
+    let charge: string | undefined;
+    for (let id: number | undefined = leaf; id !== undefined; id = parentOf.get(id)) {
+      const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+      if (isAppFrame(url)) {
+        charge = `${functionName || '(anonymous)'}\t${shortUrl(url)}:${lineNumber + 1}`;
+        break;
+      }
+    }
+    const { functionName, url } = byId.get(leaf)!.callFrame;
+    charge ??= `(no app frame) ${sourceOf(url, functionName)}\t`;
+    chargedTo.set(leaf, charge);
+    return charge;
+  };
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  const charged = new Map<string, number>();
+  let busyUs = 0;
+  for (let index = 0; index < samples.length; index += 1) {
+    const leaf = samples[index]!;
+    if (byId.get(leaf)!.callFrame.functionName === '(idle)') continue;
+    const us = Math.max(0, deltas[index + 1] ?? 0);
+    busyUs += us;
+    const charge = chargeOf(leaf);
+    charged.set(charge, (charged.get(charge) ?? 0) + us);
+  }
+  return [...charged]
+    .sort((a, b) => b[1] - a[1])
+    .map(([charge, us]) => {
+      const [name, where] = charge.split('\t') as [string, string];
+      return { name, where, percent: busyUs > 0 ? Math.round((us / busyUs) * 1000) / 10 : 0 };
+    });
 }

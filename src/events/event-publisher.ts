@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { RmqRecordBuilder, type RmqRecordOptions } from '@nestjs/microservices';
-import { sql } from 'drizzle-orm';
+import { statement } from '../database/statement';
 import { carrierOf, contextOfCarrier } from '../telemetry/trace-context';
 import { type DispatchOutcome, type OutboxBatch, type OutboxMessage, sentOutcome } from '../outbox/outbox.relay';
 import type { EventObject } from './event-types';
@@ -182,13 +182,13 @@ export class EventPublisher implements BeforeApplicationShutdown {
     // The range from the topic's head to the batch's last row is the batch and the rows it skipped (held by other
     // relays, or committed after it was read), on outbox_unsent_topic_idx; the lower bound is for the planner, as in
     // the relay's own read (and orders by outbox.sequence, not by the text column of the same name).
-    const rows = await batch.read<{ id: string; sequence: string; orderingKey: string }>(sql`
+    const rows = await batch.read<{ id: string; sequence: string; orderingKey: string }>(statement`
       SELECT id, sequence::text AS sequence, payload->>'orderingKey' AS "orderingKey" FROM outbox
       WHERE sent_at IS NULL AND topic = ${EVENT_PUBLISH_TOPIC}
         AND sequence >= (SELECT min(sequence) FROM outbox WHERE sent_at IS NULL AND topic = ${EVENT_PUBLISH_TOPIC})
         AND sequence < ${last.sequence.toString()}::bigint
-        AND payload->>'orderingKey' = ANY(${sql.param([...new Set(planned.map((event) => event.orderingKey))])}::text[])
-        AND NOT (id = ANY(${sql.param(planned.map((event) => event.id))}::text[]))
+        AND payload->>'orderingKey' = ANY(${[...new Set(planned.map((event) => event.orderingKey))]}::text[])
+        AND NOT (id = ANY(${planned.map((event) => event.id)}::text[]))
       ORDER BY outbox.sequence LIMIT ${eventsLimits.earlierUnsentRowsMax}`);
     const earlier: EarlierUnsentRow[] = rows
       .filter((row) => !this.confirmed.has(row.id))

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { Context } from '@opentelemetry/api';
-import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
 import { type ListObject, pageOf } from '../common/pagination';
 import { Database, type Tx } from '../database/database';
 import type { CombinedWrite } from '../database/combined-write';
+import { returning, runStatement, type Statement, statement } from '../database/statement';
 import { type Keyset, newestFirst, rowsAfter } from '../database/keyset';
 import { events } from '../database/schema';
 import { rowsOf } from '../database/raw-rows';
@@ -63,9 +64,8 @@ export class EventsService {
   async recordMany(tx: Tx, entries: readonly EventToRecord[]): Promise<EventObject[]> {
     if (entries.length === 0) return [];
     const rows = eventRowsOf(entries);
-    const inserted = await tx.execute<{ id: string; created_at: string }>(
-      sql`${eventsInsert(rows)} RETURNING id, created_at`,
-    );
+    const insert = eventsInsert(rows);
+    const inserted = await runStatement<{ id: string; created_at: string }>(tx, returning(insert, 'id, created_at'));
     const createdAt = new Map(inserted.rows.map((row) => [row.id, new Date(row.created_at)]));
     await this.outbox.addMany(tx, publishRowsOf(rows, entries));
     return rows.map((row) => ({
@@ -120,10 +120,10 @@ export class EventsService {
    */
   async findMany(
     eventIds: readonly string[],
-    read: (query: SQL) => Promise<Record<string, unknown>[]>,
+    read: (query: Statement) => Promise<Record<string, unknown>[]>,
   ): Promise<Map<string, StoredEvent>> {
     if (eventIds.length === 0) return new Map();
-    const rows = await read(sql`SELECT * FROM events WHERE id = ANY(${sql.param(eventIds)}::text[])`);
+    const rows = await read(statement`SELECT * FROM events WHERE id = ANY(${eventIds}::text[])`);
     return new Map(
       rowsOf(events, rows).map((row) => [row.id, { merchantId: row.merchantId, event: presentEvent(row) }]),
     );
@@ -165,13 +165,13 @@ function eventRowsOf(entries: readonly EventToRecord[]): EventRow[] {
 }
 
 /** One statement for the events, in the order given. */
-function eventsInsert(rows: readonly EventRow[]): SQL {
-  return sql`
+function eventsInsert(rows: readonly EventRow[]): Statement {
+  return statement`
     INSERT INTO events (id, merchant_id, type, object_id, data)
     SELECT event.id, event.merchant_id, event.type, event.object_id, event.data
-    FROM unnest(${sql.param(rows.map((row) => row.id))}::text[], ${sql.param(rows.map((row) => row.merchantId))}::text[],
-                ${sql.param(rows.map((row) => row.type))}::text[], ${sql.param(rows.map((row) => row.objectId))}::text[],
-                ${sql.param(rows.map((row) => JSON.stringify(row.data)))}::jsonb[]) WITH ORDINALITY
+    FROM unnest(${rows.map((row) => row.id)}::text[], ${rows.map((row) => row.merchantId)}::text[],
+                ${rows.map((row) => row.type)}::text[], ${rows.map((row) => row.objectId)}::text[],
+                ${rows.map((row) => JSON.stringify(row.data))}::jsonb[]) WITH ORDINALITY
       AS event(id, merchant_id, type, object_id, data, position)
     ORDER BY event.position`;
 }

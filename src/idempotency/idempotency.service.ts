@@ -1,14 +1,18 @@
 import { type KeyObject, randomBytes } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { ApiError } from '../common/errors/api-error';
 import { Keyring } from '../common/crypto/keyring';
 import { AppConfig } from '../config/app-config';
 import { Database, type Tx } from '../database/database';
 import type { CombinedWrite } from '../database/combined-write';
+import { returning, runStatement, type Statement, statement } from '../database/statement';
 import { idempotencyLimits } from './idempotency.limits';
 import { fingerprintKey, requestFingerprint } from './request-fingerprint';
 import { openResponseBody, sealResponseBody } from './sealed-response';
+
+/** A combined write's tail: how many rows its part returned. */
+const countOfRows = '(SELECT count(*) FROM {rows})';
 
 export interface IdempotentRequest {
   /** The merchant id, or `operator` for operator calls: keys never collide across merchants. */
@@ -187,15 +191,15 @@ export class IdempotencyService implements OnApplicationBootstrap {
   /** Stores, in `tx`, the responses of keys claimed in `tx` by `claimMany` (sealed, as `execute` stores them). */
   async storeMany(tx: Tx, responses: readonly StoredResponse[]): Promise<void> {
     if (responses.length === 0) return;
-    const stored = await tx.execute(this.storeStatement(responses));
+    const stored = await runStatement(tx, this.storeStatement(responses));
     checkStored(stored.rowCount ?? 0, responses.length);
   }
 
   /** `storeMany` as a part of a combined write (sent with the transaction's other writes in one statement). */
   storeManyTo(writes: CombinedWrite, responses: readonly StoredResponse[]): void {
     if (responses.length === 0) return;
-    writes.add(sql`${this.storeStatement(responses)} RETURNING 1`, {
-      tail: (stored) => sql`(SELECT count(*) FROM ${stored})`,
+    writes.add(returning(this.storeStatement(responses), '1'), {
+      tail: countOfRows,
       check: (count) => checkStored(Number(count), responses.length),
     });
   }
@@ -212,20 +216,20 @@ export class IdempotencyService implements OnApplicationBootstrap {
     const retentionSeconds = idempotencyLimits.keyRetentionMs / 1000;
     const sealed = this.sealedBodies(responses);
     writes.add(
-      sql`
+      statement`
       INSERT INTO idempotency_keys
         (scope, key, request_fingerprint, owner_token, locked_at, expires_at, response_status, response_sealed)
       SELECT claim.scope, claim.key, claim.fingerprint, claim.owner_token, NULL,
-             now() + make_interval(secs => ${retentionSeconds}), claim.status, claim.sealed
-      FROM unnest(${sql.param(claims.map((claim) => claim.scope))}::text[], ${sql.param(claims.map((claim) => claim.key))}::text[],
-                  ${sql.param(claims.map((claim) => claim.fingerprint))}::text[],
-                  ${sql.param(claims.map(() => newOwnerToken()))}::text[],
-                  ${sql.param(responses.map((response) => response.status))}::int[],
-                  ${sql.param(sealed)}::bytea[]) AS claim(scope, key, fingerprint, owner_token, status, sealed)
+             now() + make_interval(secs => ${retentionSeconds}::float8), claim.status, claim.sealed
+      FROM unnest(${claims.map((claim) => claim.scope)}::text[], ${claims.map((claim) => claim.key)}::text[],
+                  ${claims.map((claim) => claim.fingerprint)}::text[],
+                  ${claims.map(() => newOwnerToken())}::text[],
+                  ${responses.map((response) => response.status)}::int[],
+                  ${sealed}::bytea[]) AS claim(scope, key, fingerprint, owner_token, status, sealed)
       ORDER BY claim.scope, claim.key
       RETURNING 1`,
       {
-        tail: (stored) => sql`(SELECT count(*) FROM ${stored})`,
+        tail: countOfRows,
         check: (count) => checkStored(Number(count), claims.length),
       },
     );
@@ -236,16 +240,16 @@ export class IdempotencyService implements OnApplicationBootstrap {
     return responses.map((response) => sealResponseBody(this.keyring, response.scope, response.key, response.body));
   }
 
-  private storeStatement(responses: readonly StoredResponse[]): SQL {
+  private storeStatement(responses: readonly StoredResponse[]): Statement {
     const sealed = this.sealedBodies(responses);
-    return sql`
+    return statement`
       UPDATE idempotency_keys AS stored
       SET response_status = response.status, response_sealed = response.sealed, response_body = NULL,
           locked_at = NULL
-      FROM unnest(${sql.param(responses.map((response) => response.scope))}::text[],
-                  ${sql.param(responses.map((response) => response.key))}::text[],
-                  ${sql.param(responses.map((response) => response.status))}::int[],
-                  ${sql.param(sealed)}::bytea[]) AS response(scope, key, status, sealed)
+      FROM unnest(${responses.map((response) => response.scope)}::text[],
+                  ${responses.map((response) => response.key)}::text[],
+                  ${responses.map((response) => response.status)}::int[],
+                  ${sealed}::bytea[]) AS response(scope, key, status, sealed)
       WHERE stored.scope = response.scope AND stored.key = response.key AND stored.response_status IS NULL`;
   }
 

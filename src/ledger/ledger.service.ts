@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { and, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
 import type { CombinedWrite } from '../database/combined-write';
+import { runStatement, type Statement, statement } from '../database/statement';
 import { amountFromSql } from '../common/money/money';
 import { type ListObject, pageOf } from '../common/pagination';
 import { Database } from '../database/database';
@@ -214,7 +215,7 @@ export class LedgerService {
   async recordMany(tx: Tx, entries: readonly LedgerEntry[]): Promise<string[]> {
     if (entries.length === 0) return [];
     const { transactionIds, statements } = await this.ledgerStatements(tx, entries);
-    for (const statement of statements) await tx.execute(statement);
+    for (const write of statements) await runStatement(tx, write);
     return transactionIds;
   }
 
@@ -237,7 +238,7 @@ export class LedgerService {
   private async ledgerStatements(
     tx: Tx,
     entries: readonly LedgerEntry[],
-  ): Promise<{ transactionIds: string[]; statements: SQL[] }> {
+  ): Promise<{ transactionIds: string[]; statements: Statement[] }> {
     for (const entry of entries) assertBalanced(entry.postings);
     // Every money movement of the merchant is recorded here, so the balance is invalidated here: no caller has to.
     for (const merchantId of new Set(entries.map((entry) => entry.merchantId))) {
@@ -257,25 +258,25 @@ export class LedgerService {
     );
     // Inserted from arrays: one fixed statement whatever the batch size, no per-row query building.
     const statements = [
-      sql`
+      statement`
       INSERT INTO ledger_transactions (id, kind, merchant_id, payment_id, refund_id, payout_id, dispute_id)
       SELECT id, kind, merchant_id, payment_id, refund_id, payout_id, dispute_id
-        FROM unnest(${sql.param(transactionIds)}::text[], ${sql.param(entries.map((entry) => entry.kind))}::text[],
-                    ${sql.param(entries.map((entry) => entry.merchantId))}::text[],
-                    ${sql.param(entries.map((entry) => entry.paymentId))}::text[],
-                    ${sql.param(entries.map((entry) => entry.refundId ?? null))}::text[],
-                    ${sql.param(entries.map((entry) => entry.payoutId ?? null))}::text[],
-                    ${sql.param(entries.map((entry) => entry.disputeId ?? null))}::text[])
+        FROM unnest(${transactionIds}::text[], ${entries.map((entry) => entry.kind)}::text[],
+                    ${entries.map((entry) => entry.merchantId)}::text[],
+                    ${entries.map((entry) => entry.paymentId)}::text[],
+                    ${entries.map((entry) => entry.refundId ?? null)}::text[],
+                    ${entries.map((entry) => entry.payoutId ?? null)}::text[],
+                    ${entries.map((entry) => entry.disputeId ?? null)}::text[])
           AS entry(id, kind, merchant_id, payment_id, refund_id, payout_id, dispute_id)`,
-      sql`
+      statement`
       INSERT INTO ledger_postings (id, transaction_id, account_id, merchant_id, amount, currency)
       SELECT id, transaction_id, account_id, merchant_id, amount, currency
-        FROM unnest(${sql.param(postings.map(() => newId('lp')))}::text[],
-                    ${sql.param(postings.map(({ transactionId }) => transactionId))}::text[],
-                    ${sql.param(postings.map(({ accountId }) => accountId))}::text[],
-                    ${sql.param(postings.map(({ posting }) => posting.account.merchantId))}::text[],
-                    ${sql.param(postings.map(({ posting }) => String(posting.amountMinor)))}::bigint[],
-                    ${sql.param(postings.map(({ posting }) => posting.account.currency))}::text[]) WITH ORDINALITY
+        FROM unnest(${postings.map(() => newId('lp'))}::text[],
+                    ${postings.map(({ transactionId }) => transactionId)}::text[],
+                    ${postings.map(({ accountId }) => accountId)}::text[],
+                    ${postings.map(({ posting }) => posting.account.merchantId)}::text[],
+                    ${postings.map(({ posting }) => String(posting.amountMinor))}::bigint[],
+                    ${postings.map(({ posting }) => posting.account.currency)}::text[]) WITH ORDINALITY
           AS posting(id, transaction_id, account_id, merchant_id, amount, currency, position)
        ORDER BY posting.position`,
     ];
@@ -349,13 +350,13 @@ export class LedgerService {
  * deadlock. NO KEY UPDATE, the lock the UPDATE takes anyway: FOR UPDATE would also wait for the key-share locks that
  * other transactions' postings hold on the account (their foreign key), and two of them would deadlock.
  */
-function balanceUpdate(deltas: readonly BalanceDelta[]): SQL {
+function balanceUpdate(deltas: readonly BalanceDelta[]): Statement {
   const ids = deltas.map((delta) => delta.accountId);
   const amounts = deltas.map((delta) => delta.deltaMinor.toString());
-  return sql`
+  return statement`
     UPDATE ledger_accounts AS account SET balance = account.balance + delta.amount
-      FROM (SELECT id FROM ledger_accounts WHERE id = ANY(${sql.param(ids)}::text[]) ORDER BY id FOR NO KEY UPDATE)
+      FROM (SELECT id FROM ledger_accounts WHERE id = ANY(${ids}::text[]) ORDER BY id FOR NO KEY UPDATE)
              AS locked
-      JOIN unnest(${sql.param(ids)}::text[], ${sql.param(amounts)}::bigint[]) AS delta(id, amount) USING (id)
+      JOIN unnest(${ids}::text[], ${amounts}::bigint[]) AS delta(id, amount) USING (id)
      WHERE account.id = locked.id`;
 }

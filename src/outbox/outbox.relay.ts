@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { Counter } from 'prom-client';
 import { AppConfig } from '../config/app-config';
 import { Database, type Tx } from '../database/database';
+import { runStatement, type Statement, statement, statementOf } from '../database/statement';
 import { withDeadline } from '../common/deadline';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { type OutboxRowsDispatcher, QueueRegistry } from '../queueing/queue-registry';
@@ -44,7 +45,7 @@ export interface OutboxBatch {
    * the database does not wait for a pool connection while the relay holds its rows. Refused once the relay has
    * stopped waiting for the batch: the connection goes on to mark the batch and then back to the pool.
    */
-  read<Row extends Record<string, unknown>>(query: SQL): Promise<Row[]>;
+  read<Row extends Record<string, unknown>>(query: Statement | SQL): Promise<Row[]>;
 }
 
 /**
@@ -177,11 +178,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       // statistics say many rows are unsent, it may walk the primary key from the start of the table, through every
       // row ever sent, to find a topic with few unsent rows (about 0.5 s a pass over a million rows). The order is
       // outbox.sequence's: a bare `sequence` would name the select list's text column.
-      const due = await tx.execute<OutboxMessage & Record<string, unknown>>(sql`
+      const due = await runStatement<OutboxMessage & Record<string, unknown>>(
+        tx,
+        statement`
         SELECT id, topic, sequence::text AS sequence, payload, trace_context AS "traceContext" FROM outbox
         WHERE sent_at IS NULL AND topic = ${topic}
           AND sequence >= (SELECT min(sequence) FROM outbox WHERE sent_at IS NULL AND topic = ${topic})
-        ORDER BY outbox.sequence LIMIT ${outboxLimits.batchSize} FOR UPDATE SKIP LOCKED`);
+        ORDER BY outbox.sequence LIMIT ${outboxLimits.batchSize} FOR UPDATE SKIP LOCKED`,
+      );
       const messages = due.rows;
       if (messages.length === 0) return nothingDue;
       const outcomes = await this.dispatchBatch(topic, dispatcher, messages, tx);
@@ -203,8 +207,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         }
       });
       if (sentIds.length > 0)
-        await tx.execute(sql`
-          UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY(${sql.param(sentIds)}::text[])`);
+        await runStatement(
+          tx,
+          statement`UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY(${sentIds}::text[])`,
+        );
       if (failedIds.length > 0)
         await tx.execute(sql`
           UPDATE outbox SET attempts = outbox.attempts + 1, last_error = failed.error
@@ -236,12 +242,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     let open = true;
     const batch: OutboxBatch = {
       deadlineAtMs: Date.now() + outboxLimits.batchDeadlineMs,
-      read: async <Row extends Record<string, unknown>>(query: SQL): Promise<Row[]> => {
+      read: async <Row extends Record<string, unknown>>(query: Statement | SQL): Promise<Row[]> => {
         // Checked when the statement is asked for: one asked for before the batch ended reaches the connection before
         // the relay's COMMIT (sent only after the marking's round trip); none is sent after, when the connection may
         // be another transaction's.
         if (!open) throw new Error(`the ${topic} batch is over: the relay's transaction is no longer for reading`);
-        return (await tx.execute(query)).rows as Row[];
+        return (await runStatement<Row>(tx, statementOf(query))).rows;
       },
     };
     try {

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Context } from '@opentelemetry/api';
-import { type SQL, sql } from 'drizzle-orm';
-import type { CombinedWrite } from '../database/combined-write';
+import { sql } from 'drizzle-orm';
+import { CombinedWrite } from '../database/combined-write';
+import { returning, type Statement, sqlStringLiteral, statement } from '../database/statement';
 import { newId } from '../common/ids';
 import { Database, type Tx } from '../database/database';
 import { activeTraceContext, carrierOf, isTracingOn } from '../telemetry/trace-context';
@@ -44,13 +45,9 @@ export class OutboxService {
    * transaction adds also ask for that topic's relay wake-up, in the same statement.
    */
   async addMany(tx: Tx, rows: readonly OutboxRowInput[]): Promise<string[]> {
-    if (rows.length === 0) return [];
-    const { ids, insert } = outboxInsert(rows);
-    if (!this.needsNotify(tx, rows)) {
-      await tx.execute(insert);
-    } else {
-      await tx.execute(sql`WITH added AS (${insert} RETURNING topic) ${notifyTopicsOf(sql`added`)}`);
-    }
+    const writes = new CombinedWrite(tx);
+    const ids = this.addManyTo(writes, rows);
+    await writes.run();
     return ids;
   }
 
@@ -59,7 +56,7 @@ export class OutboxService {
     if (rows.length === 0) return [];
     const { ids, insert } = outboxInsert(rows);
     if (!this.needsNotify(writes.tx, rows)) writes.add(insert);
-    else writes.add(sql`${insert} RETURNING topic`, { tail: (added) => sql`(${notifyTopicsOf(added)})` });
+    else writes.add(returning(insert, 'topic'), { tail: notifyTopicsOfRows });
     return ids;
   }
 
@@ -108,37 +105,35 @@ export class OutboxService {
   }
 }
 
-function outboxInsert(rows: readonly OutboxRowInput[]): { ids: string[]; insert: SQL } {
+function outboxInsert(rows: readonly OutboxRowInput[]): { ids: string[]; insert: Statement } {
   const ids = rows.map(() => newId('obx'));
   if (isTracingOn()) return { ids, insert: tracedOutboxInsert(ids, rows) };
-  const insert = sql`
+  const insert = statement`
     INSERT INTO outbox (id, topic, payload)
     SELECT row.id, row.topic, row.payload
-    FROM unnest(${sql.param(ids)}::text[], ${sql.param(rows.map((row) => row.topic))}::text[],
-                ${sql.param(rows.map((row) => JSON.stringify(row.payload)))}::jsonb[]) WITH ORDINALITY
+    FROM unnest(${ids}::text[], ${rows.map((row) => row.topic)}::text[],
+                ${rows.map((row) => JSON.stringify(row.payload))}::jsonb[]) WITH ORDINALITY
       AS row(id, topic, payload, position)
     ORDER BY row.position`;
   return { ids, insert };
 }
 
 /** The insert with each row's trace context (W3C traceparent and tracestate, null for a row with none). */
-function tracedOutboxInsert(ids: readonly string[], rows: readonly OutboxRowInput[]): SQL {
+function tracedOutboxInsert(ids: readonly string[], rows: readonly OutboxRowInput[]): Statement {
   const active = activeTraceContext();
   const carriers = rows.map((row) => {
     const carrier = carrierOf(row.traceContext ?? active);
     return carrier ? JSON.stringify(carrier) : null;
   });
-  return sql`
+  return statement`
     INSERT INTO outbox (id, topic, payload, trace_context)
     SELECT row.id, row.topic, row.payload, row.trace_context
-    FROM unnest(${sql.param(ids)}::text[], ${sql.param(rows.map((row) => row.topic))}::text[],
-                ${sql.param(rows.map((row) => JSON.stringify(row.payload)))}::jsonb[],
-                ${sql.param(carriers)}::jsonb[]) WITH ORDINALITY
+    FROM unnest(${ids}::text[], ${rows.map((row) => row.topic)}::text[],
+                ${rows.map((row) => JSON.stringify(row.payload))}::jsonb[],
+                ${carriers}::jsonb[]) WITH ORDINALITY
       AS row(id, topic, payload, trace_context, position)
     ORDER BY row.position`;
 }
 
-/** One wake-up per topic among the rows `added` returned (their `topic` column). */
-function notifyTopicsOf(added: SQL): SQL {
-  return sql`SELECT count(pg_notify(${outboxNotifyChannel}, topic)) FROM (SELECT DISTINCT topic FROM ${added}) AS topics_added`;
-}
+/** One wake-up per topic among the rows the insert returned (their `topic` column), as a combined write's tail. */
+const notifyTopicsOfRows = `(SELECT count(pg_notify(${sqlStringLiteral(outboxNotifyChannel)}, topic)) FROM (SELECT DISTINCT topic FROM {rows}) AS topics_added)`;

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { Context } from '@opentelemetry/api';
-import { and, eq, getTableColumns, lte, type SQL, sql } from 'drizzle-orm';
+import { and, eq, lte, type SQL, sql } from 'drizzle-orm';
 import { ApiError, apiErrors } from '../common/errors/api-error';
 import { newId } from '../common/ids';
 import { type ListObject, pageOf } from '../common/pagination';
 import { AppConfig } from '../config/app-config';
 import { Database, type Tx } from '../database/database';
 import { CombinedWrite } from '../database/combined-write';
+import { rowsOf } from '../database/raw-rows';
+import { runStatement, statement } from '../database/statement';
 import { GroupCommit, type ItemOutcome } from '../database/group-commit';
 import { type Keyset, newestFirst, rowsAfter } from '../database/keyset';
 import { payments, refunds } from '../database/schema';
@@ -294,8 +296,8 @@ export class PaymentsService {
       updatedAt: createdAt,
     }));
     // One statement on arrays, whatever the batch's size (a Drizzle multi-row insert builds every row's every column).
-    const column = <T>(value: (row: PaymentRow) => T) => sql.param(rows.map(value));
-    const insert = sql`
+    const column = <T>(value: (row: PaymentRow) => T) => rows.map(value);
+    const insert = statement`
       INSERT INTO payments (id, merchant_id, amount, currency, status, capture_method, payment_method_type, card_brand,
         card_last4, card_exp_month, card_exp_year, card_fingerprint, payment_method_details, vault_token, description,
         metadata, created_at, updated_at)
@@ -319,7 +321,7 @@ export class PaymentsService {
         metadata, created_at, position)
       ORDER BY created.position`;
     if (writes) writes.add(insert);
-    else await tx.execute(insert);
+    else await runStatement(tx, insert);
     const presented = rows.map((row) => this.methods.present(row));
     // Nothing to invalidate: the ids were made here, at random (newId), so no read can have asked for one of them
     // before, and no "not found" for it can be cached.
@@ -408,11 +410,11 @@ export class PaymentsService {
    */
   private async readAuthorizations(targets: readonly PaymentJobTarget[]): Promise<PendingAuthorization[]> {
     const ids = [...new Set(targets.map((target) => target.paymentId))];
-    const rows = await this.database.db
-      .select()
-      .from(payments)
-      .where(sql`${payments.id} = ANY(${sql.param(ids)}::text[])`);
-    const byId = new Map(rows.map((row) => [row.id, row]));
+    const { rows } = await runStatement(
+      this.database.db,
+      statement`SELECT * FROM payments WHERE id = ANY(${ids}::text[])`,
+    );
+    const byId = new Map(rowsOf(payments, rows).map((row) => [row.id, row]));
     // The jobs that must change nothing are answered now; the others (null) once their method has looked them up.
     const pending = targets.map((target): PendingAuthorization | null => {
       const row = byId.get(target.paymentId);
@@ -478,12 +480,17 @@ export class PaymentsService {
       // In id order, so that two batches sharing a payment (a job running twice) wait for one another instead of
       // deadlocking. NO KEY UPDATE, the lock the update below takes: it does not wait on the key-share locks of rows
       // that reference the payment.
-      const locked = await tx
-        .select()
-        .from(payments)
-        .where(and(sql`${payments.id} = ANY(${sql.param(ids)}::text[])`, eq(payments.status, 'processing')))
-        .orderBy(payments.id)
-        .for('no key update');
+      const locked = rowsOf(
+        payments,
+        (
+          await runStatement(
+            tx,
+            statement`
+            SELECT * FROM payments WHERE id = ANY(${ids}::text[]) AND status = 'processing'
+            ORDER BY id FOR NO KEY UPDATE`,
+          )
+        ).rows,
+      );
       const moves = settlingRows(
         items.map((item) => item.paymentId),
         locked,
@@ -592,36 +599,37 @@ export class PaymentsService {
     tx: Tx,
     moves: readonly { current: PaymentRow; outcome: AuthorizationOutcome; transition: Allowed }[],
   ): Promise<Map<string, PaymentRow>> {
-    const column = <T>(value: (move: (typeof moves)[number]) => T) => sql.param(moves.map(value));
+    const column = <T>(value: (move: (typeof moves)[number]) => T) => moves.map(value);
     // A change a transition leaves out keeps the payment's value (PaymentChanges).
     const kept = <T>(changed: T | undefined, current: T) => (changed === undefined ? current : changed);
-    const settled = sql`unnest(
-      ${column(({ current }) => current.id)}::text[],
-      ${column(({ current, transition }) => kept(transition.changes.status, current.status))}::text[],
-      ${column(({ current, transition }) => String(kept(transition.changes.amountCapturable, amountFromSql(current.amountCapturable))))}::bigint[],
-      ${column(({ current, transition }) => String(kept(transition.changes.amountCaptured, amountFromSql(current.amountCaptured))))}::bigint[],
-      ${column(({ current, transition }) => kept(transition.changes.failureCode, current.failureCode))}::text[],
-      ${column(({ current, transition }) => kept(transition.changes.failureMessage, current.failureMessage))}::text[],
-      ${column(({ outcome }) => outcome.networkReference ?? null)}::text[]
-    ) AS settled(id, status, amount_capturable, amount_captured, failure_code, failure_message, network_reference)`;
-    const rows = await tx
-      .update(payments)
-      .set({
-        status: sql`settled.status::payment_status`,
-        amountCapturable: sql`settled.amount_capturable`,
-        amountCaptured: sql`settled.amount_captured`,
-        failureCode: sql`settled.failure_code`,
-        failureMessage: sql`settled.failure_message`,
-        networkReference: sql`settled.network_reference`,
-        // The card stays only for a capture to come.
-        vaultToken: sql`CASE WHEN settled.status = 'requires_capture' THEN ${payments.vaultToken} END`,
-        authorizationExpiresAt: sql`CASE WHEN settled.status = 'requires_capture' THEN now() + ${this.authorizationExpiryInterval()} END`,
-        updatedAt: new Date(),
-      })
-      .from(settled)
-      .where(and(sql`${payments.id} = settled.id`, eq(payments.status, 'processing')))
-      .returning(getTableColumns(payments));
-    return new Map(rows.map((row) => [row.id, row]));
+    // The card stays only for a capture to come; the expiry is set by the database clock.
+    const { rows } = await runStatement(
+      tx,
+      statement`
+      UPDATE payments SET
+        status = settled.status::payment_status,
+        amount_capturable = settled.amount_capturable,
+        amount_captured = settled.amount_captured,
+        failure_code = settled.failure_code,
+        failure_message = settled.failure_message,
+        network_reference = settled.network_reference,
+        vault_token = CASE WHEN settled.status = 'requires_capture' THEN payments.vault_token END,
+        authorization_expires_at = CASE WHEN settled.status = 'requires_capture'
+          THEN now() + ${this.config.authorizationExpiryMs}::double precision * interval '1 millisecond' END,
+        updated_at = ${new Date().toISOString()}::timestamptz
+      FROM unnest(
+        ${column(({ current }) => current.id)}::text[],
+        ${column(({ current, transition }) => kept(transition.changes.status, current.status))}::text[],
+        ${column(({ current, transition }) => String(kept(transition.changes.amountCapturable, amountFromSql(current.amountCapturable))))}::bigint[],
+        ${column(({ current, transition }) => String(kept(transition.changes.amountCaptured, amountFromSql(current.amountCaptured))))}::bigint[],
+        ${column(({ current, transition }) => kept(transition.changes.failureCode, current.failureCode))}::text[],
+        ${column(({ current, transition }) => kept(transition.changes.failureMessage, current.failureMessage))}::text[],
+        ${column(({ outcome }) => outcome.networkReference ?? null)}::text[]
+      ) AS settled(id, status, amount_capturable, amount_captured, failure_code, failure_message, network_reference)
+      WHERE payments.id = settled.id AND payments.status = 'processing'
+      RETURNING payments.*`,
+    );
+    return new Map(rowsOf(payments, rows).map((row) => [row.id, row]));
   }
 
   /** Captures all or part of an authorization; the rest of the hold is released. */

@@ -5,6 +5,7 @@ import { newId } from '../../common/ids';
 import { AppConfig } from '../../config/app-config';
 import { Database } from '../../database/database';
 import { GroupCommit, type ItemOutcome } from '../../database/group-commit';
+import { returning, runStatement, statement } from '../../database/statement';
 import { simulatedNetworkAuthorizations as records } from '../../database/schema';
 import {
   type AuthorizationRequest,
@@ -43,9 +44,9 @@ interface Conclusion {
 const simulatorLimits = { maxBatch: 200, maxInFlight: 2 };
 
 /** What a record's raw statement returns (the table aliased `record`), named as the Drizzle row is (SimulatedRecord, with its key). */
-const recordColumns = sql.raw(`record.idempotency_key AS "idempotencyKey", record.reference, record.attempts,
+const recordColumns = `record.idempotency_key AS "idempotencyKey", record.reference, record.attempts,
   record.outcome, record.authorization_code AS "authorizationCode", record.decline_code AS "declineCode",
-  record.decline_message AS "declineMessage"`);
+  record.decline_message AS "declineMessage"`;
 
 /** The columns of a final answer. */
 function finalColumns(outcome: FinalOutcome): {
@@ -237,24 +238,29 @@ export class CardNetworkSimulator extends CardNetwork {
     const keys = requests.map((request) => request.idempotencyKey);
     if (new Set(keys).size !== keys.length) throw new Error('a key is asked twice in one batch');
     const firsts = requests.map((request) => this.firstAnswerOf(request));
-    const counted = await this.database.db.execute<RecordRow>(sql`
+    const counted = await runStatement<RecordRow>(
+      this.database.db,
+      returning(
+        statement`
       INSERT INTO simulated_network_authorizations AS record
         (idempotency_key, reference, attempts, amount, currency, outcome, authorization_code, decline_code,
          decline_message)
       SELECT asked.idempotency_key, asked.reference, 1, asked.amount, asked.currency, asked.outcome,
              asked.authorization_code, asked.decline_code, asked.decline_message
-      FROM unnest(${sql.param(keys)}::text[], ${sql.param(requests.map(() => newId('net')))}::text[],
-                  ${sql.param(requests.map((request) => String(request.amountMinor)))}::bigint[],
-                  ${sql.param(requests.map((request) => request.currency))}::text[],
-                  ${sql.param(firsts.map((first) => first.outcome ?? null))}::text[],
-                  ${sql.param(firsts.map((first) => first.authorizationCode ?? null))}::text[],
-                  ${sql.param(firsts.map((first) => first.declineCode ?? null))}::text[],
-                  ${sql.param(firsts.map((first) => first.declineMessage ?? null))}::text[])
+      FROM unnest(${keys}::text[], ${requests.map(() => newId('net'))}::text[],
+                  ${requests.map((request) => String(request.amountMinor))}::bigint[],
+                  ${requests.map((request) => request.currency)}::text[],
+                  ${firsts.map((first) => first.outcome ?? null)}::text[],
+                  ${firsts.map((first) => first.authorizationCode ?? null)}::text[],
+                  ${firsts.map((first) => first.declineCode ?? null)}::text[],
+                  ${firsts.map((first) => first.declineMessage ?? null)}::text[])
         AS asked(idempotency_key, reference, amount, currency, outcome, authorization_code, decline_code,
                  decline_message)
       ORDER BY asked.idempotency_key
-      ON CONFLICT (idempotency_key) DO UPDATE SET attempts = record.attempts + 1, updated_at = now()
-      RETURNING ${recordColumns}`);
+      ON CONFLICT (idempotency_key) DO UPDATE SET attempts = record.attempts + 1, updated_at = now()`,
+        recordColumns,
+      ),
+    );
     const byKey = new Map(counted.rows.map((row) => [row.idempotencyKey, row]));
     return keys.map((key): ItemOutcome<CountedRecord> => {
       const record = byKey.get(key);
@@ -278,17 +284,22 @@ export class CardNetworkSimulator extends CardNetwork {
     const keys = conclusions.map((conclusion) => conclusion.idempotencyKey);
     if (new Set(keys).size !== keys.length) throw new Error('a key is concluded twice in one batch');
     const finals = conclusions.map(({ outcome }) => finalColumns(outcome));
-    const stored = await this.database.db.execute<RecordRow>(sql`
+    const stored = await runStatement<RecordRow>(
+      this.database.db,
+      returning(
+        statement`
       UPDATE simulated_network_authorizations AS record
       SET outcome = given.outcome, authorization_code = given.authorization_code, decline_code = given.decline_code,
           decline_message = given.decline_message, updated_at = now()
-      FROM unnest(${sql.param(keys)}::text[], ${sql.param(finals.map((final) => final.outcome))}::text[],
-                  ${sql.param(finals.map((final) => final.authorizationCode ?? null))}::text[],
-                  ${sql.param(finals.map((final) => final.declineCode ?? null))}::text[],
-                  ${sql.param(finals.map((final) => final.declineMessage ?? null))}::text[])
+      FROM unnest(${keys}::text[], ${finals.map((final) => final.outcome)}::text[],
+                  ${finals.map((final) => final.authorizationCode ?? null)}::text[],
+                  ${finals.map((final) => final.declineCode ?? null)}::text[],
+                  ${finals.map((final) => final.declineMessage ?? null)}::text[])
         AS given(idempotency_key, outcome, authorization_code, decline_code, decline_message)
-      WHERE record.idempotency_key = given.idempotency_key AND record.outcome IS NULL
-      RETURNING ${recordColumns}`);
+      WHERE record.idempotency_key = given.idempotency_key AND record.outcome IS NULL`,
+        recordColumns,
+      ),
+    );
     const byKey = new Map(stored.rows.map((row) => [row.idempotencyKey, row]));
     return Promise.all(
       keys.map(async (key): Promise<ItemOutcome<AuthorizationResult>> => {

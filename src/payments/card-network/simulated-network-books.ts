@@ -4,6 +4,7 @@ import { newId } from '../../common/ids';
 import { currencyExponent } from '../../common/money/currency';
 import { amountFromSql } from '../../common/money/money';
 import { AppConfig } from '../../config/app-config';
+import { runStatement, statement } from '../../database/statement';
 import { Database } from '../../database/database';
 import type { ItemOutcome } from '../../database/group-commit';
 import { feeMinor } from '../../ledger/ledger-transaction';
@@ -98,10 +99,12 @@ export class SimulatedNetworkBooks {
     const keys = requests.map((request) => request.idempotencyKey);
     if (new Set(keys).size !== keys.length) throw new Error('a capture is recorded twice in one batch');
     const fees = requests.map((request) => feeMinor(request.amountMinor, cardNetworkLimits.interchangeFees));
-    const column = <T>(value: (request: NetworkMovementRequest, index: number) => T) => sql.param(requests.map(value));
-    const recorded = await this.database.db.execute<{ idempotency_key: string; reference: string }>(sql`
+    const column = <T>(value: (request: NetworkMovementRequest, index: number) => T) => requests.map(value);
+    const recorded = await runStatement<{ idempotency_key: string; reference: string }>(
+      this.database.db,
+      statement`
       WITH asked AS (
-        SELECT * FROM unnest(${column(() => newId('net'))}::text[], ${sql.param(keys)}::text[],
+        SELECT * FROM unnest(${column(() => newId('net'))}::text[], ${keys}::text[],
                              ${column((request) => request.paymentId)}::text[],
                              ${column((request) => request.authorizationReference)}::text[],
                              ${column((request) => String(request.amountMinor))}::bigint[],
@@ -122,7 +125,8 @@ export class SimulatedNetworkBooks {
                asked.fee, asked.currency
           FROM movement JOIN asked USING (idempotency_key)
          WHERE asked.fee > 0)
-      SELECT idempotency_key, reference FROM movement`);
+      SELECT idempotency_key, reference FROM movement`,
+    );
     const references = new Map(recorded.rows.map((row) => [row.idempotency_key, row.reference]));
     return Promise.all(
       requests.map(async (request, index): Promise<ItemOutcome<NetworkMovement>> => {

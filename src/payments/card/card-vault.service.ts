@@ -1,10 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { Keyring, sealedKeyId } from '../../common/crypto/keyring';
 import { newId } from '../../common/ids';
 import { Database, type Tx } from '../../database/database';
 import type { CombinedWrite } from '../../database/combined-write';
+import { rowsOf } from '../../database/raw-rows';
 import { cardVault } from '../../database/schema';
+import { runStatement, type Statement, statement } from '../../database/statement';
 import { type CardSecret, CardVaultError, openCardSecret, sealCardSecret } from './card-vault.crypto';
 
 type VaultRow = typeof cardVault.$inferSelect;
@@ -32,7 +34,7 @@ export class CardVault {
   async storeMany(tx: Tx, secrets: readonly CardSecret[]): Promise<string[]> {
     if (secrets.length === 0) return [];
     const { tokens, insert } = this.vaultInsert(secrets);
-    await tx.execute(insert);
+    await runStatement(tx, insert);
     return tokens;
   }
 
@@ -44,13 +46,13 @@ export class CardVault {
     return tokens;
   }
 
-  private vaultInsert(secrets: readonly CardSecret[]): { tokens: string[]; insert: SQL } {
+  private vaultInsert(secrets: readonly CardSecret[]): { tokens: string[]; insert: Statement } {
     const tokens = secrets.map(() => newId('cv'));
     const sealed = secrets.map((secret, index) => sealCardSecret(this.keyring, tokens[index]!, secret));
-    const insert = sql`
+    const insert = statement`
       INSERT INTO card_vault (token, sealed, key_id)
-      SELECT * FROM unnest(${sql.param(tokens)}::text[], ${sql.param(sealed)}::bytea[],
-                           ${sql.param(secrets.map(() => this.keyring.currentKeyId))}::text[])`;
+      SELECT * FROM unnest(${tokens}::text[], ${sealed}::bytea[],
+                           ${secrets.map(() => this.keyring.currentKeyId)}::text[])`;
     return { tokens, insert };
   }
 
@@ -65,11 +67,11 @@ export class CardVault {
    */
   async readMany(tokens: readonly string[]): Promise<Map<string, CardSecret>> {
     if (tokens.length === 0) return new Map();
-    const rows = await this.database.db
-      .select()
-      .from(cardVault)
-      .where(sql`${cardVault.token} = ANY(${sql.param([...tokens])}::text[])`);
-    return new Map(rows.map((row) => [row.token, this.open(row)]));
+    const { rows } = await runStatement(
+      this.database.db,
+      statement`SELECT token, sealed, key_id, created_at FROM card_vault WHERE token = ANY(${tokens}::text[])`,
+    );
+    return new Map(rowsOf(cardVault, rows).map((row) => [row.token, this.open(row)]));
   }
 
   /** Once authorization has ended the CVC must not outlive it (it may never be stored after authorization). */
@@ -128,7 +130,7 @@ export class CardVault {
   /** `erase` for many entries, with one statement. */
   async eraseMany(tx: Tx, tokens: readonly string[]): Promise<void> {
     if (tokens.length === 0) return;
-    await tx.execute(vaultErase(tokens));
+    await runStatement(tx, vaultErase(tokens));
   }
 
   /** `eraseMany` as a part of a combined write (sent with the transaction's other writes in one statement). */
@@ -158,6 +160,6 @@ export class CardVault {
   }
 }
 
-function vaultErase(tokens: readonly string[]): SQL {
-  return sql`DELETE FROM card_vault WHERE token = ANY(${sql.param([...tokens])}::text[])`;
+function vaultErase(tokens: readonly string[]): Statement {
+  return statement`DELETE FROM card_vault WHERE token = ANY(${tokens}::text[])`;
 }
