@@ -3,6 +3,7 @@ import { parseConfig } from '../src/config/config.schema';
 import { Database } from '../src/database/database';
 import { databaseLimits } from '../src/database/database.limits';
 import { statementNameOf } from '../src/database/statement-names';
+import { runStatement, statement } from '../src/database/statement';
 import { postgresServerUrl } from './support/test-database';
 
 /**
@@ -41,6 +42,22 @@ describe('hot statements prepared once per connection', () => {
     expect(hot?.name).toBe(statementNameOf(hot!.statement));
     // Statements without parameters keep the simple protocol: never prepared.
     expect(names.some((entry) => /^\s*(begin|commit)\s*$/i.test(entry.statement))).toBe(false);
+  });
+
+  it('names the hot statements of runStatement and of pg’s own config form (values in the config) alike', async () => {
+    for (let round = 0; round < databaseLimits.statementNames.hotAfter + 1; round += 1) {
+      const { rows } = await runStatement<{ n: number }>(
+        database.db,
+        statement`SELECT count(*)::int AS n FROM unnest(${[round, round]}::int[]) /* tagged */`,
+      );
+      expect(rows).toEqual([{ n: 2 }]);
+      await database.pool.query({ text: 'SELECT $1::int AS n /* config values */', values: [round] });
+    }
+    const names = await prepared();
+    for (const marker of ['/* tagged */', '/* config values */']) {
+      const hot = names.find((entry) => entry.statement.includes(marker));
+      expect(hot?.name).toBe(statementNameOf(hot!.statement));
+    }
   });
 
   it('leaves a statement sent rarely unnamed', async () => {

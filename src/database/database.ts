@@ -169,7 +169,8 @@ export class Database implements OnApplicationShutdown {
     const query = (...args: unknown[]) => prototype.query.apply(client, args);
     (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
       const [config, ...rest] = args as [QueryConfigArgument, ...unknown[]];
-      const values = rest[0];
+      // The values beside the config (Drizzle, runStatement) or in it (pg's own config form).
+      const values = Array.isArray(rest[0]) ? rest[0] : typeof config === 'object' ? config?.values : undefined;
       if (typeof config !== 'object' || typeof config.text !== 'string' || typeof config.submit === 'function')
         return query(config, ...rest);
       if (!Array.isArray(values) || values.length === 0) {
@@ -212,4 +213,4 @@ export class Database implements OnApplicationShutdown {
   }
 }
 
-type QueryConfigArgument = { text?: unknown; name?: unknown; submit?: unknown } | string | undefined;
+type QueryConfigArgument = { text?: unknown; name?: unknown; values?: unknown; submit?: unknown } | string | undefined;

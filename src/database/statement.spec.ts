@@ -7,8 +7,10 @@ import { isStatement, runStatement, shiftParameters, sqlStringLiteral, statement
 function recordingTx(rows: Record<string, unknown>[] = [{}]) {
   const sent: { text: string; values: unknown[] }[] = [];
   const client = {
-    query: (config: { text: string; values: unknown[] }) => {
-      sent.push({ text: config.text, values: config.values });
+    // The values beside the config, where the connection's statement naming looks for them.
+    query: (config: { text: string; values?: unknown }, values: unknown[]) => {
+      expect(config.values).toBeUndefined();
+      sent.push({ text: config.text, values });
       return Promise.resolve({ rows, rowCount: rows.length });
     },
   };

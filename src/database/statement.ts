@@ -101,7 +101,9 @@ export async function runStatement<Row extends QueryResultRow = Record<string, u
   const values = query.values as unknown[];
   const client = clientOf(on);
   try {
-    return await client.query<Row>({ text: query.text, values, types: drizzleTypes });
+    // The values beside the config, as Drizzle passes them: the connection names a hot statement by its text
+    // (Database's sendQueries) only when they are there.
+    return await client.query<Row>({ text: query.text, types: drizzleTypes }, values);
   } catch (error) {
     throw new DrizzleQueryError(query.text, values, error as Error);
   }
