@@ -7,8 +7,7 @@ import { AppConfig } from '../config/app-config';
 import * as schema from './schema';
 import { databaseLimits } from './database.limits';
 import { isLostPreparedStatement, PreparedStatementsUnsupportedError, StatementNames } from './statement-names';
-import { runStatement } from './statement';
-import { beginStatementOf, beginWithSettings, setLocalStatements } from './transaction-settings';
+import { beginWithSettings, setLocalStatements } from './transaction-settings';
 
 export type Db = NodePgDatabase<typeof schema>;
 /** The handle a unit of work runs on: the pool outside a transaction, the transaction inside one. */
@@ -101,10 +100,11 @@ export class Database implements OnApplicationShutdown {
     const client = await this.pool.connect();
     let failure: Error | undefined;
     try {
-      const tx = this.transactionOn(client);
       const callbacks: AfterCommitCallback[] = [];
-      this.afterCommitCallbacks.set(tx, callbacks);
-      const result = await runTransaction(tx, work, config);
+      const result = await this.onClient(client).transaction((tx) => {
+        this.afterCommitCallbacks.set(tx, callbacks);
+        return work(tx);
+      }, config);
       if (callbacks.length > 0) await this.runAfterCommit(callbacks);
       return result;
     } catch (error) {
@@ -113,17 +113,6 @@ export class Database implements OnApplicationShutdown {
     } finally {
       client.release(failure);
     }
-  }
-
-  /**
-   * The handle of one transaction on `client`: Drizzle on that client (made once per client), as an object of its
-   * own, so that what is keyed by the transaction (its after-commit callbacks, the outbox's wake-ups) is this
-   * transaction's only. Drizzle's own `transaction()` made a transaction object, its relational query builders for
-   * every table and its BEGIN and COMMIT statements anew for each transaction: about a tenth of the app's CPU on the
-   * write path, where a transaction holds one or two statements.
-   */
-  private transactionOn(client: PoolClient): Tx {
-    return Object.create(this.onClient(client)) as Tx;
   }
 
   private onClient(client: PoolClient): NodePgDatabase<typeof schema> {
@@ -222,23 +211,6 @@ export class Database implements OnApplicationShutdown {
     }
     return unsupported;
   }
-}
-
-/**
- * BEGIN (with `config`'s isolation level and access mode), `work`, then COMMIT; ROLLBACK when `work` throws, the
- * error passed on as it was. Statements go through `runStatement`, so their failures are wrapped as Drizzle's are.
- */
-async function runTransaction<T>(tx: Tx, work: (tx: Tx) => Promise<T>, config?: PgTransactionConfig): Promise<T> {
-  await runStatement(tx, { text: beginStatementOf(config), values: [] });
-  let result: T;
-  try {
-    result = await work(tx);
-  } catch (error) {
-    await runStatement(tx, { text: 'rollback', values: [] });
-    throw error;
-  }
-  await runStatement(tx, { text: 'commit', values: [] });
-  return result;
 }
 
 type QueryConfigArgument = { text?: unknown; name?: unknown; values?: unknown; submit?: unknown } | string | undefined;

@@ -1,4 +1,4 @@
-import { beginStatementOf, beginWithSettings, setLocalStatements } from './transaction-settings';
+import { beginWithSettings, setLocalStatements } from './transaction-settings';
 
 describe('transaction settings', () => {
   const setLocal = setLocalStatements({ statementTimeoutMs: 15_000, idleInTransactionTimeoutMs: 5_000 });
@@ -29,21 +29,4 @@ describe('transaction settings', () => {
       expect(beginWithSettings(text, setLocal)).toBeUndefined();
     },
   );
-});
-
-describe('beginStatementOf', () => {
-  it.each([
-    [undefined, 'begin'],
-    [{}, 'begin'],
-    [{ isolationLevel: 'repeatable read' as const }, 'begin isolation level repeatable read'],
-    [{ accessMode: 'read only' as const }, 'begin read only'],
-    [
-      { isolationLevel: 'serializable' as const, accessMode: 'read only' as const, deferrable: true },
-      'begin isolation level serializable read only deferrable',
-    ],
-    [{ deferrable: false }, 'begin not deferrable'],
-  ])('writes %p as %p, which then carries the settings', (config, text) => {
-    expect(beginStatementOf(config)).toBe(text);
-    expect(beginWithSettings(beginStatementOf(config), 'SET LOCAL x = 1')).toBe(`${text}; SET LOCAL x = 1`);
-  });
 });

@@ -1,5 +1,3 @@
-import type { PgTransactionConfig } from 'drizzle-orm/pg-core';
-
 /** The PostgreSQL settings each transaction of the service gives itself. */
 export interface TransactionSettings {
   statementTimeoutMs: number;
@@ -18,16 +16,6 @@ export function setLocalStatements(settings: TransactionSettings): string {
     `SET LOCAL statement_timeout = ${settings.statementTimeoutMs}`,
     `SET LOCAL idle_in_transaction_session_timeout = ${settings.idleInTransactionTimeoutMs}`,
   ].join('; ');
-}
-
-/** A transaction's BEGIN with `config`'s characteristics, as Drizzle writes them (`begin isolation level … read only`). */
-export function beginStatementOf(config?: PgTransactionConfig): string {
-  if (!config) return 'begin';
-  const characteristics: string[] = [];
-  if (config.isolationLevel) characteristics.push(`isolation level ${config.isolationLevel}`);
-  if (config.accessMode) characteristics.push(config.accessMode);
-  if (typeof config.deferrable === 'boolean') characteristics.push(config.deferrable ? 'deferrable' : 'not deferrable');
-  return characteristics.length > 0 ? `begin ${characteristics.join(' ')}` : 'begin';
 }
 
 const beginStatement = /^\s*begin\b[^;]*$/i;
