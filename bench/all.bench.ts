@@ -429,6 +429,10 @@ async function main(): Promise<number> {
             'have cleared the dead rows of the scenarios before (outbox rows marked sent, payments moved on).',
         ]
       : []),
+    'Before `create` and before each `sustained` step the benchmark ran CHECKPOINT, outside the measured windows: ' +
+      'the pages the scenarios before dirtied are written out then, not by the checkpoint their WAL would trigger ' +
+      'in the middle of the next scenario (on a server with max_wal_size at 1 GB, about every 90 s under this ' +
+      'load), holding its commits up. A step that fails says whether a checkpoint ran during it.',
     'PostgreSQL CPU counts the backends of the two bench databases and the server processes (checkpointer, WAL ' +
       'writer, …); backends of other databases (other users of this server) are left out. Redis: the whole ' +
       'redis-server the app uses (its commandstats too), other users included; RabbitMQ: beam.smp and its ' +

@@ -82,6 +82,26 @@ async function vacuumIfDue(context: WriteContext): Promise<void> {
   if (context.vacuumBeforeScenarios) await context.database.query('VACUUM (ANALYZE)');
 }
 
+/**
+ * The same start for every measured write scenario, outside its window: the dead rows vacuumed (vacuumIfDue), then a
+ * CHECKPOINT, which writes out the pages the scenarios before dirtied. Without it, the checkpoint their WAL
+ * triggers (every max_wal_size/2 or so of WAL: on this machine about every 90 s under load) lands in whichever
+ * scenario comes next, and its writes and fsyncs hold that scenario's commits up. Each step still records the
+ * checkpoints that ran during it (checkpointsDuring), which a step's own WAL can trigger.
+ */
+async function prepareDatabase(context: WriteContext): Promise<void> {
+  await vacuumIfDue(context);
+  await context.database.query('CHECKPOINT');
+}
+
+/** Checkpoints the server has made since its statistics were reset (requested and timed). */
+async function checkpointCount(database: Client): Promise<number> {
+  const { rows } = await database.query<{ count: string }>(
+    'SELECT checkpoints_timed + checkpoints_req AS count FROM pg_stat_bgwriter',
+  );
+  return Number(rows[0]!.count);
+}
+
 export interface Drain {
   drained: boolean;
   /** Payments in the database not yet settled when the wait began. */
@@ -215,7 +235,7 @@ export async function measureCreate(
       beforeMeasured: async () => {
         const drain = await waitUntilSettled(context);
         if (!drain.drained) throw new Error('the warm-up payments did not settle');
-        await vacuumIfDue(context);
+        await prepareDatabase(context);
         countBefore = await paymentCount(context.database);
         settledBefore = context.watch.settledCount;
         window = await WorkWindow.open(
@@ -283,6 +303,8 @@ export interface SustainedStep {
   holds: boolean;
   /** Why the step does not hold. */
   misses: string[];
+  /** PostgreSQL checkpoints that ran from the step's start until its payments settled. */
+  checkpointsDuring: number;
   cost: WorkCost;
 }
 
@@ -305,8 +327,9 @@ async function measureStep(
 ): Promise<SustainedStep> {
   const start = await waitUntilSettled(context);
   if (!start.drained) throw new Error('the app did not settle the previous work before a sustained step');
-  await vacuumIfDue(context);
+  await prepareDatabase(context);
   const countBefore = await paymentCount(context.database);
+  const checkpointsBefore = await checkpointCount(context.database);
   const planned = Math.floor(ratePerSecond * settings.holdS);
   const lateAllowed = Math.floor(planned * (1 - sustainedBounds.settledShareMin));
   const answers: { scheduledAtMs: number; paymentId: string | undefined }[] = [];
@@ -361,6 +384,7 @@ async function measureStep(
     await sleep(drainPollMs);
   }
   const drain = await waitUntilSettled(context);
+  const checkpointsDuring = (await checkpointCount(context.database)) - checkpointsBefore;
   const payments = (await paymentCount(context.database)) - countBefore;
   const cost = await window.close(payments);
 
@@ -392,6 +416,9 @@ async function measureStep(
   }
   if (load.non2xx > 0 || load.errors > 0) misses.push(`${load.non2xx} non-2xx, ${load.errors} errors`);
   if (!drain.drained) misses.push(`not settled ${drainDeadlineMs / 1000} s after the step`);
+  if (misses.length > 0 && checkpointsDuring > 0) {
+    misses.push(`a PostgreSQL checkpoint ran during the step (${checkpointsDuring})`);
+  }
   return {
     ratePerSecond,
     load,
@@ -402,6 +429,7 @@ async function measureStep(
     drain,
     holds: misses.length === 0,
     misses,
+    checkpointsDuring,
     cost,
   };
 }
