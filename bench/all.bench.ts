@@ -82,6 +82,7 @@ import { dropDatabase, runCleanups, scratchRunCleanups } from './support/scratch
 import { PostgresStatements } from './support/server-statistics';
 import { ServerProcess } from './support/server-process';
 import {
+  createMerchant,
   measureCreate,
   measureDbCeiling,
   measureSustained,
@@ -139,16 +140,6 @@ function sustainedSettingsFromEnvironment(warmupS: number): SustainedSettings {
 }
 
 const took = (run: RouteResult) => `${Math.round(run.requests.perSecond.average)} req/s, p99 ${run.latencyMs.p99} ms`;
-
-async function createMerchant(server: ServerProcess, adminToken: string): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${server.port}/v1/admin/merchants`, {
-    method: 'POST',
-    headers: { 'x-admin-token': adminToken, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Bench merchant' }),
-  });
-  if (response.status !== 201) throw new Error(`creating the merchant: ${response.status} ${await response.text()}`);
-  return `Bearer ${((await response.json()) as { api_key: string }).api_key}`;
-}
 
 /** `create` then `sustained` on the app of `context`. */
 async function measureWrites(

@@ -27,6 +27,7 @@ import { RedisCpuProbe } from './support/redis-cpu';
 import { runCleanups, scratchRunCleanups } from './support/scratch-resources';
 import { ServerProcess } from './support/server-process';
 import {
+  createMerchant,
   paymentBody,
   paymentCreateRoute,
   seedPayments,
@@ -37,16 +38,6 @@ import {
 process.setSourceMapsEnabled(true);
 
 const shown = 25;
-
-async function createMerchant(server: ServerProcess, adminToken: string): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${server.port}/v1/admin/merchants`, {
-    method: 'POST',
-    headers: { 'x-admin-token': adminToken, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Bench merchant' }),
-  });
-  if (response.status !== 201) throw new Error(`creating the merchant: ${response.status} ${await response.text()}`);
-  return `Bearer ${((await response.json()) as { api_key: string }).api_key}`;
-}
 
 async function main(): Promise<void> {
   const settings = loadSettingsFromEnvironment();

@@ -48,6 +48,17 @@ export interface WriteContext extends WorkProbes {
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
+/** A merchant created through the admin API; its API key as an Authorization header value. */
+export async function createMerchant(server: ServerProcess, adminToken: string): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${server.port}/v1/admin/merchants`, {
+    method: 'POST',
+    headers: { 'x-admin-token': adminToken, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Bench merchant' }),
+  });
+  if (response.status !== 201) throw new Error(`creating the merchant: ${response.status} ${await response.text()}`);
+  return `Bearer ${((await response.json()) as { api_key: string }).api_key}`;
+}
+
 export function paymentBody(): unknown {
   const card = { number: '4242424242424242', exp_month: 12, exp_year: new Date().getUTCFullYear() + 3, cvc: '123' };
   return { amount: 1099, currency: 'usd', payment_method: { type: 'card', card } };
