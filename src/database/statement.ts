@@ -7,7 +7,7 @@ import { type PoolClient, type QueryResult, type QueryResultRow, types } from 'p
  * The write path's hot statements are written so (the `statement` tag), not as Drizzle `sql` trees: Drizzle walks a
  * tree chunk by chunk at every execution to make the same text again (about 100–250 µs per multi-row statement),
  * where a statement's text here is made once per call site. At 200 payments/s that took the app's CPU per payment
- * down by about 14 % (bench:ab, three interleaved rounds).
+ * down by about 13 % (bench:ab, three interleaved rounds, every round agreeing).
  */
 export interface Statement {
   readonly text: string;
