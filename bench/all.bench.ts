@@ -12,7 +12,9 @@
  *    - sustained: an open-loop rate (support/open-loop.ts) held BENCH_SUSTAINED_HOLD_S, stepped up until a step
  *      fails (support/write-scenarios.ts says when one holds).
  * 2. With the roles split, one process each of `api`, `worker` and `relay` on the same database, queue prefix and
- *    exchange: create and sustained again, against the api process.
+ *    exchange: first `create` against the api process alone, before the worker and relay start (the create path
+ *    with nothing settling beside it: what bounds `create` in role all), then create and sustained again, against
+ *    the api process, once the worker and relay have settled what it created.
  * 3. With `--processes` (or BENCH_PROCESSES=1), scaled: two `api`, two `worker` and one `relay` process, the load
  *    spread over both api processes in turn as a load balancer would: create and sustained again, reported beside
  *    the single process and the split roles (which run whatever BENCH_SPLIT_ROLES says).
@@ -297,8 +299,16 @@ async function main(): Promise<number> {
     const allPhase = await measureWrites(context, 'all', settings, sustainedSettings, memory, '');
     scenarios = { ceilingHttp, getCached, getCachedSpread, balance, ceilingDb, ceilingDbNoNotify, all: allPhase };
 
-    /** Stops the app's processes so far and measures the writes again with the processes of `counts`. */
-    const measurePhase = async (counts: RoleCounts, label: string): Promise<PhaseResult> => {
+    /**
+     * Stops the app's processes so far and measures the writes again with the processes of `counts`. With
+     * `measureApiAlone`, the api processes start first and `create` runs against them alone (nothing settles while
+     * it runs: no worker, no relay), before the others start and settle what it created.
+     */
+    const measurePhase = async (
+      counts: RoleCounts,
+      label: string,
+      measureApiAlone = false,
+    ): Promise<{ phase: PhaseResult; apiAlone?: RouteResult }> => {
       await Promise.all(servers.map((server) => server.stop()));
       memory.forget();
       memory.enter(`start (${label})`);
@@ -306,32 +316,63 @@ async function main(): Promise<number> {
       processes = undefined;
       const app: Record<string, ServerProcess> = {};
       const apis: ServerProcess[] = [];
-      for (const [role, count] of counts) {
-        for (let index = 1; index <= count; index += 1) {
-          const server = await start(role);
-          const name = count === 1 ? role : `${role} ${index}`;
-          servers.push(server);
-          app[name] = server;
-          memory.watch(name, server.pid);
-          if (role === 'api') apis.push(server);
+      const startRoles = async (roles: RoleCounts) => {
+        for (const [role, count] of roles) {
+          for (let index = 1; index <= count; index += 1) {
+            const server = await start(role);
+            const name = count === 1 ? role : `${role} ${index}`;
+            servers.push(server);
+            app[name] = server;
+            memory.watch(name, server.pid);
+            if (role === 'api') apis.push(server);
+          }
         }
+      };
+      const probeApp = async () =>
+        ProcessCpuProbe.connect({
+          appPids: Object.fromEntries(Object.entries(app).map(([name, server]) => [name, server.pid])),
+          redisPid: await redis!.processId(),
+          databaseUrl: config.database.url,
+          benchDatabases: [databaseName, pgbenchDatabaseName],
+        });
+      let apiAlone: RouteResult | undefined;
+      if (measureApiAlone) {
+        await startRoles(counts.filter(([role]) => role === 'api'));
+        processes = await probeApp();
+        memory.enter(`create, api alone (${label})`);
+        console.log(`create, the api process alone (${each}; nothing settles while it runs)…`);
+        apiAlone = await measureRoute(apis, redis!, settings, paymentCreateRoute(authorization), { processes });
+        console.log(`  ${took(apiAlone)}`);
+        checkInterrupted();
+        await processes.close();
+        await startRoles(counts.filter(([role]) => role !== 'api'));
+      } else {
+        await startRoles(counts);
       }
       console.log(
         `app ${label}: ${Object.entries(app)
           .map(([name, server]) => `${name} pid ${server.pid}`)
           .join(', ')}`,
       );
-      processes = await ProcessCpuProbe.connect({
-        appPids: Object.fromEntries(Object.entries(app).map(([name, server]) => [name, server.pid])),
-        redisPid: await redis!.processId(),
-        databaseUrl: config.database.url,
-        benchDatabases: [databaseName, pgbenchDatabaseName],
-      });
+      processes = await probeApp();
       const phaseContext: WriteContext = { ...context, app, httpServers: apis, processes };
-      return measureWrites(phaseContext, rolesText(counts), settings, sustainedSettings, memory, ` (${label})`);
+      // Its create settles first what the api alone created (measureCreate drains before its window).
+      const phase = await measureWrites(
+        phaseContext,
+        rolesText(counts),
+        settings,
+        sustainedSettings,
+        memory,
+        ` (${label})`,
+      );
+      return { phase, apiAlone };
     };
-    if (split) scenarios.split = await measurePhase(splitRoles, 'split');
-    if (scaled) scenarios.scaled = await measurePhase(scaledRoles, 'scaled');
+    if (split) {
+      const { phase, apiAlone } = await measurePhase(splitRoles, 'split', true);
+      scenarios.split = phase;
+      scenarios.createApiAlone = apiAlone;
+    }
+    if (scaled) scenarios.scaled = (await measurePhase(scaledRoles, 'scaled')).phase;
     if (profiledPass) {
       await Promise.all(servers.map((server) => server.stop()));
       await processes?.close();

@@ -29,6 +29,11 @@ export interface Scenarios {
   all: PhaseResult;
   /** One process each of `api`, `worker` and `relay`. */
   split?: PhaseResult;
+  /**
+   * `create` against the split phase's `api` process before its `worker` and `relay` start: the create path alone,
+   * with nothing settling beside it (what role `all` shares its cores and event loop with).
+   */
+  createApiAlone?: RouteResult;
   /** Two `api` (the load spread over both) and two `worker` processes, one `relay` (`--processes`). */
   scaled?: PhaseResult;
   /** V8 profiles of a fresh app after the measured scenarios (BENCH_PROFILED_PASS): judged nothing. */
@@ -130,7 +135,25 @@ function settlingAlongside(create: CreateScenario): string {
   );
 }
 
-function cpuBound(cost: WorkCost): string {
+/**
+ * The create throughput's bound when the run measured the create path alone (the split phase's api process before
+ * its worker and relay started): how far the creates go with nothing settling beside them.
+ */
+function createPathAlone(alone: RouteResult, dbRate: number, cores: number): string {
+  const rate = perSecond(alone);
+  const ratio = dbRate > 0 ? round2(rate / dbRate) : 0;
+  const cpu = alone.processCpu?.percentOfOneCore;
+  return (
+    `the create path alone (the api process, nothing settling) answered ${rate} req/s = ${ratio} × \`ceiling-db\`, ` +
+    `p99 ${alone.latencyMs.p99} ms` +
+    (cpu
+      ? `, the app at ${cpu.app}% of one core (its event loop) and the machine at ${cpu.total}% of ${cores * 100}%`
+      : '') +
+    '; in role all it gets what settlement leaves of both'
+  );
+}
+
+function cpuBound(cost: WorkCost, ceilingDb: DbCeiling): string {
   const [busiest, us] = (['app', 'postgres', 'redis', 'rabbitmq', 'loadGenerator'] as const)
     .map((name) => [name, cost.microsecondsPerPayment[name]] as const)
     .sort((a, b) => b[1] - a[1])[0]!;
@@ -139,8 +162,10 @@ function cpuBound(cost: WorkCost): string {
     .join(', ');
   return (
     `${busiest} takes the most, ${thousands(us)} CPU-µs per payment (app by process: ${byProcess}); ` +
-    `${round1(cost.appQueries.total)} queries per payment from the app: moved by fewer statements, round trips ` +
-    'and commits per payment and less app CPU per payment (see the statements and the V8 profiles below)'
+    `${round1(cost.appQueries.total)} queries per payment from the app; PostgreSQL's ${thousands(cost.microsecondsPerPayment.postgres)} ` +
+    `CPU-µs per payment (create, settlement, ledger, outbox) against ${thousands(ceilingDb.microsecondsPerPayment.postgres ?? 0)} for ` +
+    "pgbench writing the create's rows alone, one transaction each: moved by fewer rows, index entries and statements " +
+    'per payment and less app CPU per payment (see the statements and the V8 profiles below)'
   );
 }
 
@@ -178,7 +203,7 @@ export function judgeTargets(
       measured: `${createRate} req/s = ${createRatio} × \`ceiling-db\` (${dbRate}/s)`,
       needed: `≥ ${targets.createToCeilingDbRatioMin} ×`,
       pass: createRatio >= targets.createToCeilingDbRatioMin,
-      bound: `${closedLoopBound(all.create.run, cores)}; ${settlingAlongside(all.create)}`,
+      bound: `${scenarios.createApiAlone ? createPathAlone(scenarios.createApiAlone, dbRate, cores) : closedLoopBound(all.create.run, cores)}; ${settlingAlongside(all.create)}`,
     },
     {
       target: '`create` p99',
@@ -201,7 +226,7 @@ export function judgeTargets(
       measured: `${thousands(cpu)} CPU-µs (\`create\`, first create → every payment settled, all processes)`,
       needed: `≤ ${thousands(targets.cpuMicrosecondsPerPaymentMax)} CPU-µs`,
       pass: cpu <= targets.cpuMicrosecondsPerPaymentMax,
-      bound: cpuBound(all.create.cost),
+      bound: cpuBound(all.create.cost, ceilingDb),
     },
     {
       target: '`sustained`',
@@ -224,7 +249,11 @@ export function judgeTargets(
       measured: `${perSecond(getCachedSpread)} req/s = ${cachedRatio(getCachedSpread)} × \`ceiling-http\``,
       needed: `≥ ${targets.cachedReadToCeilingHttpRatioMin} ×`,
       pass: cachedRatio(getCachedSpread) >= targets.cachedReadToCeilingHttpRatioMin,
-      bound: `app CPU per request ${getCachedSpread.appCpuMicrosecondsPerRequest} µs vs ${ceilingHttp.appCpuMicrosecondsPerRequest} µs for the ceiling; ${closedLoopBound(getCachedSpread, cores)}`,
+      bound:
+        `app CPU per request ${getCachedSpread.appCpuMicrosecondsPerRequest} µs vs ${ceilingHttp.appCpuMicrosecondsPerRequest} µs for the ceiling ` +
+        `and ${getCached.appCpuMicrosecondsPerRequest} µs for one payment, whose concurrent reads share one Redis read (one key, ` +
+        'single-flight) where each read here is a Redis read and parse of its own; ' +
+        `${closedLoopBound(getCachedSpread, cores)}`,
     },
     {
       target: 'app RSS, throughout',
@@ -358,6 +387,23 @@ function scenarioRows(scenarios: Scenarios, spreadPayments: number): ScenarioRow
       scenarios.getCachedSpread,
     ),
     route('balance', '`GET /v1/balance`', scenarios.balance),
+    ...(scenarios.createApiAlone
+      ? [
+          {
+            scenario: 'create, api alone',
+            label: 'split',
+            group: 'writes' as const,
+            roles: 'api',
+            what: '`POST /v1/payments`, autocannon closed loop, before the worker and relay start (nothing settles)',
+            perSecond: perSecond(scenarios.createApiAlone),
+            latency: scenarios.createApiAlone.latencyMs,
+            failed: String(
+              scenarios.createApiAlone.non2xx + scenarios.createApiAlone.errors + scenarios.createApiAlone.timeouts,
+            ),
+            cpuPerPayment: '',
+          },
+        ]
+      : []),
     ...(scenarios.split ? phaseRows(scenarios.split, 'split') : []),
     ...(scenarios.scaled ? phaseRows(scenarios.scaled, 'scaled') : []),
   ];
@@ -654,6 +700,16 @@ export function formatMarkdown(result: BenchResult, chartFile: string): string {
       scenarios.getCachedSpread.processCpu?.percentOfOneCore,
     ),
     cpuPercentRow('balance', scenarios.balance.processCpu?.percentOfOneCore),
+    ...(scenarios.createApiAlone
+      ? [
+          cpuPercentRow(
+            'create, api alone (nothing settles), load only',
+            scenarios.createApiAlone.processCpu?.percentOfOneCore,
+            scenarios.createApiAlone.processCpu?.detail,
+            scenarios.createApiAlone.durationS,
+          ),
+        ]
+      : []),
     ...phases.flatMap(({ roles, create, sustained }) => [
       cpuPercentRow(
         `create (${roles}), load only`,
