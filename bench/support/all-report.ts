@@ -251,8 +251,8 @@ export function judgeTargets(
       pass: cachedRatio(getCachedSpread) >= targets.cachedReadToCeilingHttpRatioMin,
       bound:
         `app CPU per request ${getCachedSpread.appCpuMicrosecondsPerRequest} µs vs ${ceilingHttp.appCpuMicrosecondsPerRequest} µs for the ceiling ` +
-        `and ${getCached.appCpuMicrosecondsPerRequest} µs for one payment, whose concurrent reads share one Redis read (one key, ` +
-        'single-flight) where each read here is a Redis read and parse of its own; ' +
+        `and ${getCached.appCpuMicrosecondsPerRequest} µs for one payment, whose concurrent reads share one cache read (one key, ` +
+        'single-flight: one Redis GET, one parse and one deadline for all of them) where each read here runs its own; ' +
         `${closedLoopBound(getCachedSpread, cores)}`,
     },
     {
