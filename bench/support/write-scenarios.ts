@@ -331,6 +331,28 @@ function nextRate(rate: number, percent: number): number {
   return Math.max(rate + 1, Math.round((rate * (100 + percent)) / 100));
 }
 
+/**
+ * When, in the hold, the creates slower than `slowerThanMs` were scheduled: a pause of the app or the machine puts
+ * them all within a second; a rate the app cannot keep spreads them over the hold.
+ */
+function slowCreatesSpan(
+  answers: readonly { scheduledAtMs: number; answeredAtMs: number }[],
+  slowerThanMs: number,
+): string | undefined {
+  if (answers.length === 0) return undefined;
+  const holdStartMs = answers.reduce((earliest, { scheduledAtMs }) => Math.min(earliest, scheduledAtMs), Infinity);
+  const slow = answers
+    .filter(({ scheduledAtMs, answeredAtMs }) => answeredAtMs - scheduledAtMs > slowerThanMs)
+    .map(({ scheduledAtMs }) => (scheduledAtMs - holdStartMs) / 1000);
+  if (slow.length === 0) return undefined;
+  const first = slow.reduce((a, b) => Math.min(a, b));
+  const last = slow.reduce((a, b) => Math.max(a, b));
+  return (
+    `the ${slow.length} answered creates over ${slowerThanMs} ms were scheduled from ${first.toFixed(1)} s to ` +
+    `${last.toFixed(1)} s into the hold`
+  );
+}
+
 async function measureStep(
   context: WriteContext,
   settings: SustainedSettings,
@@ -343,7 +365,7 @@ async function measureStep(
   const checkpointsBefore = await checkpointCount(context.database);
   const planned = Math.floor(ratePerSecond * settings.holdS);
   const lateAllowed = Math.floor(planned * (1 - sustainedBounds.settledShareMin));
-  const answers: { scheduledAtMs: number; paymentId: string | undefined }[] = [];
+  const answers: { scheduledAtMs: number; answeredAtMs: number; paymentId: string | undefined }[] = [];
   const notSettledInTime = (now: number) => {
     let late = 0;
     for (const { scheduledAtMs, paymentId } of answers) {
@@ -374,7 +396,7 @@ async function measureStep(
       } catch {
         paymentId = undefined;
       }
-      answers.push({ scheduledAtMs, paymentId });
+      answers.push({ scheduledAtMs, answeredAtMs: performance.now(), paymentId });
     },
     // Once more than the allowed share is already late, the step cannot hold whatever follows: stop offering it.
     giveUp: ({ slowerThan }) => {
@@ -426,6 +448,8 @@ async function measureStep(
     );
   }
   if (load.non2xx > 0 || load.errors > 0) misses.push(`${load.non2xx} non-2xx, ${load.errors} errors`);
+  const slowSpan = slowCreatesSpan(answers, sustainedBounds.createP99MsMax);
+  if (slowSpan && (misses.length > 0 || load.gaveUp)) misses.push(slowSpan);
   if (!drain.drained) misses.push(`not settled ${drainDeadlineMs / 1000} s after the step`);
   if (misses.length > 0 && checkpointsDuring > 0) {
     misses.push(`a PostgreSQL checkpoint ran during the step (${checkpointsDuring})`);
