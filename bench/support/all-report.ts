@@ -212,7 +212,8 @@ export function judgeTargets(
       pass: all.create.run.latencyMs.p99 <= targets.createP99MsMax,
       bound:
         `closed loop: ${all.create.run.latencyMs.p99} ms is about ${all.create.run.requests.perSecond.average > 0 ? round1((50 / all.create.run.requests.perSecond.average) * 1000) : '–'} ms ` +
-        `mean (50 connections ÷ ${createRate} req/s) plus its spread: it moves with the throughput (above)`,
+        `mean (50 connections ÷ ${createRate} req/s) plus its spread: it moves with the throughput` +
+        (scenarios.createApiAlone ? `; ${createPathAlone(scenarios.createApiAlone, dbRate, cores)}` : ' (above)'),
     },
     {
       target: '`create` non-2xx',
